@@ -1,0 +1,141 @@
+"""Batched rotation math in torch.
+
+Quaternions are (w, x, y, z), MuJoCo's order, everywhere in this project; a
+backend with another order converts at its own boundary. Every function takes
+tensors with any leading batch shape.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+_EPS = 1e-9
+
+
+def quat_normalize(q: torch.Tensor) -> torch.Tensor:
+    """Unit quaternion. Shape: (..., 4)."""
+    return q / q.norm(dim=-1, keepdim=True).clamp_min(_EPS)
+
+
+def quat_mul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Hamilton product a * b (apply b, then a). Shape: (..., 4)."""
+    aw, ax, ay, az = a.unbind(-1)
+    bw, bx, by, bz = b.unbind(-1)
+    return torch.stack(
+        (
+            aw * bw - ax * bx - ay * by - az * bz,
+            aw * bx + ax * bw + ay * bz - az * by,
+            aw * by - ax * bz + ay * bw + az * bx,
+            aw * bz + ax * by - ay * bx + az * bw,
+        ),
+        dim=-1,
+    )
+
+
+def quat_conj(q: torch.Tensor) -> torch.Tensor:
+    """Conjugate, the inverse of a unit quaternion. Shape: (..., 4)."""
+    return torch.cat((q[..., :1], -q[..., 1:]), dim=-1)
+
+
+def quat_rotate(q: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Rotate vectors v by unit quaternions q. Shapes: (..., 4), (..., 3) -> (..., 3)."""
+    w = q[..., :1]
+    u = q[..., 1:]
+    t = 2.0 * torch.cross(u, v, dim=-1)
+    return v + w * t + torch.cross(u, t, dim=-1)
+
+
+def quat_from_axis_angle(axis: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
+    """Quaternion of a rotation by angle about a unit axis. Shapes: (..., 3), (...) -> (..., 4)."""
+    half = 0.5 * angle
+    return torch.cat((torch.cos(half).unsqueeze(-1), axis * torch.sin(half).unsqueeze(-1)), dim=-1)
+
+
+def exp_map_to_quat(e: torch.Tensor) -> torch.Tensor:
+    """Exponential map (axis times angle) to quaternion. Shape: (..., 3) -> (..., 4)."""
+    angle = e.norm(dim=-1, keepdim=True)
+    half = 0.5 * angle
+    # sin(a/2)/a -> 1/2 as a -> 0; the series keeps small angles exact.
+    small = angle < 1e-6
+    safe = torch.where(small, torch.ones_like(angle), angle)
+    scale = torch.where(small, 0.5 - angle * angle / 48.0, torch.sin(half) / safe)
+    return torch.cat((torch.cos(half), e * scale), dim=-1)
+
+
+def quat_to_exp_map(q: torch.Tensor) -> torch.Tensor:
+    """Quaternion to exponential map with angle in [0, pi]. Shape: (..., 4) -> (..., 3)."""
+    q = quat_normalize(q)
+    q = torch.where(q[..., :1] < 0, -q, q)
+    w = q[..., :1].clamp(-1.0, 1.0)
+    v = q[..., 1:]
+    s = v.norm(dim=-1, keepdim=True)
+    angle = 2.0 * torch.atan2(s, w)
+    small = s < 1e-7
+    safe = torch.where(small, torch.ones_like(s), s)
+    # angle/sin(angle/2) -> 2 as the angle -> 0.
+    scale = torch.where(small, 2.0 / w.clamp_min(_EPS), angle / safe)
+    return v * scale
+
+
+def quat_to_axis_angle(q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Unit axis and angle in [0, pi]. Shape: (..., 4) -> (..., 3), (...)."""
+    e = quat_to_exp_map(q)
+    angle = e.norm(dim=-1)
+    axis = e / angle.unsqueeze(-1).clamp_min(_EPS)
+    axis = torch.where((angle < 1e-7).unsqueeze(-1), torch.tensor([1.0, 0.0, 0.0], dtype=q.dtype), axis)
+    return axis, angle
+
+
+def quat_slerp(q0: torch.Tensor, q1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Spherical interpolation along the shorter arc. Shapes: (..., 4), (..., 4), (...) or (..., 1) -> (..., 4)."""
+    if t.dim() == q0.dim() - 1:
+        t = t.unsqueeze(-1)
+    dot = (q0 * q1).sum(dim=-1, keepdim=True)
+    q1 = torch.where(dot < 0, -q1, q1)
+    dot = dot.abs().clamp(max=1.0)
+    theta = torch.acos(dot)
+    sin_theta = torch.sin(theta)
+    near = sin_theta < 1e-6
+    safe = torch.where(near, torch.ones_like(sin_theta), sin_theta)
+    w0 = torch.where(near, 1.0 - t, torch.sin((1.0 - t) * theta) / safe)
+    w1 = torch.where(near, t, torch.sin(t * theta) / safe)
+    return quat_normalize(w0 * q0 + w1 * q1)
+
+
+def quat_to_matrix(q: torch.Tensor) -> torch.Tensor:
+    """Rotation matrix of a unit quaternion. Shape: (..., 4) -> (..., 3, 3)."""
+    w, x, y, z = q.unbind(-1)
+    return torch.stack(
+        (
+            1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
+            2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
+            2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y),
+        ),
+        dim=-1,
+    ).reshape(q.shape[:-1] + (3, 3))
+
+
+def quat_angular_velocity(q0: torch.Tensor, q1: torch.Tensor, dt: float) -> torch.Tensor:
+    """World-frame angular velocity taking q0 to q1 in dt seconds. Shape: (..., 4) -> (..., 3)."""
+    return quat_to_exp_map(quat_mul(q1, quat_conj(q0))) / dt
+
+
+def nearest_exp_map(e: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
+    """Of the exp maps of the same rotation as e (angle +- 2k*pi along its axis), the one closest to ref.
+
+    Keeps finite differences of exp-map joint angles smooth where the angle crosses pi.
+    Shape: (..., 3).
+    """
+    angle = e.norm(dim=-1, keepdim=True)
+    axis = e / angle.clamp_min(_EPS)
+    best = e
+    best_dist = (e - ref).norm(dim=-1, keepdim=True)
+    for k in (-1.0, 1.0):
+        cand = axis * (angle + k * 2.0 * math.pi)
+        dist = (cand - ref).norm(dim=-1, keepdim=True)
+        better = dist < best_dist
+        best = torch.where(better, cand, best)
+        best_dist = torch.where(better, dist, best_dist)
+    return best

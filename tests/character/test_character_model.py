@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import mujoco
+import numpy as np
+import pytest
+import torch
+
+from amp_studio.character import CharacterModel
+from amp_studio.errors import CharacterError
+from amp_studio.rotations import quat_normalize
+
+
+def test_default_humanoid_layout(character):
+    m = character.mj_model
+    assert (m.nq, m.nv, m.nu) == (35, 34, 28)
+    assert character.num_bodies == 15
+    assert character.num_dofs == 28
+    assert character.body_names[0] == "pelvis"
+    assert [character.body_names[i] for i in character.key_body_ids] == [
+        "head", "right_hand", "left_hand", "right_foot", "left_foot"
+    ]
+    spherical = [j.name for j in character.joints if j.is_spherical]
+    hinges = [j.name for j in character.joints if not j.is_spherical]
+    assert spherical == ["abdomen", "neck", "right_shoulder", "left_shoulder", "right_hip", "right_ankle",
+                         "left_hip", "left_ankle"]
+    assert hinges == ["right_elbow", "left_elbow", "right_knee", "left_knee"]
+    assert character.spherical_dof_index.shape == (8, 3)
+    assert character.hinge_dof_index.tolist() == [9, 13, 17, 24]
+    assert character.dof_lower[9] == 0 and abs(float(character.dof_upper[9]) - 2.7925) < 1e-6
+
+
+def test_pd_gains_are_actuators_not_joint_springs(character):
+    m = character.mj_model
+    assert np.all(m.jnt_stiffness == 0)
+    assert np.all(m.actuator_gainprm[:, 0] > 0)  # kp
+    assert np.all(m.actuator_biasprm[:, 2] < 0)  # -kv
+    assert m.actuator_forcerange[0].tolist() == [-200, 200]
+
+
+def test_standing_rest_pose_height(character):
+    """With the root at 0.88 m the rest pose's feet touch the ground."""
+    m = character.mj_model
+    d = mujoco.MjData(m)
+    d.qpos[:3] = [0, 0, 0.88]
+    mujoco.mj_kinematics(m, d)
+    foot = m.geom("right_foot").id
+    bottom = d.geom_xpos[foot][2] - m.geom_size[foot][2]
+    assert abs(bottom) < 0.005
+
+
+def test_forward_kinematics_matches_mujoco(character):
+    """Batched torch FK agrees with mj_kinematics on 1000 random in-range poses to 1e-5 m."""
+    gen = torch.Generator().manual_seed(0)
+    n = 1000
+    lo, hi = character.dof_lower.double(), character.dof_upper.double()
+    dof = lo + (hi - lo) * torch.rand(n, character.num_dofs, generator=gen, dtype=torch.float64)
+    root_pos = torch.randn(n, 3, generator=gen, dtype=torch.float64)
+    root_rot = quat_normalize(torch.randn(n, 4, generator=gen, dtype=torch.float64))
+    for dtype in (torch.float64, torch.float32):
+        pos, rot = character.forward_kinematics(root_pos.to(dtype), root_rot.to(dtype), dof.to(dtype))
+        assert pos.shape == (n, 15, 3) and rot.shape == (n, 15, 4)
+
+        m = character.mj_model
+        d = mujoco.MjData(m)
+        worst_pos, worst_rot = 0.0, 0.0
+        for i in range(n):
+            d.qpos[:3] = root_pos[i].numpy()
+            d.qpos[3:7] = root_rot[i].numpy()
+            d.qpos[7:] = dof[i].numpy()
+            mujoco.mj_kinematics(m, d)
+            worst_pos = max(worst_pos, float(np.abs(d.xpos[1:] - pos[i].double().numpy()).max()))
+            # q and -q are the same rotation.
+            dots = np.abs((d.xquat[1:] * rot[i].double().numpy()).sum(-1))
+            worst_rot = max(worst_rot, float(np.abs(1 - dots).max()))
+        assert worst_pos < 1e-5, (dtype, worst_pos)
+        assert worst_rot < 1e-5, (dtype, worst_rot)
+
+
+def test_missing_and_bad_character_files(tmp_path):
+    with pytest.raises(CharacterError, match="not found"):
+        CharacterModel(tmp_path / "nope.xml")
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<mujoco><worldbody><body><geom size='1'/></body>")
+    with pytest.raises(CharacterError, match="bad.xml"):
+        CharacterModel(bad)
+    ball = tmp_path / "ball.xml"
+    ball.write_text("<mujoco><worldbody><body><freejoint/><geom size='.1'/><body pos='0 0 1'>"
+                    "<joint type='ball'/><geom size='.1'/></body></body></worldbody></mujoco>")
+    with pytest.raises(CharacterError, match="not a hinge"):
+        CharacterModel(ball)
+
+
+def test_unknown_key_body_is_named(character):
+    with pytest.raises(CharacterError, match="no body named 'tail'"):
+        CharacterModel(character.path, key_bodies=("tail",))
