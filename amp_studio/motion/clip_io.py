@@ -1,0 +1,100 @@
+"""Reading clips of any supported format and datasets of weighted clips."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+import yaml
+
+from amp_studio.errors import MotionError
+from amp_studio.motion.deepmimic_format import read_deepmimic
+from amp_studio.motion.motion_clip import MotionClip
+from amp_studio.motion.pkl_format import read_pkl, write_pkl
+
+CLIP_READERS = {".pkl": read_pkl, ".txt": read_deepmimic, ".json": read_deepmimic}
+DATASET_SUFFIXES = (".yaml", ".yml")
+_ENTRY_KEYS = ("file", "weight")
+
+
+def load_clip(path: str | Path, num_dofs: int | None = None) -> MotionClip:
+    """Read one clip by its extension; with num_dofs, also check the frame width against the character."""
+    path = Path(path)
+    reader = CLIP_READERS.get(path.suffix.lower())
+    if reader is None:
+        known = ", ".join(sorted(CLIP_READERS))
+        raise MotionError(path, f"unknown clip format '{path.suffix}' (readable: {known}; datasets: .yaml)")
+    if not path.is_file():
+        raise MotionError(path, "file not found")
+    clip = reader(path)
+    if num_dofs is not None:
+        clip.check_dofs(num_dofs)
+    return clip
+
+
+def save_clip(clip: MotionClip, path: str | Path) -> None:
+    """Write a clip; .pkl (MimicKit's format) is the one writable format."""
+    path = Path(path)
+    if path.suffix.lower() != ".pkl":
+        raise MotionError(path, f"can only write .pkl clips, not '{path.suffix}'")
+    write_pkl(clip, path)
+
+
+def load_dataset(path: str | Path, num_dofs: int | None = None) -> list[tuple[MotionClip, float]]:
+    """Clips and weights of a dataset YAML `motions: [{file, weight}, ...]`, files relative to the YAML."""
+    path = Path(path)
+    if not path.is_file():
+        raise MotionError(path, "file not found")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise MotionError(path, f"malformed YAML: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("motions"), list) or not doc["motions"]:
+        raise MotionError(path, "field 'motions': expected a non-empty list of {file, weight} entries")
+    entries = []
+    for i, entry in enumerate(doc["motions"]):
+        where = f"motions[{i}]"
+        if not isinstance(entry, dict) or "file" not in entry:
+            raise MotionError(path, f"{where}: expected a mapping with 'file' and 'weight'")
+        for key in entry:
+            if key not in _ENTRY_KEYS:
+                close = difflib.get_close_matches(str(key), _ENTRY_KEYS, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise MotionError(path, f"{where}: unknown key '{key}'{hint}")
+        weight = entry.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight == weight:
+            raise MotionError(path, f"{where}.weight: expected a number, got {weight!r}")
+        if weight < 0:
+            raise MotionError(path, f"{where}.weight: must not be negative, got {weight}")
+        clip_path = path.parent / str(entry["file"])
+        if not clip_path.is_file():
+            raise MotionError(path, f"{where}.file: clip '{entry['file']}' not found (looked for {clip_path})")
+        try:
+            clip = load_clip(clip_path, num_dofs)
+        except MotionError as exc:
+            raise MotionError(path, f"{where}.file: {exc}") from None
+        entries.append((clip, float(weight)))
+    if sum(w for _, w in entries) <= 0:
+        raise MotionError(path, "field 'motions': the weights add up to zero; at least one must be positive")
+    return entries
+
+
+def load_motions(path: str | Path, num_dofs: int | None = None) -> list[tuple[MotionClip, float]]:
+    """A clip (weight 1) or a dataset YAML, by extension."""
+    if Path(path).suffix.lower() in DATASET_SUFFIXES:
+        return load_dataset(path, num_dofs)
+    return [(load_clip(path, num_dofs), 1.0)]
+
+
+def write_dataset(entries: list[tuple[str | Path, float]], path: str | Path) -> None:
+    """Write a dataset YAML; clip paths are stored relative to the YAML where possible."""
+    path = Path(path)
+    motions = []
+    for file, weight in entries:
+        try:
+            rel = Path(os.path.relpath(Path(file).resolve(), path.resolve().parent))
+        except ValueError:  # another drive on Windows
+            rel = Path(file).resolve()
+        motions.append({"file": rel.as_posix(), "weight": float(weight)})
+    path.write_text(yaml.safe_dump({"motions": motions}, sort_keys=False), encoding="utf-8")

@@ -1,0 +1,87 @@
+"""Quality checks of a clip on a character, computed with the character in MuJoCo."""
+
+from __future__ import annotations
+
+import mujoco
+import numpy as np
+
+from amp_studio.character import CharacterModel
+from amp_studio.motion.motion_clip import MotionClip
+
+# Above these a clip gets a QA flag: radians past a joint range, metres below the ground.
+JOINT_LIMIT_TOLERANCE = 0.05
+PENETRATION_TOLERANCE = 0.02
+
+
+def geom_lowest_points(model: mujoco.MjModel, data: mujoco.MjData) -> np.ndarray:
+    """Lowest world z of each geom of the posed model (after mj_kinematics). Shape: (ngeom,)."""
+    z = data.geom_xpos[:, 2]
+    mat = data.geom_xmat.reshape(-1, 3, 3)
+    size = model.geom_size
+    lowest = z - model.geom_rbound  # any other shape: its bounding sphere
+    types = model.geom_type
+    sphere = types == mujoco.mjtGeom.mjGEOM_SPHERE
+    lowest[sphere] = z[sphere] - size[sphere, 0]
+    capsule = types == mujoco.mjtGeom.mjGEOM_CAPSULE
+    axis_z = np.abs(mat[:, 2, 2])
+    lowest[capsule] = z[capsule] - axis_z[capsule] * size[capsule, 1] - size[capsule, 0]
+    cylinder = types == mujoco.mjtGeom.mjGEOM_CYLINDER
+    radial = np.sqrt(np.clip(1.0 - axis_z**2, 0.0, 1.0))
+    lowest[cylinder] = z[cylinder] - axis_z[cylinder] * size[cylinder, 1] - radial[cylinder] * size[cylinder, 0]
+    box = types == mujoco.mjtGeom.mjGEOM_BOX
+    lowest[box] = z[box] - (np.abs(mat[box, 2, :]) * size[box]).sum(-1)
+    ellipsoid = types == mujoco.mjtGeom.mjGEOM_ELLIPSOID
+    lowest[ellipsoid] = z[ellipsoid] - np.sqrt(((mat[ellipsoid, 2, :] * size[ellipsoid]) ** 2).sum(-1))
+    return lowest
+
+
+def lowest_point_per_frame(clip: MotionClip, character: CharacterModel) -> np.ndarray:
+    """Per frame, the lowest point of any character geom (metres above z = 0). Shape: (num_frames,)."""
+    model = character.mj_model
+    data = mujoco.MjData(model)
+    qpos = character.frames_to_qpos(clip.frames)
+    geoms = model.geom_bodyid > 0
+    out = np.empty(clip.num_frames)
+    for i in range(clip.num_frames):
+        data.qpos[:] = qpos[i]
+        mujoco.mj_kinematics(model, data)
+        out[i] = geom_lowest_points(model, data)[geoms].min()
+    return out
+
+
+def joint_limit_violation(clip: MotionClip, character: CharacterModel) -> np.ndarray:
+    """Per frame, the largest amount (radians) by which any DoF leaves its range. Shape: (num_frames,)."""
+    dof = clip.frames[:, 6:]
+    lo = character.dof_lower.double().numpy()
+    hi = character.dof_upper.double().numpy()
+    return np.maximum(np.maximum(lo - dof, dof - hi), 0.0).max(axis=1)
+
+
+def motion_info(clip: MotionClip, character: CharacterModel) -> dict:
+    """The `motion info` report: timing, root height, ground clearance and joint-limit violation."""
+    clip.check_dofs(character.num_dofs)
+    root_z = clip.frames[:, 2]
+    lowest = lowest_point_per_frame(clip, character)
+    return {
+        "duration": float(clip.duration),
+        "fps": float(clip.fps),
+        "frames": clip.num_frames,
+        "loop": clip.loop,
+        "num_dofs": clip.num_dofs,
+        "root_height_min": float(root_z.min()),
+        "root_height_mean": float(root_z.mean()),
+        "root_height_max": float(root_z.max()),
+        "lowest_point_min": float(lowest.min()),
+        "lowest_point_mean": float(lowest.mean()),
+        "joint_limit_violation_max": float(joint_limit_violation(clip, character).max()),
+    }
+
+
+def qa_flags(info: dict) -> list[str]:
+    """Short problem descriptions for a motion_info report (the GUI's QA column)."""
+    flags = []
+    if info["joint_limit_violation_max"] > JOINT_LIMIT_TOLERANCE:
+        flags.append(f"joint limits exceeded by up to {info['joint_limit_violation_max']:.2f} rad")
+    if info["lowest_point_min"] < -PENETRATION_TOLERANCE:
+        flags.append(f"{-info['lowest_point_min'] * 100:.1f} cm below the ground")
+    return flags
