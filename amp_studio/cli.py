@@ -59,7 +59,12 @@ def _motion_info(args: argparse.Namespace) -> int:
     print(f"{args.file}")
     for key, value in info.items():
         label, unit = _INFO_LABELS[key]
-        text = f"{value:.4f}" if isinstance(value, float) and key != "fps" else f"{value:g}" if key == "fps" else str(value)
+        if key == "fps":
+            text = f"{value:g}"
+        elif isinstance(value, float):
+            text = f"{value:.4f}"
+        else:
+            text = str(value)
         print(f"  {label:<27} {text} {unit}".rstrip())
     for flag in qa_flags(info):
         print(f"  warning: {flag}")
