@@ -64,18 +64,23 @@ def exp_map_to_quat(e: torch.Tensor) -> torch.Tensor:
     return torch.cat((torch.cos(half), e * scale), dim=-1)
 
 
-def quat_to_exp_map(q: torch.Tensor) -> torch.Tensor:
-    """Quaternion to exponential map with angle in [0, pi]. Shape: (..., 4) -> (..., 3)."""
+def quat_to_exp_map(q: torch.Tensor, shortest: bool = True) -> torch.Tensor:
+    """Quaternion to exponential map. Shape: (..., 4) -> (..., 3).
+
+    With shortest, the angle is in [0, pi]; without, q's sign picks between angle and 2*pi - angle (up to 2*pi),
+    which keeps a sign-continuous sequence of quaternions continuous as exp maps.
+    """
     q = quat_normalize(q)
-    q = torch.where(q[..., :1] < 0, -q, q)
+    if shortest:
+        q = torch.where(q[..., :1] < 0, -q, q)
     w = q[..., :1].clamp(-1.0, 1.0)
     v = q[..., 1:]
     s = v.norm(dim=-1, keepdim=True)
     angle = 2.0 * torch.atan2(s, w)
     small = s < 1e-7
     safe = torch.where(small, torch.ones_like(s), s)
-    # angle/sin(angle/2) -> 2 as the angle -> 0.
-    scale = torch.where(small, 2.0 / w.clamp_min(_EPS), angle / safe)
+    # angle/sin(angle/2) -> 2 as the angle -> 0 (w -> 1); near 2*pi (w -> -1) the rotation is nearly none.
+    scale = torch.where(small, 2.0 / w.abs().clamp_min(_EPS), angle / safe)
     return v * scale
 
 
@@ -139,3 +144,12 @@ def nearest_exp_map(e: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
         best = torch.where(better, cand, best)
         best_dist = torch.where(better, dist, best_dist)
     return best
+
+
+def quat_sign_continuous(q: torch.Tensor) -> torch.Tensor:
+    """Flip signs along dim 0 so that consecutive quaternions lie in the same hemisphere. Shape: (N, ..., 4)."""
+    first = torch.where(q[:1, ..., :1] < 0, -q[:1], q[:1])
+    dots = (q[1:] * q[:-1]).sum(dim=-1, keepdim=True)
+    flips = torch.cumprod(torch.where(dots < 0, -1.0, 1.0).to(q.dtype), dim=0)
+    sign0 = torch.where(q[:1, ..., :1] < 0, -1.0, 1.0).to(q.dtype)
+    return torch.cat((first, q[1:] * flips * sign0), dim=0)

@@ -17,7 +17,15 @@ import torch
 
 from amp_studio.errors import MotionError
 from amp_studio.motion.motion_clip import MotionClip
-from amp_studio.rotations import quat_conj, quat_mul, quat_normalize, quat_rotate, quat_slerp, quat_to_exp_map
+from amp_studio.rotations import (
+    quat_conj,
+    quat_mul,
+    quat_normalize,
+    quat_rotate,
+    quat_sign_continuous,
+    quat_slerp,
+    quat_to_exp_map,
+)
 
 FRAME_WIDTH = 44
 # (offset in a DeepMimic frame, our first DoF index) for each spherical joint, in DeepMimic's order.
@@ -133,7 +141,8 @@ def convert_frames(dm: torch.Tensor) -> torch.Tensor:
         q = to_ours(dm[:, offset - 1:offset + 3])
         if name in _SHOULDER_REST:
             q = quat_mul(q, _SHOULDER_REST[name].to(dm.dtype).expand(n, 4))
-        out[:, 6 + dof:9 + dof] = quat_to_exp_map(q)
+        # Continuous over time: an arm overhead passes an angle of pi, where the shortest exp map would flip.
+        out[:, 6 + dof:9 + dof] = quat_to_exp_map(quat_sign_continuous(q), shortest=False)
     for offset, dof, sign in _REVOLUTE.values():
         out[:, 6 + dof] = sign * dm[:, offset - 1]
     return out

@@ -141,3 +141,18 @@ def test_uneven_frame_durations_are_resampled(deepmimic_dir):
     assert clip.fps == 60
     assert abs(clip.duration - total) <= 0.5 / clip.fps
     assert clip.num_frames == len(raw) + 1
+
+
+def test_joint_rotation_passing_pi_stays_continuous():
+    """A chest turning through 180 degrees about DeepMimic's y (our z) gives exp maps 2.97, 3.14, 3.32, not a flip."""
+    from amp_studio.motion.deepmimic_format import convert_frames
+
+    angles = torch.tensor([170.0, 180.0, 190.0], dtype=torch.float64).deg2rad()
+    frames = torch.zeros(3, 43, dtype=torch.float64)
+    frames[:, 3] = 1.0  # root quaternion w
+    for start in (7, 11, 15, 20, 24, 29, 34, 38):
+        frames[:, start] = 1.0  # every joint quaternion w
+    frames[:, 7] = torch.cos(angles / 2)
+    frames[:, 9] = torch.sin(angles / 2)
+    ours = convert_frames(frames)
+    assert torch.allclose(ours[:, 6:9], torch.stack((0 * angles, 0 * angles, angles), -1), atol=1e-9)
