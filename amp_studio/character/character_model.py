@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from amp_studio import DEFAULT_CHARACTER
+from amp_studio.character.character_state import CharacterState
 from amp_studio.errors import CharacterError
 from amp_studio.rotations import exp_map_to_quat, quat_from_axis_angle, quat_mul, quat_rotate
 
@@ -70,7 +71,7 @@ class CharacterModel:
             axis = torch.tensor(m.jnt_axis[j], dtype=torch.float64)
             pos = torch.tensor(m.jnt_pos[j], dtype=torch.float64)
             self._hinges[b].append((j - 1, axis, pos))
-        self._cache: dict[torch.dtype, tuple] = {}
+        self._cache: dict = {}
 
     def _check_structure(self) -> None:
         m = self.mj_model
@@ -132,28 +133,83 @@ class CharacterModel:
         Shapes: root_pos (B, 3), root_rot (B, 4) unit quaternion wxyz, dof_pos (B, num_dofs)
         -> body_pos (B, num_bodies, 3), body_rot (B, num_bodies, 4).
         """
+        pos, rot, _, _ = self._kinematics(root_pos, root_rot, dof_pos)
+        return pos, rot
+
+    def body_velocities(self, state: CharacterState) -> tuple[torch.Tensor, torch.Tensor]:
+        """World linear velocity of each body origin and world angular velocity of each body.
+
+        Shapes: state of batch B -> (B, num_bodies, 3), (B, num_bodies, 3).
+        """
+        _, _, vel, ang_vel = self._kinematics(state.root_pos, state.root_rot, state.dof_pos,
+                                              (state.root_vel, state.root_ang_vel, state.dof_vel))
+        return vel, ang_vel
+
+    def _kinematics(self, root_pos, root_rot, dof_pos, velocities=None):
         body_pos_rest, body_quat_rest, hinges = self._constants(dof_pos.dtype)
         batch = dof_pos.shape[:-1]
         positions: list[torch.Tensor] = []
         rotations: list[torch.Tensor] = []
+        lin: list[torch.Tensor] = []
+        ang: list[torch.Tensor] = []
         for b in range(self.num_bodies):
             parent = self.parents[b]
             if parent < 0:
                 pos, rot = root_pos, root_rot
-            else:
-                ppos, prot = positions[parent], rotations[parent]
-                pos = ppos + quat_rotate(prot, body_pos_rest[b].expand(batch + (3,)))
-                rot = quat_mul(prot, body_quat_rest[b].expand(batch + (4,)))
-                for dof, axis, jpos, offset in hinges[b]:
-                    new_rot = quat_mul(rot, quat_from_axis_angle(axis.expand(batch + (3,)), dof_pos[..., dof]))
-                    if offset:
-                        # MuJoCo rotates about the joint anchor, not the body origin.
-                        anchor = pos + quat_rotate(rot, jpos.expand(batch + (3,)))
-                        pos = anchor - quat_rotate(new_rot, jpos.expand(batch + (3,)))
-                    rot = new_rot
+                if velocities is not None:
+                    lin.append(velocities[0])
+                    ang.append(velocities[1])
+                positions.append(pos)
+                rotations.append(rot)
+                continue
+            ppos, prot = positions[parent], rotations[parent]
+            pos = ppos + quat_rotate(prot, body_pos_rest[b].expand(batch + (3,)))
+            rot = quat_mul(prot, body_quat_rest[b].expand(batch + (4,)))
+            spins = []  # (world angular velocity of one hinge, its world anchor)
+            for dof, axis, jpos, offset in hinges[b]:
+                new_rot = quat_mul(rot, quat_from_axis_angle(axis.expand(batch + (3,)), dof_pos[..., dof]))
+                anchor = pos + quat_rotate(rot, jpos.expand(batch + (3,))) if offset else pos
+                if velocities is not None:
+                    world_axis = quat_rotate(rot, axis.expand(batch + (3,)))
+                    spins.append((world_axis * velocities[2][..., dof:dof + 1], anchor))
+                if offset:
+                    # MuJoCo rotates about the joint anchor, not the body origin.
+                    pos = anchor - quat_rotate(new_rot, jpos.expand(batch + (3,)))
+                rot = new_rot
             positions.append(pos)
             rotations.append(rot)
-        return torch.stack(positions, dim=-2), torch.stack(rotations, dim=-2)
+            if velocities is not None:
+                v = lin[parent] + torch.cross(ang[parent], pos - ppos, dim=-1)
+                w = ang[parent]
+                for spin, anchor in spins:
+                    v = v + torch.cross(spin, pos - anchor, dim=-1)
+                    w = w + spin
+                lin.append(v)
+                ang.append(w)
+        out_vel = torch.stack(lin, dim=-2) if velocities is not None else None
+        out_ang = torch.stack(ang, dim=-2) if velocities is not None else None
+        return torch.stack(positions, dim=-2), torch.stack(rotations, dim=-2), out_vel, out_ang
+
+    def joint_rotations(self, dof_pos: torch.Tensor) -> torch.Tensor:
+        """Each joint's local rotation: the product of its hinges' rotations. Shape: (..., D) -> (..., J, 4)."""
+        axes, sph, sph_pos, hinge, hinge_pos = self._joint_tables(dof_pos.dtype)
+        q = quat_from_axis_angle(axes.expand(dof_pos.shape + (3,)), dof_pos)  # (..., D, 4)
+        out = torch.empty(dof_pos.shape[:-1] + (len(self.joints), 4), dtype=dof_pos.dtype)
+        if len(sph_pos):
+            qs = q[..., sph, :]  # (..., S, 3, 4)
+            out[..., sph_pos, :] = quat_mul(quat_mul(qs[..., 0, :], qs[..., 1, :]), qs[..., 2, :])
+        if len(hinge_pos):
+            out[..., hinge_pos, :] = q[..., hinge, :]
+        return out
+
+    def _joint_tables(self, dtype: torch.dtype) -> tuple:
+        key = ("joints", dtype)
+        if key not in self._cache:
+            axes = torch.tensor(self.mj_model.jnt_axis[1:], dtype=dtype)
+            sph_pos = torch.tensor([i for i, j in enumerate(self.joints) if j.is_spherical], dtype=torch.long)
+            hinge_pos = torch.tensor([i for i, j in enumerate(self.joints) if not j.is_spherical], dtype=torch.long)
+            self._cache[key] = (axes, self.spherical_dof_index, sph_pos, self.hinge_dof_index, hinge_pos)
+        return self._cache[key]
 
     def frames_to_qpos(self, frames: np.ndarray) -> np.ndarray:
         """MuJoCo qpos for motion frames. Shape: (N, 6 + num_dofs) -> (N, 7 + num_dofs)."""

@@ -2,13 +2,12 @@
 
 from amp_studio.motion.clip_io import load_clip, load_dataset, load_motions, save_clip, write_dataset
 from amp_studio.motion.motion_clip import LOOP_MODES, MotionClip
-from amp_studio.motion.motion_library import MotionLibrary, MotionState
+from amp_studio.motion.motion_library import MotionLibrary
 
 __all__ = [
     "LOOP_MODES",
     "MotionClip",
     "MotionLibrary",
-    "MotionState",
     "load_clip",
     "load_dataset",
     "load_motions",

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from amp_studio.character import CharacterModel
+from amp_studio.character import CharacterModel, CharacterState
 from amp_studio.errors import MotionError
 from amp_studio.motion.clip_io import load_motions
 from amp_studio.motion.motion_clip import MotionClip
@@ -18,22 +17,6 @@ from amp_studio.rotations import (
     quat_slerp,
     quat_to_exp_map,
 )
-
-
-@dataclass
-class MotionState:
-    """Character state at a batch of (clip, time) pairs.
-
-    Shapes: root_pos (B, 3), root_rot (B, 4) quaternion wxyz, dof_pos (B, D), root_vel (B, 3),
-    root_ang_vel (B, 3) world frame, dof_vel (B, D).
-    """
-
-    root_pos: torch.Tensor
-    root_rot: torch.Tensor
-    dof_pos: torch.Tensor
-    root_vel: torch.Tensor
-    root_ang_vel: torch.Tensor
-    dof_vel: torch.Tensor
 
 
 class MotionLibrary:
@@ -112,7 +95,7 @@ class MotionLibrary:
         u = torch.rand(clip_ids.shape, generator=generator, dtype=torch.float64)
         return (u * (self.clip_lengths[clip_ids] - truncate_end).clamp_min(0.0)).to(self.dtype)
 
-    def get_state(self, clip_ids: torch.Tensor, times: torch.Tensor) -> MotionState:
+    def get_state(self, clip_ids: torch.Tensor, times: torch.Tensor) -> CharacterState:
         """Interpolated state of each clip at each time (seconds). Shapes: (n,), (n,)."""
         length = self.clip_lengths[clip_ids]
         t = times.to(torch.float64)
@@ -138,7 +121,7 @@ class MotionLibrary:
         sph = quat_to_exp_map(quat_slerp(exp_map_to_quat(sph_a), exp_map_to_quat(sph_b), w.unsqueeze(-1)))
         dof[:, self._sph] = nearest_exp_map(sph, sph_a)
 
-        return MotionState(
+        return CharacterState(
             root_pos=root_pos,
             root_rot=root_rot,
             dof_pos=dof,

@@ -93,3 +93,50 @@ def test_missing_and_bad_character_files(tmp_path):
 def test_unknown_key_body_is_named(character):
     with pytest.raises(CharacterError, match="no body named 'tail'"):
         CharacterModel(character.path, key_bodies=("tail",))
+
+
+def test_body_velocities_match_mujoco(character):
+    from amp_studio.character import CharacterState
+    from amp_studio.rotations import quat_rotate
+
+    gen = torch.Generator().manual_seed(1)
+    n = 200
+    lo, hi = character.dof_lower.double(), character.dof_upper.double()
+    state = CharacterState(
+        root_pos=torch.randn(n, 3, generator=gen, dtype=torch.float64),
+        root_rot=quat_normalize(torch.randn(n, 4, generator=gen, dtype=torch.float64)),
+        dof_pos=lo + (hi - lo) * torch.rand(n, 28, generator=gen, dtype=torch.float64),
+        root_vel=torch.randn(n, 3, generator=gen, dtype=torch.float64),
+        root_ang_vel=torch.randn(n, 3, generator=gen, dtype=torch.float64),
+        dof_vel=torch.randn(n, 28, generator=gen, dtype=torch.float64) * 3,
+    )
+    vel, ang = character.body_velocities(state)
+    m = character.mj_model
+    d = mujoco.MjData(m)
+    res = np.zeros(6)
+    for i in range(n):
+        d.qpos[:3], d.qpos[3:7], d.qpos[7:] = state.root_pos[i], state.root_rot[i], state.dof_pos[i]
+        # MuJoCo's free joint takes its angular velocity in the body frame.
+        local = quat_rotate(quat_normalize(state.root_rot[i]) * torch.tensor([1, -1, -1, -1]), state.root_ang_vel[i])
+        d.qvel[:3], d.qvel[3:6], d.qvel[6:] = state.root_vel[i], local, state.dof_vel[i]
+        mujoco.mj_forward(m, d)
+        for b in range(character.num_bodies):
+            mujoco.mj_objectVelocity(m, d, mujoco.mjtObj.mjOBJ_XBODY, b + 1, res, 0)  # at the body origin
+            np.testing.assert_allclose(ang[i, b].numpy(), res[:3], atol=1e-9)
+            np.testing.assert_allclose(vel[i, b].numpy(), res[3:], atol=1e-9)
+
+
+def test_joint_rotations_compose_the_hinges(character):
+    gen = torch.Generator().manual_seed(2)
+    dof = torch.rand(50, 28, generator=gen, dtype=torch.float64) - 0.5
+    rot = character.joint_rotations(dof)
+    assert rot.shape == (50, 12, 4)
+    # A joint's local rotation is its body's rotation relative to its parent (rest rotations are identity).
+    root = torch.tensor([1.0, 0, 0, 0], dtype=torch.float64).expand(50, 4)
+    _, body_rot = character.forward_kinematics(torch.zeros(50, 3, dtype=torch.float64), root, dof)
+    from amp_studio.rotations import quat_conj, quat_mul
+
+    for j, joint in enumerate(character.joints):
+        parent = character.parents[joint.body]
+        rel = quat_mul(quat_conj(body_rot[:, parent]), body_rot[:, joint.body])
+        assert torch.allclose((rel * rot[:, j]).sum(-1).abs(), torch.ones(50, dtype=torch.float64), atol=1e-9)
