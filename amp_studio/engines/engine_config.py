@@ -1,0 +1,48 @@
+"""Engine settings (MimicKit's data/engines/*.yaml keys)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from amp_studio.config_loading import build_config, load_yaml
+
+CONTROL_MODES = ("pos",)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Which physics backend runs the characters, and at what rates."""
+
+    engine_name: str
+    """Backend: `mujoco` (CPU, always available)."""
+    control_mode: str = "pos"
+    """Actions are PD position targets."""
+    control_freq: int = 30
+    """Policy steps per second."""
+    sim_freq: int = 120
+    """Physics steps per second; a multiple of control_freq."""
+    num_threads: int = 2
+    """Threads stepping the characters in C (MuJoCo); 0 or 1 steps on the calling thread."""
+
+    def validate(self) -> str | None:
+        """A problem with the values, or None."""
+        if self.control_mode not in CONTROL_MODES:
+            return f"control_mode: expected one of {CONTROL_MODES}, got '{self.control_mode}'"
+        if self.control_freq <= 0 or self.sim_freq <= 0 or self.sim_freq % self.control_freq:
+            return f"sim_freq ({self.sim_freq}) must be a positive multiple of control_freq ({self.control_freq})"
+        if self.num_threads < 0:
+            return f"num_threads must not be negative, got {self.num_threads}"
+        return None
+
+    @property
+    def substeps(self) -> int:
+        """Physics steps per control step."""
+        return self.sim_freq // self.control_freq
+
+
+def load_engine_config(path: str | Path, overrides: dict | None = None) -> EngineConfig:
+    """An engine config from YAML, with an env config's `engine:` block laid over it."""
+    data = dict(load_yaml(path))
+    data.update(overrides or {})
+    return build_config(EngineConfig, data, path)

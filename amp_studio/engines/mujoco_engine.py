@@ -1,0 +1,185 @@
+"""The MuJoCo backend: one model with a ground plane, N characters' states stepped in C across threads."""
+
+from __future__ import annotations
+
+import mujoco
+import numpy as np
+import torch
+from mujoco import rollout
+
+from amp_studio.character import CharacterModel, CharacterState
+from amp_studio.config_loading import ConfigError
+from amp_studio.engines.engine import Engine
+from amp_studio.engines.engine_config import EngineConfig
+from amp_studio.rotations import quat_conj, quat_normalize, quat_rotate
+
+FLOOR = "floor"
+SOLVER_WARNINGS = {"count": 0, "last": ""}
+
+
+def _count_warning(message: str) -> None:
+    # Blow-ups are detected and handled per env; a printed line per event would flood training logs.
+    SOLVER_WARNINGS["count"] += 1
+    SOLVER_WARNINGS["last"] = message
+_FULL = mujoco.mjtState.mjSTATE_FULLPHYSICS
+# Speeds no character reaches; beyond them the integration has diverged.
+_MAX_QVEL = 1e3
+
+
+def build_sim_model(character: CharacterModel, sim_freq: int) -> mujoco.MjModel:
+    """The character with a ground plane, a light, the physics rate and one floor-contact sensor per body."""
+    spec = mujoco.MjSpec.from_file(str(character.path))
+    floor = spec.worldbody.add_geom()
+    floor.name = FLOOR
+    floor.type = mujoco.mjtGeom.mjGEOM_PLANE
+    floor.size = [0.0, 0.0, 1.0]  # infinite
+    floor.friction = [1.0, 0.005, 0.0001]
+    floor.rgba = [0.55, 0.6, 0.65, 1.0]
+    light = spec.worldbody.add_light()
+    light.pos = [0.0, 0.0, 4.0]
+    light.dir = [0.0, 0.0, -1.0]
+    spec.option.timestep = 1.0 / sim_freq
+    for name in character.body_names:
+        sensor = spec.add_sensor()
+        sensor.name = f"floor_contact_{name}"
+        sensor.type = mujoco.mjtSensor.mjSENS_CONTACT
+        sensor.objtype = mujoco.mjtObj.mjOBJ_BODY
+        sensor.objname = name
+        sensor.reftype = mujoco.mjtObj.mjOBJ_GEOM
+        sensor.refname = FLOOR
+        sensor.intprm[0] = 1  # data: number of contacts found
+        sensor.intprm[1] = 0  # no reduction
+        sensor.intprm[2] = 1
+    return spec.compile()
+
+
+class MujocoEngine(Engine):
+    """N characters as rows of a MuJoCo full-physics state array, stepped by `mujoco.rollout` across threads.
+
+    MuJoCo resets a simulation whose accelerations blow up (warning BADQACC) to the model's rest state; that
+    shows as the state's time jumping back. Such envs, and any with non-finite or absurd state, are `failed`.
+    """
+
+    def __init__(self, config: EngineConfig, character: CharacterModel, num_envs: int):
+        super().__init__(config, character, num_envs)
+        self.model = build_sim_model(character, config.sim_freq)
+        m = self.model
+        mujoco.set_mju_user_warning(_count_warning)
+        self._check_actuators()
+        self.substeps = config.substeps
+        nthread = config.num_threads if config.num_threads > 1 else 0
+        self._rollout = rollout.Rollout(nthread=nthread)
+        self._models = [m] * num_envs
+        self._datas = [mujoco.MjData(m) for _ in range(max(1, nthread))]
+        self._scratch = mujoco.MjData(m)
+
+        nstate = mujoco.mj_stateSize(m, _FULL)
+        self._qpos = slice(1, 1 + m.nq)  # FULLPHYSICS: time, qpos, qvel, ...
+        self._qvel = slice(1 + m.nq, 1 + m.nq + m.nv)
+        rest = np.zeros(nstate)
+        mujoco.mj_getState(m, self._scratch, rest, _FULL)
+        self._state = np.tile(rest, (num_envs, 1))
+        self._out = np.zeros((num_envs, self.substeps, nstate))
+        self._sens = np.zeros((num_envs, self.substeps, m.nsensordata))
+        self._ctrl = np.zeros((num_envs, self.substeps, m.nu))
+        self._ctrl[:] = self._state[:, None, self._qpos][..., 7:]
+        self._contact = np.zeros((num_envs, character.num_bodies), dtype=bool)
+        self._failed = torch.zeros(num_envs, dtype=torch.bool)
+        self._refresh_contacts(np.arange(num_envs))
+
+    def _check_actuators(self) -> None:
+        m = self.model
+        joints = [int(m.actuator_trnid[a, 0]) for a in range(m.nu)]
+        if m.nu != self.character.num_dofs or joints != list(range(1, m.njnt)):
+            raise ConfigError(self.character.path, "the mujoco engine needs one position actuator per hinge, "
+                                                   "in joint order")
+
+    def close(self) -> None:
+        """Stop the rollout thread pool."""
+        if self._rollout is not None:
+            self._rollout.close()
+            self._rollout = None
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+    def set_targets(self, pd_targets: torch.Tensor) -> None:
+        """PD position targets for every DoF, held for all substeps. Shape: (num_envs, num_dofs)."""
+        self._ctrl[:] = pd_targets.detach().to(torch.float64).numpy()[:, None, :]
+
+    def step(self) -> None:
+        """One control step: `substeps` physics steps of every env, in C across threads."""
+        expected = self._state[:, 0] + self.substeps * self.sim_dt
+        self._rollout.rollout(self._models, self._datas, self._state, self._ctrl, nstep=self.substeps,
+                              state=self._out, sensordata=self._sens, skip_checks=True)
+        self._state[:] = self._out[:, -1]
+        reset_by_solver = np.abs(self._state[:, 0] - expected) > 0.5 * self.sim_dt
+        finite = np.isfinite(self._state).all(axis=1)
+        wild = np.abs(self._state[:, self._qvel]).max(axis=1) > _MAX_QVEL
+        failed = reset_by_solver | ~finite | wild
+        if not finite.all():
+            # Keep downstream math finite; these envs end their episodes and are reset.
+            self._state[~finite] = np.nan_to_num(self._state[~finite], nan=0.0, posinf=0.0, neginf=0.0)
+        self._failed = torch.from_numpy(failed)
+        self._contact = self._sens[:, -1] > 0
+        self._invalidate()
+
+    def reset(self, env_ids: torch.Tensor, state: CharacterState) -> None:
+        """Set the state of env_ids (time restarts at 0); contacts are recomputed for the new poses."""
+        ids = env_ids.cpu().numpy()
+        if len(ids) == 0:
+            return
+        s = state.to(torch.float64)
+        root_rot = quat_normalize(s.root_rot)
+        qpos = torch.cat((s.root_pos, root_rot, s.dof_pos), dim=-1).numpy()
+        # MuJoCo's free joint takes its angular velocity in the body frame.
+        local_ang_vel = quat_rotate(quat_conj(root_rot), s.root_ang_vel)
+        qvel = torch.cat((s.root_vel, local_ang_vel, s.dof_vel), dim=-1).numpy()
+        self._state[ids, 0] = 0.0
+        self._state[ids, self._qpos] = qpos
+        self._state[ids, self._qvel] = qvel
+        self._failed[torch.as_tensor(ids)] = False
+        self._refresh_contacts(ids)
+        self._invalidate()
+
+    def _refresh_contacts(self, ids: np.ndarray) -> None:
+        m, d = self.model, self._scratch
+        for i in ids:
+            mujoco.mj_setState(m, d, self._state[i], _FULL)
+            mujoco.mj_forward(m, d)
+            self._contact[i] = d.sensordata > 0
+
+    def get_state(self) -> CharacterState:
+        """Root and DoF state of every env, float32."""
+        if "root_pos" not in self._derived:
+            qpos = torch.from_numpy(self._state[:, self._qpos]).float()
+            qvel = torch.from_numpy(self._state[:, self._qvel]).float()
+            root_rot = quat_normalize(qpos[:, 3:7])
+            self._derived.update(
+                root_pos=qpos[:, :3],
+                root_rot=root_rot,
+                dof_pos=qpos[:, 7:],
+                root_vel=qvel[:, :3],
+                root_ang_vel=quat_rotate(root_rot, qvel[:, 3:6]),
+                dof_vel=qvel[:, 6:],
+            )
+        d = self._derived
+        return CharacterState(d["root_pos"], d["root_rot"], d["dof_pos"], d["root_vel"], d["root_ang_vel"],
+                              d["dof_vel"])
+
+    @property
+    def ground_contact(self) -> torch.Tensor:
+        """Whether each body touches the floor, from MuJoCo's contacts. Shape: (num_envs, num_bodies)."""
+        return torch.from_numpy(self._contact)
+
+    @property
+    def failed(self) -> torch.Tensor:
+        """Envs whose physics diverged or was reset by MuJoCo in the last step. Shape: (num_envs,)."""
+        return self._failed
+
+    def qpos(self) -> np.ndarray:
+        """MuJoCo qpos of every env (for viewers). Shape: (num_envs, nq)."""
+        return self._state[:, self._qpos]

@@ -1,0 +1,97 @@
+"""Env settings in MimicKit's layout: `env_name`, an `env:` block, and optional `engine:` overrides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from amp_studio.character import DEFAULT_KEY_BODIES
+from amp_studio.config_loading import ConfigError, build_config, load_yaml
+
+
+@dataclass(frozen=True)
+class EnvConfig:
+    """The AMP imitation env (`env_name: amp`) and the kinematic clip player (`view_motion`)."""
+
+    char_file: str
+    """Character MJCF (paths are tried from the working directory, then the repo root)."""
+    motion_file: str
+    """A clip or a dataset YAML of weighted clips."""
+    episode_length: float = 10.0
+    """Seconds before an episode times out."""
+    global_obs: bool = False
+    """Observations in the world frame instead of the character's heading frame."""
+    root_height_obs: bool = True
+    """Include the root's height above the ground."""
+    enable_early_termination: bool = True
+    """End an episode as a failure when a body other than the contact bodies touches the ground."""
+    termination_height: float = 0.0
+    """If > 0, a touching body must also be below this height (m) to end the episode."""
+    key_bodies: tuple[str, ...] = DEFAULT_KEY_BODIES
+    """Bodies whose positions (relative to the root) the observations include."""
+    contact_bodies: tuple[str, ...] = ("right_foot", "left_foot")
+    """Bodies allowed to touch the ground."""
+    num_disc_obs_steps: int = 10
+    """Consecutive control steps in one discriminator observation."""
+    rand_reset: bool = True
+    """Reference state initialization: start episodes at a random clip and time (else at a clip's start)."""
+    zero_center_action: bool = False
+    """Action 0 means DoF angle 0 (else the middle of the DoF's range)."""
+    camera_mode: str = "track"
+    """Viewer camera: `track` follows the character, `still` does not."""
+
+    def validate(self) -> str | None:
+        """A problem with the values, or None."""
+        if self.episode_length <= 0:
+            return f"env.episode_length must be positive, got {self.episode_length}"
+        if self.num_disc_obs_steps < 1:
+            return f"env.num_disc_obs_steps must be at least 1, got {self.num_disc_obs_steps}"
+        if self.camera_mode not in ("track", "still"):
+            return f"env.camera_mode: expected 'track' or 'still', got '{self.camera_mode}'"
+        return None
+
+
+@dataclass(frozen=True)
+class LocationEnvConfig(EnvConfig):
+    """The location task (`env_name: task_location`): walk to a target on the ground."""
+
+    tar_dist_max: float = 10.0
+    """Targets are drawn up to this far (m) from the character."""
+    tar_change_time_min: float = 5.0
+    """Shortest time (s) before a new target is drawn."""
+    tar_change_time_max: float = 10.0
+    """Longest time (s) before a new target is drawn."""
+    tar_speed: float = 1.0
+    """Speed (m/s) toward the target that earns the full velocity reward."""
+    success_distance: float = 0.5
+    """Within this distance (m) of the target an env counts as successful."""
+
+    def validate(self) -> str | None:
+        """A problem with the values, or None."""
+        if not 0 < self.tar_change_time_min <= self.tar_change_time_max:
+            return "env.tar_change_time_min must be positive and at most env.tar_change_time_max"
+        if self.tar_dist_max < 0:
+            return f"env.tar_dist_max must not be negative, got {self.tar_dist_max}"
+        return super().validate()
+
+
+ENV_CONFIGS = {"amp": EnvConfig, "view_motion": EnvConfig, "task_location": LocationEnvConfig}
+
+
+def load_env_config(path: str | Path, overrides: dict | None = None) -> tuple[str, EnvConfig, dict]:
+    """(env_name, env config, engine overrides) from an env YAML; overrides replace keys of its env block."""
+    doc = load_yaml(path)
+    for key in doc:
+        if key not in ("env_name", "env", "engine"):
+            raise ConfigError(path, f"unknown top-level key '{key}' (expected env_name, env and optionally engine)")
+    name = doc.get("env_name")
+    if name not in ENV_CONFIGS:
+        raise ConfigError(path, f"env_name: expected one of {', '.join(ENV_CONFIGS)}, got {name!r}")
+    block = doc.get("env") or {}
+    if not isinstance(block, dict):
+        raise ConfigError(path, "env: expected a mapping of settings")
+    block = {**block, **(overrides or {})}
+    engine = doc.get("engine") or {}
+    if not isinstance(engine, dict):
+        raise ConfigError(path, "engine: expected a mapping of engine settings to override")
+    return name, build_config(ENV_CONFIGS[name], block, path, "env"), engine

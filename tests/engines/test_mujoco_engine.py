@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import mujoco
+import numpy as np
+import pytest
+import torch
+
+from amp_studio.character import CharacterState
+from amp_studio.config_loading import ConfigError
+from amp_studio.engines import EngineConfig, load_engine_config, make_engine
+from amp_studio.engines.mujoco_engine import MujocoEngine
+from amp_studio.motion import MotionLibrary, load_clip
+
+ENGINE_YAML = "data/engines/mujoco_engine.yaml"
+
+
+@pytest.fixture
+def engine(character):
+    e = make_engine(load_engine_config(ENGINE_YAML), character, 4)
+    yield e
+    e.close()
+
+
+def _clip_state(character, deepmimic_dir, name="walk", n=4):
+    lib = MotionLibrary([load_clip(deepmimic_dir / f"humanoid3d_{name}.txt")], None, character)
+    times = torch.linspace(0.1, lib.clip_lengths[0].item() - 0.1, n)
+    return lib, times, lib.get_state(torch.zeros(n, dtype=torch.long), times)
+
+
+def test_config_file_and_errors(tmp_path):
+    cfg = load_engine_config(ENGINE_YAML)
+    assert (cfg.engine_name, cfg.control_mode, cfg.control_freq, cfg.sim_freq, cfg.substeps) == (
+        "mujoco", "pos", 30, 120, 4)
+    bad = tmp_path / "e.yaml"
+    bad.write_text("engine_name: mujoco\nsim_frq: 120\n")
+    with pytest.raises(ConfigError, match="e.yaml: unknown key 'sim_frq'; did you mean 'sim_freq'"):
+        load_engine_config(bad)
+    bad.write_text("engine_name: mujoco\nsim_freq: 100\n")
+    with pytest.raises(ConfigError, match="multiple of control_freq"):
+        load_engine_config(bad)
+    bad.write_text("engine_name: mujoco\ncontrol_freq: fast\n")
+    with pytest.raises(ConfigError, match="key 'control_freq': expected int"):
+        load_engine_config(bad)
+
+
+def test_unknown_backend_is_named(character):
+    with pytest.raises(ConfigError, match="unknown engine_name 'bullet'.*mujoco"):
+        make_engine(EngineConfig(engine_name="bullet"), character, 1)
+
+
+def test_reset_state_round_trips_and_bodies_match_fk(engine, character, deepmimic_dir):
+    _, _, state = _clip_state(character, deepmimic_dir)
+    engine.reset(torch.arange(4), state)
+    got = engine.get_state()
+    for field in ("root_pos", "root_vel", "root_ang_vel", "dof_pos", "dof_vel"):
+        assert torch.allclose(getattr(got, field), getattr(state, field), atol=1e-5), field
+    assert torch.allclose((got.root_rot * state.root_rot).sum(-1).abs(), torch.ones(4), atol=1e-6)
+    pos, rot = character.forward_kinematics(state.root_pos, state.root_rot, state.dof_pos)
+    assert (engine.body_pos - pos).abs().max() < 1e-4
+    # and they are where MuJoCo itself puts the bodies
+    m, d = engine.model, mujoco.MjData(engine.model)
+    for i in range(4):
+        d.qpos[:] = engine.qpos()[i]
+        mujoco.mj_kinematics(m, d)
+        assert np.abs(d.xpos[1:] - engine.body_pos[i].numpy()).max() < 1e-4
+
+
+def test_ground_contact_comes_from_mujoco_contacts(engine, character, deepmimic_dir):
+    """Per-body floor contact equals MuJoCo's own contact list for the state the sensors saw.
+
+    MuJoCo evaluates sensors at the start of each physics step, so after a control step the contacts are those
+    of the last substep's starting state, 1/120 s before the returned state.
+    """
+    _, _, state = _clip_state(character, deepmimic_dir)
+    engine.reset(torch.arange(4), state)
+    engine.set_targets(state.dof_pos)
+    engine.step()
+    m, d = engine.model, mujoco.MjData(engine.model)
+    floor = m.geom("floor").id
+    for i in range(4):
+        mujoco.mj_setState(m, d, engine._out[i, -2], mujoco.mjtState.mjSTATE_FULLPHYSICS)
+        mujoco.mj_forward(m, d)
+        touching = {int(m.geom_bodyid[c.geom[0] if c.geom[1] == floor else c.geom[1]]) - 1
+                    for c in d.contact[: d.ncon] if floor in (c.geom[0], c.geom[1])}
+        assert set(torch.nonzero(engine.ground_contact[i]).flatten().tolist()) == touching
+    # Right after a reset the contacts are those of the new poses.
+    engine.reset(torch.arange(4), state)
+    for i in range(4):
+        d.qpos[:] = engine.qpos()[i]
+        mujoco.mj_forward(m, d)
+        touching = {int(m.geom_bodyid[c.geom[0] if c.geom[1] == floor else c.geom[1]]) - 1
+                    for c in d.contact[: d.ncon] if floor in (c.geom[0], c.geom[1])}
+        assert set(torch.nonzero(engine.ground_contact[i]).flatten().tolist()) == touching
+
+
+def test_blow_up_is_detected_per_env(engine, character):
+    state = engine.get_state()
+    wild = CharacterState(*(t.clone() for t in (state.root_pos, state.root_rot, state.dof_pos, state.root_vel,
+                                               state.root_ang_vel, state.dof_vel)))
+    wild.dof_vel[2] = 1e12  # env 2 only
+    engine.reset(torch.arange(4), wild)
+    engine.set_targets(wild.dof_pos)
+    engine.step()
+    assert engine.failed.tolist() == [False, False, True, False]
+    assert torch.isfinite(engine.get_state().dof_pos).all()
+    engine.reset(torch.tensor([2]), state.index(torch.tensor([2])))
+    assert not engine.failed.any()
+
+
+def test_threads_give_the_same_physics(character, deepmimic_dir):
+    _, _, state = _clip_state(character, deepmimic_dir, n=8)
+    results = []
+    for threads in (1, 2):
+        e = MujocoEngine(EngineConfig(engine_name="mujoco", num_threads=threads), character, 8)
+        e.reset(torch.arange(8), state)
+        for _ in range(10):
+            e.set_targets(state.dof_pos)
+            e.step()
+        results.append(e.get_state().dof_pos.clone())
+        e.close()
+    assert torch.equal(results[0], results[1])
+
+
+def _track(character, clip_path, seconds):
+    """Run PD targets = the clip's poses from the clip's first state; yield (engine, reference state) per step."""
+    lib = MotionLibrary([load_clip(clip_path)], None, character)
+    e = make_engine(load_engine_config(ENGINE_YAML), character, 1)
+    clip = torch.zeros(1, dtype=torch.long)
+    t = torch.zeros(1)
+    e.reset(torch.arange(1), lib.get_state(clip, t))
+    for _ in range(int(round(seconds * 30))):
+        t = t + e.control_dt
+        ref = lib.get_state(clip, t)
+        e.set_targets(ref.dof_pos)
+        e.step()
+        yield e, ref
+    e.close()
+
+
+def test_pd_tracking_holds_a_standing_clip(character):
+    """Physics and gains sanity: PD targets = the idle clip's poses hold it for its whole 4-s cycle, within 2 cm."""
+    from amp_studio import DATA_DIR
+
+    for e, ref in _track(character, DATA_DIR / "motions" / "idle_sway.pkl", 4.0):
+        pos, _ = character.forward_kinematics(ref.root_pos, ref.root_rot, ref.dof_pos)
+        assert not e.failed.any()
+        assert (e.body_pos - pos).norm(dim=-1).mean() < 0.02
+
+
+def test_pd_tracking_of_a_walk_stays_upright(character, deepmimic_dir):
+    """PD targets = the walk's poses, root started from the clip: upright, on its feet, for half a cycle.
+
+    Open loop, with no balance feedback, the character falls 0.8-1.1 s in (of a 1.27 s cycle) whatever the
+    start phase; learning supplies the feedback.
+    """
+    head = character.body_id("head")
+    non_foot = torch.ones(character.num_bodies, dtype=torch.bool)
+    non_foot[[character.body_id("right_foot"), character.body_id("left_foot")]] = False
+    for e, ref in _track(character, deepmimic_dir / "humanoid3d_walk.txt", 0.6):
+        assert not e.failed.any()
+        assert e.get_state().root_pos[0, 2] > 0.75
+        assert e.body_pos[0, head, 2] > 1.2
+        assert not (e.ground_contact[0] & non_foot).any()
+        assert (e.get_state().root_pos[0, :2] - ref.root_pos[0, :2]).norm() < 0.15
