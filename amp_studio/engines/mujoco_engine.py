@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import mujoco
 import numpy as np
 import torch
@@ -101,10 +103,8 @@ class MujocoEngine(Engine):
             self._rollout = None
 
     def __del__(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # interpreter shutdown
             self.close()
-        except Exception:  # interpreter shutdown
-            pass
 
     def set_targets(self, pd_targets: torch.Tensor) -> None:
         """PD position targets for every DoF, held for all substeps. Shape: (num_envs, num_dofs)."""

@@ -13,7 +13,8 @@ class ViewMotionEnv(AMPEnv):
 
     def _init_task(self) -> None:
         self.clip_ids = torch.arange(self.num_envs) % self.motion_lib.num_clips
-        self.play_time = torch.zeros(self.num_envs, dtype=self.motion_lib.dtype)
+        # float64: playback accumulates time for as long as it runs.
+        self.play_time = torch.zeros(self.num_envs, dtype=torch.float64)
 
     def reset(self, env_ids: torch.Tensor | None = None) -> torch.Tensor:
         """Restart playback of env_ids (all if None) at time 0."""
@@ -29,7 +30,7 @@ class ViewMotionEnv(AMPEnv):
         obs = self.reset_to(ids, self.clip_ids, self.play_time)
         self.progress += 1
         ended = ~self.motion_lib.clip_wraps[self.clip_ids] & (
-            self.play_time >= self.motion_lib.clip_lengths[self.clip_ids].to(self.play_time.dtype))
+            self.play_time >= self.motion_lib.clip_lengths[self.clip_ids])
         done = torch.where(ended, int(DoneFlag.TIME), int(DoneFlag.NULL)).long()
         return obs, torch.zeros(self.num_envs), done, {"disc_obs": self.disc_obs()}
 
