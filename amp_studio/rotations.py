@@ -153,3 +153,30 @@ def quat_sign_continuous(q: torch.Tensor) -> torch.Tensor:
     flips = torch.cumprod(torch.where(dots < 0, -1.0, 1.0).to(q.dtype), dim=0)
     sign0 = torch.where(q[:1, ..., :1] < 0, -1.0, 1.0).to(q.dtype)
     return torch.cat((first, q[1:] * flips * sign0), dim=0)
+
+
+def matrix_to_quat(m: torch.Tensor) -> torch.Tensor:
+    """Unit quaternion (w >= 0) of a rotation matrix, by the largest of four pivots. Shape: (..., 3, 3) -> (..., 4)."""
+    m00, m11, m22 = m[..., 0, 0], m[..., 1, 1], m[..., 2, 2]
+    trace = m00 + m11 + m22
+    pivots = torch.stack((trace, m00, m11, m22), dim=-1)
+    choice = pivots.argmax(dim=-1, keepdim=True)
+    # Each candidate is exact where its pivot is the largest; the others may divide by ~0 and are discarded.
+    s0 = (1.0 + trace).clamp_min(1e-12).sqrt() * 2
+    s1 = (1.0 + m00 - m11 - m22).clamp_min(1e-12).sqrt() * 2
+    s2 = (1.0 - m00 + m11 - m22).clamp_min(1e-12).sqrt() * 2
+    s3 = (1.0 - m00 - m11 + m22).clamp_min(1e-12).sqrt() * 2
+    m21_12, m02_20, m10_01 = m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0], m[..., 1, 0] - m[..., 0, 1]
+    m21p12, m02p20, m10p01 = m[..., 2, 1] + m[..., 1, 2], m[..., 0, 2] + m[..., 2, 0], m[..., 1, 0] + m[..., 0, 1]
+    candidates = torch.stack(
+        (
+            torch.stack((0.25 * s0, m21_12 / s0, m02_20 / s0, m10_01 / s0), dim=-1),
+            torch.stack((m21_12 / s1, 0.25 * s1, m10p01 / s1, m02p20 / s1), dim=-1),
+            torch.stack((m02_20 / s2, m10p01 / s2, 0.25 * s2, m21p12 / s2), dim=-1),
+            torch.stack((m10_01 / s3, m02p20 / s3, m21p12 / s3, 0.25 * s3), dim=-1),
+        ),
+        dim=-2,
+    )
+    q = torch.gather(candidates, -2, choice.unsqueeze(-1).expand(choice.shape + (4,))).squeeze(-2)
+    q = torch.where(q[..., :1] < 0, -q, q)
+    return quat_normalize(q)

@@ -11,8 +11,9 @@ import torch
 
 from amp_studio import DEFAULT_CHARACTER
 from amp_studio.character.character_state import CharacterState
+from amp_studio.character.kinematic_tree import KinematicTree
 from amp_studio.errors import CharacterError
-from amp_studio.rotations import exp_map_to_quat, quat_from_axis_angle, quat_mul, quat_rotate
+from amp_studio.rotations import exp_map_to_quat, matrix_to_quat, quat_from_axis_angle, quat_mul, quat_rotate
 
 DEFAULT_KEY_BODIES = ("head", "right_hand", "left_hand", "right_foot", "left_foot")
 
@@ -125,6 +126,14 @@ class CharacterModel:
             self._cache[dtype] = (self._body_pos.to(dtype), self._body_quat.to(dtype), hinges)
         return self._cache[dtype]
 
+    def kinematic_tree(self, dtype: torch.dtype = torch.float32) -> KinematicTree:
+        """The batched matrix FK for this character in dtype (built once)."""
+        key = ("tree", dtype)
+        if key not in self._cache:
+            hinges = [[d for d, _, _ in hs] for hs in self._hinges]
+            self._cache[key] = KinematicTree(self.mj_model, self.parents, hinges, dtype)
+        return self._cache[key]
+
     def forward_kinematics(
         self, root_pos: torch.Tensor, root_rot: torch.Tensor, dof_pos: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -133,8 +142,8 @@ class CharacterModel:
         Shapes: root_pos (B, 3), root_rot (B, 4) unit quaternion wxyz, dof_pos (B, num_dofs)
         -> body_pos (B, num_bodies, 3), body_rot (B, num_bodies, 4).
         """
-        pos, rot, _, _ = self._kinematics(root_pos, root_rot, dof_pos)
-        return pos, rot
+        pos, mat, _ = self.kinematic_tree(dof_pos.dtype)(root_pos, root_rot, dof_pos)
+        return pos, matrix_to_quat(mat)
 
     def body_velocities(self, state: CharacterState) -> tuple[torch.Tensor, torch.Tensor]:
         """World linear velocity of each body origin and world angular velocity of each body.

@@ -8,6 +8,7 @@ import torch
 
 from amp_studio.character import CharacterModel, CharacterState
 from amp_studio.engines.engine_config import EngineConfig
+from amp_studio.rotations import matrix_to_quat
 
 
 class Engine(ABC):
@@ -57,7 +58,8 @@ class Engine(ABC):
     def _body_kinematics(self) -> None:
         if "body_pos" not in self._derived:
             s = self.get_state()
-            self._derived["body_pos"], self._derived["body_rot"] = self.character.forward_kinematics(
+            tree = self.character.kinematic_tree(s.dof_pos.dtype)
+            self._derived["body_pos"], self._derived["body_mat"], self._derived["joint_mat"] = tree(
                 s.root_pos, s.root_rot, s.dof_pos)
 
     @property
@@ -70,7 +72,15 @@ class Engine(ABC):
     def body_rot(self) -> torch.Tensor:
         """World rotation of each body. Shape: (num_envs, num_bodies, 4)."""
         self._body_kinematics()
+        if "body_rot" not in self._derived:
+            self._derived["body_rot"] = matrix_to_quat(self._derived["body_mat"])
         return self._derived["body_rot"]
+
+    @property
+    def joint_matrices(self) -> torch.Tensor:
+        """Local rotation matrix of each jointed body. Shape: (num_envs, num_jointed_bodies, 3, 3)."""
+        self._body_kinematics()
+        return self._derived["joint_mat"]
 
     def body_velocities(self) -> tuple[torch.Tensor, torch.Tensor]:
         """World linear velocity of each body origin and angular velocity of each body. Shapes: (num_envs, B, 3)."""

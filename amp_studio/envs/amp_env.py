@@ -7,7 +7,7 @@ import torch
 from amp_studio.character import CharacterModel, CharacterState
 from amp_studio.config_loading import resolve_path
 from amp_studio.engines import EngineConfig, make_engine
-from amp_studio.envs.amp_obs import compute_disc_obs, compute_policy_obs, disc_step_features
+from amp_studio.envs.amp_obs import compute_disc_obs, compute_policy_obs, joint_codes
 from amp_studio.envs.env_config import EnvConfig
 from amp_studio.envs.vec_env import DoneFlag, VecEnv
 from amp_studio.motion import MotionLibrary
@@ -48,10 +48,13 @@ class AMPEnv(VecEnv):
         self.max_episode_steps = max(1, round(config.episode_length / self.dt))
         self.progress = torch.zeros(num_envs, dtype=torch.long)
         self.num_disc_steps = config.num_disc_obs_steps
-        self._history: dict[str, torch.Tensor] = {}
 
         self.action_dim = ch.num_dofs
+        self._feat = self._features(self.engine.get_state())
+        self._history = {n: v.unsqueeze(1).repeat_interleave(self.num_disc_steps, 1).clone()
+                         for n, v in self._feat.items()}
         self._init_task()
+        self._obs = self._compute_obs()
         self.reset()
         self.obs_dim = int(self._obs.shape[-1])
         self.disc_obs_dim = int(self.disc_obs().shape[-1])
@@ -72,22 +75,22 @@ class AMPEnv(VecEnv):
 
     def reset_to(self, env_ids: torch.Tensor, clip_ids: torch.Tensor, times: torch.Tensor) -> torch.Tensor:
         """Start env_ids at the given clips and times; the discriminator history is the clip before that time."""
-        state = self.motion_lib.get_state(clip_ids, times)
-        self.engine.reset(env_ids, state)
+        self.engine.reset(env_ids, self.motion_lib.get_state(clip_ids, times))
         self.progress[env_ids] = 0
-        if not self._history:
-            self._init_history()
+        # The newest step comes back from the engine, so that agent and demo windows meet at the same numbers.
+        now = self._features(self.engine.get_state().index(env_ids))
         k = self.num_disc_steps
         if k > 1:
             offsets = torch.arange(-(k - 1), 0, dtype=times.dtype) * self.dt
             past_times = (times.unsqueeze(1) + offsets).reshape(-1)
-            past = self.motion_lib.get_state(clip_ids.repeat_interleave(k - 1), past_times)
-            feats = self._features(past)
-            for name, value in feats.items():
-                self._history[name][env_ids, :-1] = value.reshape((len(env_ids), k - 1) + value.shape[1:])
-        self._push_engine_step(env_ids)
+            past = self._features(self.motion_lib.get_state(clip_ids.repeat_interleave(k - 1), past_times))
+        for name, value in now.items():
+            self._feat[name][env_ids] = value
+            self._history[name][env_ids, -1] = value
+            if k > 1:
+                self._history[name][env_ids, :-1] = past[name].reshape((len(env_ids), k - 1) + value.shape[1:])
         self._reset_task(env_ids)
-        self._obs = self._compute_obs()
+        self._obs[env_ids] = self._compute_obs(env_ids)
         return self._obs
 
     def _init_task(self) -> None:
@@ -96,34 +99,17 @@ class AMPEnv(VecEnv):
     def _reset_task(self, env_ids: torch.Tensor) -> None:
         """Hook for task envs: task state of newly started episodes."""
 
-    def _init_history(self) -> None:
-        feats = self._features(self.engine.get_state())
-        self._history = {n: v.unsqueeze(1).repeat_interleave(self.num_disc_steps, 1).clone()
-                         for n, v in feats.items()}
+    # ----- features and observations -----
 
-    # ----- features -----
-
-    def _features(self, state: CharacterState, body_pos: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """One step's discriminator features of a batch of states."""
+    def _features(self, state: CharacterState, body_pos: torch.Tensor | None = None,
+                  joint_mat: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """One step's features of a batch of states: what both observations are made of."""
         state = state.to(torch.float32)
         if body_pos is None:
-            body_pos, _ = self.character.forward_kinematics(state.root_pos, state.root_rot, state.dof_pos)
-        joint_code, key_rel = disc_step_features(self.character.joint_rotations(state.dof_pos),
-                                                 body_pos[:, self.key_body_ids], state.root_pos)
+            body_pos, _, joint_mat = self.character.kinematic_tree()(state.root_pos, state.root_rot, state.dof_pos)
         return {"root_pos": state.root_pos, "root_rot": state.root_rot, "root_vel": state.root_vel,
-                "root_ang_vel": state.root_ang_vel, "joint_code": joint_code, "dof_vel": state.dof_vel,
-                "key_rel": key_rel}
-
-    def _push_engine_step(self, env_ids: torch.Tensor | None = None) -> None:
-        """Append the engine's current state to the history of env_ids (all: shift by one step)."""
-        feats = self._features(self.engine.get_state(), self.engine.body_pos)
-        for name, value in feats.items():
-            hist = self._history[name]
-            if env_ids is None:
-                hist[:, :-1] = hist[:, 1:].clone()
-                hist[:, -1] = value
-            else:
-                hist[env_ids, -1] = value[env_ids]
+                "root_ang_vel": state.root_ang_vel, "joint_code": joint_codes(joint_mat), "dof_vel": state.dof_vel,
+                "key_rel": body_pos[:, self.key_body_ids] - state.root_pos.unsqueeze(1)}
 
     def _window_obs(self, hist: dict[str, torch.Tensor]) -> torch.Tensor:
         c = self.config
@@ -148,12 +134,11 @@ class AMPEnv(VecEnv):
         times = self.motion_lib.sample_times(clip_ids, generator=self.generator)
         return self.disc_obs_demo(clip_ids, times)
 
-    def _compute_obs(self) -> torch.Tensor:
-        s = self.engine.get_state()
+    def _compute_obs(self, env_ids: torch.Tensor | None = None) -> torch.Tensor:
+        """Policy observations of env_ids (all if None)."""
+        f = self._feat if env_ids is None else {n: v[env_ids] for n, v in self._feat.items()}
         c = self.config
-        return compute_policy_obs(s.root_pos, s.root_rot, s.root_vel, s.root_ang_vel,
-                                  self.character.joint_rotations(s.dof_pos), s.dof_vel,
-                                  self.engine.body_pos[:, self.key_body_ids], c.global_obs, c.root_height_obs)
+        return compute_policy_obs(*(f[n] for n in _HISTORY), c.global_obs, c.root_height_obs)
 
     # ----- stepping -----
 
@@ -166,7 +151,11 @@ class AMPEnv(VecEnv):
         self.engine.set_targets(self.action_to_targets(actions.detach().float()))
         self.engine.step()
         self.progress += 1
-        self._push_engine_step()
+        e = self.engine
+        self._feat = self._features(e.get_state(), e.body_pos, e.joint_matrices)
+        for name, hist in self._history.items():
+            hist[:, :-1] = hist[:, 1:].clone()
+            hist[:, -1] = self._feat[name]
         self._obs = self._compute_obs()
         done = self._compute_done()
         reward = self._compute_reward()

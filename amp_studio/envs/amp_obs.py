@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from amp_studio.rotations import quat_mul, quat_rotate
+from amp_studio.rotations import quat_rotate
 
 _X = (1.0, 0.0, 0.0)
 _Z = (0.0, 0.0, 1.0)
@@ -35,12 +35,34 @@ def tan_norm(rot: torch.Tensor) -> torch.Tensor:
     return torch.cat((x, z), dim=-1)
 
 
-def _frame(rot: torch.Tensor, global_obs: bool) -> torch.Tensor:
+def heading_cos_sin(rot: torch.Tensor, global_obs: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos and sin of the heading (identity when global_obs). Shape: (..., 4) -> (...), (...)."""
+    w, x, y, z = rot.unbind(-1)
     if global_obs:
-        ident = torch.zeros(rot.shape, dtype=rot.dtype)
-        ident[..., 0] = 1.0
-        return ident
-    return heading_inverse(rot)
+        return torch.ones_like(w), torch.zeros_like(w)
+    fx = 1.0 - 2.0 * (y * y + z * z)
+    fy = 2.0 * (x * y + w * z)
+    norm = torch.sqrt(fx * fx + fy * fy).clamp_min(1e-9)
+    return fx / norm, fy / norm
+
+
+def unturn(cos: torch.Tensor, sin: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """World vectors in a heading frame: turned by -heading about z. Shapes: (...), (...), (..., 3)."""
+    x, y, z = v.unbind(-1)
+    return torch.stack((cos * x + sin * y, cos * y - sin * x, z), dim=-1)
+
+
+def rotation_axes(rot: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The rotated x and z axes (the first and last rotation-matrix columns). Shape: (..., 4) -> 2 x (..., 3)."""
+    w, x, y, z = rot.unbind(-1)
+    col_x = torch.stack((1 - 2 * (y * y + z * z), 2 * (x * y + w * z), 2 * (x * z - w * y)), dim=-1)
+    col_z = torch.stack((2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)), dim=-1)
+    return col_x, col_z
+
+
+def joint_codes(joint_mat: torch.Tensor) -> torch.Tensor:
+    """tan_norm of each joint's local rotation: its matrix's x and z columns. Shape: (..., J, 3, 3) -> (..., 6J)."""
+    return torch.cat((joint_mat[..., :, 0], joint_mat[..., :, 2]), dim=-1).flatten(-2)
 
 
 def compute_policy_obs(
@@ -48,37 +70,30 @@ def compute_policy_obs(
     root_rot: torch.Tensor,
     root_vel: torch.Tensor,
     root_ang_vel: torch.Tensor,
-    joint_rot: torch.Tensor,
+    joint_code: torch.Tensor,
     dof_vel: torch.Tensor,
-    key_pos: torch.Tensor,
+    key_rel: torch.Tensor,
     global_obs: bool,
     root_height_obs: bool,
 ) -> torch.Tensor:
     """The policy's view of the character, in its heading frame unless global_obs.
 
-    Shapes: root_pos (N, 3), root_rot (N, 4), root_vel (N, 3), root_ang_vel (N, 3), joint_rot (N, J, 4),
-    dof_vel (N, D), key_pos (N, K, 3) world -> (N, [1] + 6 + 3 + 3 + 6J + D + 3K).
+    Shapes: root_pos (N, 3), root_rot (N, 4), root_vel (N, 3), root_ang_vel (N, 3), joint_code (N, 6J),
+    dof_vel (N, D), key_rel (N, K, 3) key bodies minus root, world -> (N, [1] + 6 + 3 + 3 + 6J + D + 3K).
     """
-    inv = _frame(root_rot, global_obs)
+    cos, sin = heading_cos_sin(root_rot, global_obs)
+    col_x, col_z = rotation_axes(root_rot)
     parts = [root_pos[:, 2:3]] if root_height_obs else []
-    key = quat_rotate(inv.unsqueeze(1).expand(key_pos.shape[:-1] + (4,)), key_pos - root_pos.unsqueeze(1))
     parts += [
-        tan_norm(quat_mul(inv, root_rot)),
-        quat_rotate(inv, root_vel),
-        quat_rotate(inv, root_ang_vel),
-        tan_norm(joint_rot).flatten(1),
+        unturn(cos, sin, col_x),
+        unturn(cos, sin, col_z),
+        unturn(cos, sin, root_vel),
+        unturn(cos, sin, root_ang_vel),
+        joint_code,
         dof_vel,
-        key.flatten(1),
+        unturn(cos.unsqueeze(1), sin.unsqueeze(1), key_rel).flatten(1),
     ]
     return torch.cat(parts, dim=-1)
-
-
-def disc_step_features(joint_rot: torch.Tensor, key_pos: torch.Tensor, root_pos: torch.Tensor) -> tuple:
-    """The frame-independent parts of one step: joint rotation codes and key bodies relative to the root.
-
-    Shapes: joint_rot (..., J, 4), key_pos (..., K, 3), root_pos (..., 3) -> (..., 6J), (..., K, 3).
-    """
-    return tan_norm(joint_rot).flatten(-2), key_pos - root_pos.unsqueeze(-2)
 
 
 def compute_disc_obs(
@@ -97,20 +112,21 @@ def compute_disc_obs(
     Shapes: root_pos (N, T, 3), root_rot (N, T, 4), root_vel (N, T, 3), root_ang_vel (N, T, 3),
     joint_code (N, T, 6J), dof_vel (N, T, D), key_rel (N, T, K, 3) -> (N, T * (3 + 6 + 3 + 3 + 6J + D + 3K)).
     """
-    inv = _frame(root_rot[:, -1], global_obs).unsqueeze(1).expand(root_rot.shape)
+    cos, sin = heading_cos_sin(root_rot[:, -1:], global_obs)  # (N, 1): the last step's heading
     rel = root_pos - root_pos[:, -1:]
     if root_height_obs:
         rel = torch.cat((rel[..., :2], root_pos[..., 2:3]), dim=-1)
-    key_inv = inv.unsqueeze(2).expand(key_rel.shape[:-1] + (4,))
+    col_x, col_z = rotation_axes(root_rot)
     per_step = torch.cat(
         (
-            quat_rotate(inv, rel),
-            tan_norm(quat_mul(inv, root_rot)),
-            quat_rotate(inv, root_vel),
-            quat_rotate(inv, root_ang_vel),
+            unturn(cos, sin, rel),
+            unturn(cos, sin, col_x),
+            unturn(cos, sin, col_z),
+            unturn(cos, sin, root_vel),
+            unturn(cos, sin, root_ang_vel),
             joint_code,
             dof_vel,
-            quat_rotate(key_inv, key_rel).flatten(-2),
+            unturn(cos.unsqueeze(-1), sin.unsqueeze(-1), key_rel).flatten(-2),
         ),
         dim=-1,
     )
@@ -135,15 +151,15 @@ def quat_from_heading(angle: torch.Tensor) -> torch.Tensor:
 
 def heading_frame_offset(root_rot: torch.Tensor, world_offset_xy: torch.Tensor) -> torch.Tensor:
     """A world xy offset in the character's heading frame. Shapes: (N, 4), (N, 2) -> (N, 2)."""
-    inv = heading_inverse(root_rot)
-    v = torch.cat((world_offset_xy, torch.zeros_like(world_offset_xy[:, :1])), dim=-1)
-    return quat_rotate(inv, v)[:, :2]
+    cos, sin = heading_cos_sin(root_rot)
+    x, y = world_offset_xy.unbind(-1)
+    return torch.stack((cos * x + sin * y, cos * y - sin * x), dim=-1)
 
 
 __all__ = [
     "compute_disc_obs",
     "compute_policy_obs",
-    "disc_step_features",
+    "joint_codes",
     "heading_angle",
     "heading_frame_offset",
     "heading_inverse",

@@ -49,16 +49,17 @@ class LocationEnv(AMPEnv):
         self.target_held[env_ids] = hold
         if not hold:
             self._draw_timers(env_ids)
-        self._obs = self._compute_obs()
+        self._obs[env_ids] = self._compute_obs(env_ids)
 
     def target_distance(self) -> torch.Tensor:
         """Horizontal distance from each root to its target. Shape: (num_envs,)."""
         return (self.target - self.engine.get_state().root_pos[:, :2]).norm(dim=-1)
 
-    def _compute_obs(self) -> torch.Tensor:
-        s = self.engine.get_state()
-        task = heading_frame_offset(s.root_rot, self.target - s.root_pos[:, :2])
-        return torch.cat((super()._compute_obs(), task), dim=-1)
+    def _compute_obs(self, env_ids: torch.Tensor | None = None) -> torch.Tensor:
+        ids = slice(None) if env_ids is None else env_ids
+        root_pos, root_rot = self._feat["root_pos"][ids], self._feat["root_rot"][ids]
+        task = heading_frame_offset(root_rot, self.target[ids] - root_pos[:, :2])
+        return torch.cat((super()._compute_obs(env_ids), task), dim=-1)
 
     def _compute_reward(self) -> torch.Tensor:
         s = self.engine.get_state()
@@ -72,4 +73,4 @@ class LocationEnv(AMPEnv):
         due = torch.nonzero((self.target_steps_left <= 0) & ~self.target_held).flatten()
         if len(due):
             self._draw_targets(due)
-            self._obs = self._compute_obs()
+            self._obs[due] = self._compute_obs(due)
