@@ -3,9 +3,10 @@
 For each number of envs and threads, in the same run and alternating so that machine noise hits both:
   env  AMPEnv.step with random actions: physics, policy and discriminator observations, termination, and
        resets of finished episodes (reference state initialization from the clip);
-  raw  mujoco.rollout of the same model, substeps, env count and threads, with random PD targets and no
-       Python env logic (fallen characters are put back standing with one numpy mask, so both loops see
-       similar physics).
+  raw  bare mujoco.rollout calls on exactly the physics the env ran: every (state, PD targets) pair the env
+       passed to MuJoCo is recorded and replayed with the same model, substeps, env count and threads, and
+       no Python env logic. (How fast MuJoCo steps depends on the characters' poses and contacts, so a raw
+       loop with its own resets would measure other physics.)
 Both count env control steps (4 physics substeps each). The last line is one JSON object for the best setting.
 
     python benchmarks/sim_throughput.py [--seconds 3] [--num_envs 64 256 1024] [--threads 1 2]
@@ -24,38 +25,42 @@ from mujoco import rollout
 
 from amp_studio import DATA_DIR
 from amp_studio.engines import EngineConfig, load_engine_config
-from amp_studio.engines.mujoco_engine import build_sim_model
 from amp_studio.envs import make_env
 from amp_studio.envs.env_config import load_env_config
 
-_FULL = mujoco.mjtState.mjSTATE_FULLPHYSICS
+
+def record_physics(env) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Make the env's engine keep a copy of the input of every rollout call; returns the (growing) record."""
+    engine = env.engine
+    pool = engine._rollout
+    original = pool.rollout
+    record: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def recording_rollout(models, datas, initial_state, control, **kwargs):
+        record.append((initial_state.copy(), control.copy()))
+        return original(models, datas, initial_state, control, **kwargs)
+
+    pool.rollout = recording_rollout
+    return record
 
 
-def raw_steps_per_s(model: mujoco.MjModel, num_envs: int, threads: int, substeps: int, seconds: float,
-                    rng: np.random.Generator) -> float:
-    """Bare MuJoCo: rollout of num_envs characters, random PD targets, fallen ones reset by a numpy mask."""
+def replay_steps_per_s(env, record: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """Bare MuJoCo: the recorded rollout calls again, on a fresh pool with the same threads."""
+    engine = env.engine
+    model, n = engine.model, env.num_envs
+    threads = engine.config.num_threads
     nthread = threads if threads > 1 else 0
     datas = [mujoco.MjData(model) for _ in range(max(1, nthread))]
-    start = np.zeros(mujoco.mj_stateSize(model, _FULL))
-    mujoco.mj_getState(model, datas[0], start, _FULL)
-    state = np.tile(start, (num_envs, 1))
-    out = np.zeros((num_envs, substeps, len(start)))
-    sens = np.zeros((num_envs, substeps, model.nsensordata))
-    lo, hi = model.actuator_ctrlrange[:, 0], model.actuator_ctrlrange[:, 1]
-    controls = [np.repeat(lo + (hi - lo) * rng.uniform(0, 1, (num_envs, 1, model.nu)), substeps, axis=1)
-                for _ in range(16)]
-    models = [model] * num_envs
-    steps = 0
+    out = np.zeros((n, engine.substeps, record[0][0].shape[1]))
+    sens = np.zeros((n, engine.substeps, model.nsensordata))
+    models = [model] * n
     with rollout.Rollout(nthread=nthread) as pool:
         t0 = time.perf_counter()
-        while time.perf_counter() - t0 < seconds:
-            pool.rollout(models, datas, state, controls[steps % 16], nstep=substeps, state=out, sensordata=sens,
+        for state, control in record:
+            pool.rollout(models, datas, state, control, nstep=engine.substeps, state=out, sensordata=sens,
                          skip_checks=True)
-            state[:] = out[:, -1]
-            state[state[:, 3] < 0.5] = start
-            steps += 1
         elapsed = time.perf_counter() - t0
-    return steps * num_envs / elapsed
+    return len(record) * n / elapsed
 
 
 def env_steps_per_s(env, seconds: float, gen: torch.Generator) -> float:
@@ -89,7 +94,6 @@ def main() -> None:
     name, env_cfg, engine_overrides = load_env_config(args.env_config, overrides)
     base = load_engine_config(args.engine_config, engine_overrides)
     torch.set_num_threads(2)  # the physics pool and torch take turns on the same 2 cores
-    rng = np.random.default_rng(0)
     gen = torch.Generator().manual_seed(0)
     print(f"env {name}, motion {env_cfg.motion_file}, {base.sim_freq} Hz physics / {base.control_freq} Hz control, "
           f"disc window {env_cfg.num_disc_obs_steps} steps")
@@ -99,12 +103,14 @@ def main() -> None:
         for threads in args.threads:
             cfg = EngineConfig(**{**base.__dict__, "num_threads": threads})
             env = make_env(name, env_cfg, cfg, num_envs, seed=0)
-            model = build_sim_model(env.character, cfg.sim_freq)
-            env_runs, raw_runs = [], []
             env_steps_per_s(env, 0.5, gen)  # warm-up
+            env_runs, raw_runs = [], []
             for _ in range(args.repeats):
+                record = record_physics(env)
                 env_runs.append(env_steps_per_s(env, args.seconds, gen))
-                raw_runs.append(raw_steps_per_s(model, num_envs, threads, cfg.substeps, args.seconds, rng))
+                del env.engine._rollout.rollout  # back to the class's own method
+                raw_runs.append(replay_steps_per_s(env, record))
+                del record
             env.close()
             env_rate, raw_rate = float(np.median(env_runs)), float(np.median(raw_runs))
             rows.append({"num_envs": num_envs, "threads": threads, "env_steps_per_s": round(env_rate),

@@ -142,8 +142,9 @@ class CharacterModel:
         Shapes: root_pos (B, 3), root_rot (B, 4) unit quaternion wxyz, dof_pos (B, num_dofs)
         -> body_pos (B, num_bodies, 3), body_rot (B, num_bodies, 4).
         """
-        pos, mat, _ = self.kinematic_tree(dof_pos.dtype)(root_pos, root_rot, dof_pos)
-        return pos, matrix_to_quat(mat)
+        tree = self.kinematic_tree(dof_pos.dtype)
+        pos, mat, _ = tree(root_pos, root_rot, dof_pos)
+        return pos, matrix_to_quat(tree.body_matrices(mat))
 
     def body_velocities(self, state: CharacterState) -> tuple[torch.Tensor, torch.Tensor]:
         """World linear velocity of each body origin and world angular velocity of each body.

@@ -73,7 +73,8 @@ class Engine(ABC):
         """World rotation of each body. Shape: (num_envs, num_bodies, 4)."""
         self._body_kinematics()
         if "body_rot" not in self._derived:
-            self._derived["body_rot"] = matrix_to_quat(self._derived["body_mat"])
+            tree = self.character.kinematic_tree(self._derived["body_pos"].dtype)
+            self._derived["body_rot"] = matrix_to_quat(tree.body_matrices(self._derived["body_mat"]))
         return self._derived["body_rot"]
 
     @property

@@ -86,8 +86,8 @@ class MujocoEngine(Engine):
         self._ctrl = np.zeros((num_envs, self.substeps, m.nu))
         self._ctrl[:] = self._state[:, None, self._qpos][..., 7:]
         self._contact = np.zeros((num_envs, character.num_bodies), dtype=bool)
+        self._stale_contacts = np.ones(num_envs, dtype=bool)
         self._failed = torch.zeros(num_envs, dtype=torch.bool)
-        self._refresh_contacts(np.arange(num_envs))
 
     def _check_actuators(self) -> None:
         m = self.model
@@ -125,6 +125,7 @@ class MujocoEngine(Engine):
             self._state[~finite] = np.nan_to_num(self._state[~finite], nan=0.0, posinf=0.0, neginf=0.0)
         self._failed = torch.from_numpy(failed)
         self._contact = self._sens[:, -1] > 0
+        self._stale_contacts[:] = False
         self._invalidate()
 
     def reset(self, env_ids: torch.Tensor, state: CharacterState) -> None:
@@ -142,7 +143,7 @@ class MujocoEngine(Engine):
         self._state[ids, self._qpos] = qpos
         self._state[ids, self._qvel] = qvel
         self._failed[torch.as_tensor(ids)] = False
-        self._refresh_contacts(ids)
+        self._stale_contacts[ids] = True  # computed on first use; the next step replaces them anyway
         self._invalidate()
 
     def _refresh_contacts(self, ids: np.ndarray) -> None:
@@ -151,6 +152,7 @@ class MujocoEngine(Engine):
             mujoco.mj_setState(m, d, self._state[i], _FULL)
             mujoco.mj_forward(m, d)
             self._contact[i] = d.sensordata > 0
+        self._stale_contacts[ids] = False
 
     def get_state(self) -> CharacterState:
         """Root and DoF state of every env, float32."""
@@ -172,7 +174,13 @@ class MujocoEngine(Engine):
 
     @property
     def ground_contact(self) -> torch.Tensor:
-        """Whether each body touches the floor, from MuJoCo's contacts. Shape: (num_envs, num_bodies)."""
+        """Whether each body touches the floor, from MuJoCo's contacts. Shape: (num_envs, num_bodies).
+
+        After a step: MuJoCo's contact sensors, evaluated at the start of the last physics substep.
+        After a reset: the contacts of the new pose.
+        """
+        if self._stale_contacts.any():
+            self._refresh_contacts(np.nonzero(self._stale_contacts)[0])
         return torch.from_numpy(self._contact)
 
     @property

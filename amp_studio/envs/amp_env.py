@@ -7,12 +7,10 @@ import torch
 from amp_studio.character import CharacterModel, CharacterState
 from amp_studio.config_loading import resolve_path
 from amp_studio.engines import EngineConfig, make_engine
-from amp_studio.envs.amp_obs import compute_disc_obs, compute_policy_obs, joint_codes
+from amp_studio.envs.amp_obs import compute_disc_obs, compute_policy_obs, step_features
 from amp_studio.envs.env_config import EnvConfig
 from amp_studio.envs.vec_env import DoneFlag, VecEnv
 from amp_studio.motion import MotionLibrary
-
-_HISTORY = ("root_pos", "root_rot", "root_vel", "root_ang_vel", "joint_code", "dof_vel", "key_rel")
 
 
 class AMPEnv(VecEnv):
@@ -50,9 +48,13 @@ class AMPEnv(VecEnv):
         self.num_disc_steps = config.num_disc_obs_steps
 
         self.action_dim = ch.num_dofs
-        self._feat = self._features(self.engine.get_state())
-        self._history = {n: v.unsqueeze(1).repeat_interleave(self.num_disc_steps, 1).clone()
-                         for n, v in self._feat.items()}
+        self._vec, self._flat = self._features(self.engine.get_state())
+        # The discriminator window lives in a ring of 2K steps, each step written at j and j + K: the last K
+        # steps are then always the slice [head + 1, head + 1 + K), oldest first, with nothing shifted.
+        k = self.num_disc_steps
+        self._ring_vec = self._vec.unsqueeze(1).repeat_interleave(2 * k, 1).contiguous()
+        self._ring_flat = self._flat.unsqueeze(1).repeat_interleave(2 * k, 1).contiguous()
+        self._head = k - 1
         self._init_task()
         self._obs = self._compute_obs()
         self.reset()
@@ -74,24 +76,29 @@ class AMPEnv(VecEnv):
         return self._obs
 
     def reset_to(self, env_ids: torch.Tensor, clip_ids: torch.Tensor, times: torch.Tensor) -> torch.Tensor:
-        """Start env_ids at the given clips and times; the discriminator history is the clip before that time."""
-        self.engine.reset(env_ids, self.motion_lib.get_state(clip_ids, times))
+        """Start env_ids at the given clips and times; the discriminator history is the clip up to that time."""
+        n, k = len(env_ids), self.num_disc_steps
+        window = self._clip_window(clip_ids, times)
+        self.engine.reset(env_ids, window.index(torch.arange(n) * k + k - 1))
         self.progress[env_ids] = 0
-        # The newest step comes back from the engine, so that agent and demo windows meet at the same numbers.
-        now = self._features(self.engine.get_state().index(env_ids))
-        k = self.num_disc_steps
-        if k > 1:
-            offsets = torch.arange(-(k - 1), 0, dtype=times.dtype) * self.dt
-            past_times = (times.unsqueeze(1) + offsets).reshape(-1)
-            past = self._features(self.motion_lib.get_state(clip_ids.repeat_interleave(k - 1), past_times))
-        for name, value in now.items():
-            self._feat[name][env_ids] = value
-            self._history[name][env_ids, -1] = value
-            if k > 1:
-                self._history[name][env_ids, :-1] = past[name].reshape((len(env_ids), k - 1) + value.shape[1:])
+        vec, flat = self._features(window)
+        vec, flat = vec.reshape((n, k) + vec.shape[1:]), flat.reshape(n, k, -1)
+        ring = torch.arange(self._head + 1, self._head + 1 + k) % k  # the window's places, oldest first
+        slots = torch.cat((ring, ring + k))
+        rows = env_ids.unsqueeze(1)
+        self._ring_vec[rows, slots] = vec.repeat(1, 2, 1, 1)
+        self._ring_flat[rows, slots] = flat.repeat(1, 2, 1)
+        self._vec[env_ids] = vec[:, -1]
+        self._flat[env_ids] = flat[:, -1]
         self._reset_task(env_ids)
         self._obs[env_ids] = self._compute_obs(env_ids)
         return self._obs
+
+    def _clip_window(self, clip_ids: torch.Tensor, times: torch.Tensor) -> CharacterState:
+        """Clip states at the num_disc_obs_steps control steps ending at times, oldest first (flattened)."""
+        k = self.num_disc_steps
+        offsets = torch.arange(-(k - 1), 1, dtype=times.dtype) * self.dt
+        return self.motion_lib.get_state(clip_ids.repeat_interleave(k), (times.unsqueeze(1) + offsets).reshape(-1))
 
     def _init_task(self) -> None:
         """Hook for task envs: allocate task state before the first reset."""
@@ -102,31 +109,32 @@ class AMPEnv(VecEnv):
     # ----- features and observations -----
 
     def _features(self, state: CharacterState, body_pos: torch.Tensor | None = None,
-                  joint_mat: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """One step's features of a batch of states: what both observations are made of."""
+                  joint_mat: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """One step's packed features of a batch of states (see amp_obs.step_features)."""
         state = state.to(torch.float32)
         if body_pos is None:
             body_pos, _, joint_mat = self.character.kinematic_tree()(state.root_pos, state.root_rot, state.dof_pos)
-        return {"root_pos": state.root_pos, "root_rot": state.root_rot, "root_vel": state.root_vel,
-                "root_ang_vel": state.root_ang_vel, "joint_code": joint_codes(joint_mat), "dof_vel": state.dof_vel,
-                "key_rel": body_pos[:, self.key_body_ids] - state.root_pos.unsqueeze(1)}
-
-    def _window_obs(self, hist: dict[str, torch.Tensor]) -> torch.Tensor:
-        c = self.config
-        return compute_disc_obs(*(hist[n] for n in _HISTORY), c.global_obs, c.root_height_obs)
+        return step_features(state.root_pos, state.root_rot, state.root_vel, state.root_ang_vel, joint_mat,
+                             state.dof_vel, body_pos[:, self.key_body_ids])
 
     def disc_obs(self) -> torch.Tensor:
         """The agent's discriminator observation now. Shape: (num_envs, disc_obs_dim)."""
-        return self._window_obs(self._history)
+        c = self.config
+        return compute_disc_obs(*self._window(), c.global_obs, c.root_height_obs)
+
+    def _window(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The agent's last K steps of packed features, oldest first (views of the ring)."""
+        k = self.num_disc_steps
+        return (self._ring_vec[:, self._head + 1:self._head + 1 + k],
+                self._ring_flat[:, self._head + 1:self._head + 1 + k])
 
     def disc_obs_demo(self, clip_ids: torch.Tensor, times: torch.Tensor) -> torch.Tensor:
         """The discriminator observation of clip windows ending at times. Shape: (n, disc_obs_dim)."""
-        k = self.num_disc_steps
-        offsets = torch.arange(-(k - 1), 1, dtype=times.dtype) * self.dt
-        all_times = (times.unsqueeze(1) + offsets).reshape(-1)
-        feats = self._features(self.motion_lib.get_state(clip_ids.repeat_interleave(k), all_times))
-        hist = {n: v.reshape((len(clip_ids), k) + v.shape[1:]) for n, v in feats.items()}
-        return self._window_obs(hist)
+        n, k = len(clip_ids), self.num_disc_steps
+        vec, flat = self._features(self._clip_window(clip_ids, times))
+        c = self.config
+        return compute_disc_obs(vec.reshape((n, k) + vec.shape[1:]), flat.reshape(n, k, -1), c.global_obs,
+                                c.root_height_obs)
 
     def fetch_disc_obs_demo(self, n: int) -> torch.Tensor:
         """Discriminator observations of n clip windows sampled by clip weight and uniformly in time."""
@@ -136,9 +144,8 @@ class AMPEnv(VecEnv):
 
     def _compute_obs(self, env_ids: torch.Tensor | None = None) -> torch.Tensor:
         """Policy observations of env_ids (all if None)."""
-        f = self._feat if env_ids is None else {n: v[env_ids] for n, v in self._feat.items()}
-        c = self.config
-        return compute_policy_obs(*(f[n] for n in _HISTORY), c.global_obs, c.root_height_obs)
+        vec, flat = (self._vec, self._flat) if env_ids is None else (self._vec[env_ids], self._flat[env_ids])
+        return compute_policy_obs(vec, flat, self.config.global_obs, self.config.root_height_obs)
 
     # ----- stepping -----
 
@@ -152,10 +159,12 @@ class AMPEnv(VecEnv):
         self.engine.step()
         self.progress += 1
         e = self.engine
-        self._feat = self._features(e.get_state(), e.body_pos, e.joint_matrices)
-        for name, hist in self._history.items():
-            hist[:, :-1] = hist[:, 1:].clone()
-            hist[:, -1] = self._feat[name]
+        self._vec, self._flat = self._features(e.get_state(), e.body_pos, e.joint_matrices)
+        k = self.num_disc_steps
+        self._head = (self._head + 1) % k
+        for j in (self._head, self._head + k):
+            self._ring_vec[:, j] = self._vec
+            self._ring_flat[:, j] = self._flat
         self._obs = self._compute_obs()
         done = self._compute_done()
         reward = self._compute_reward()

@@ -60,77 +60,61 @@ def rotation_axes(rot: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return col_x, col_z
 
 
-def joint_codes(joint_mat: torch.Tensor) -> torch.Tensor:
-    """tan_norm of each joint's local rotation: its matrix's x and z columns. Shape: (..., J, 3, 3) -> (..., 6J)."""
-    return torch.cat((joint_mat[..., :, 0], joint_mat[..., :, 2]), dim=-1).flatten(-2)
+# A step's features: VECTORS world 3-vectors that turn with the heading frame, then frame-free values.
+NUM_ROOT_VECTORS = 5  # root position, rotated x axis, rotated z axis, linear velocity, angular velocity
 
 
-def compute_policy_obs(
-    root_pos: torch.Tensor,
-    root_rot: torch.Tensor,
-    root_vel: torch.Tensor,
-    root_ang_vel: torch.Tensor,
-    joint_code: torch.Tensor,
-    dof_vel: torch.Tensor,
-    key_rel: torch.Tensor,
-    global_obs: bool,
-    root_height_obs: bool,
-) -> torch.Tensor:
+def step_features(root_pos: torch.Tensor, root_rot: torch.Tensor, root_vel: torch.Tensor, root_ang_vel: torch.Tensor,
+                  joint_mat: torch.Tensor, dof_vel: torch.Tensor, key_pos: torch.Tensor
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The features both observations are made of, packed: world vectors and frame-free values.
+
+    Shapes: root_pos (N, 3), root_rot (N, 4), root_vel (N, 3), root_ang_vel (N, 3), joint_mat (N, J, 3, 3)
+    local joint rotations, dof_vel (N, D), key_pos (N, K, 3) world -> vectors (N, 5 + K, 3), flat (N, 6J + D).
+    The joint codes are each rotation's x and z axes (a continuous 6-D code).
+    """
+    col_x, col_z = rotation_axes(root_rot)
+    vectors = torch.cat((torch.stack((root_pos, col_x, col_z, root_vel, root_ang_vel), dim=1),
+                         key_pos - root_pos.unsqueeze(1)), dim=1)
+    codes = torch.cat((joint_mat[..., :, 0], joint_mat[..., :, 2]), dim=-1).flatten(1)
+    return vectors, torch.cat((codes, dof_vel), dim=-1)
+
+
+def _heading_of(col_x: torch.Tensor, global_obs: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos, sin of the heading from the rotated x axis (identity when global). Shape: (..., 3) -> 2 x (..., 1)."""
+    if global_obs:
+        return torch.ones_like(col_x[..., :1]), torch.zeros_like(col_x[..., :1])
+    xy = col_x[..., :2]
+    xy = xy / xy.norm(dim=-1, keepdim=True).clamp_min(1e-9)
+    return xy[..., :1], xy[..., 1:2]
+
+
+def compute_policy_obs(vectors: torch.Tensor, flat: torch.Tensor, global_obs: bool, root_height_obs: bool
+                       ) -> torch.Tensor:
     """The policy's view of the character, in its heading frame unless global_obs.
 
-    Shapes: root_pos (N, 3), root_rot (N, 4), root_vel (N, 3), root_ang_vel (N, 3), joint_code (N, 6J),
-    dof_vel (N, D), key_rel (N, K, 3) key bodies minus root, world -> (N, [1] + 6 + 3 + 3 + 6J + D + 3K).
+    Shapes: vectors (N, 5 + K, 3), flat (N, F) from step_features -> (N, [1] + 3 (4 + K) + F): root height,
+    rotated axes, velocities and key bodies relative to the root, then joint codes and DoF velocities.
     """
-    cos, sin = heading_cos_sin(root_rot, global_obs)
-    col_x, col_z = rotation_axes(root_rot)
-    parts = [root_pos[:, 2:3]] if root_height_obs else []
-    parts += [
-        unturn(cos, sin, col_x),
-        unturn(cos, sin, col_z),
-        unturn(cos, sin, root_vel),
-        unturn(cos, sin, root_ang_vel),
-        joint_code,
-        dof_vel,
-        unturn(cos.unsqueeze(1), sin.unsqueeze(1), key_rel).flatten(1),
-    ]
+    cos, sin = _heading_of(vectors[:, 1], global_obs)
+    turned = unturn(cos, sin, vectors[:, 1:]).flatten(1)
+    parts = [vectors[:, 0, 2:3], turned, flat] if root_height_obs else [turned, flat]
     return torch.cat(parts, dim=-1)
 
 
-def compute_disc_obs(
-    root_pos: torch.Tensor,
-    root_rot: torch.Tensor,
-    root_vel: torch.Tensor,
-    root_ang_vel: torch.Tensor,
-    joint_code: torch.Tensor,
-    dof_vel: torch.Tensor,
-    key_rel: torch.Tensor,
-    global_obs: bool,
-    root_height_obs: bool,
-) -> torch.Tensor:
-    """A window of T steps expressed in the last step's frame (its root position and, unless global, heading).
+def compute_disc_obs(vectors: torch.Tensor, flat: torch.Tensor, global_obs: bool, root_height_obs: bool
+                     ) -> torch.Tensor:
+    """A window of T steps, every step in the last step's frame (its root position and, unless global, heading).
 
-    Shapes: root_pos (N, T, 3), root_rot (N, T, 4), root_vel (N, T, 3), root_ang_vel (N, T, 3),
-    joint_code (N, T, 6J), dof_vel (N, T, D), key_rel (N, T, K, 3) -> (N, T * (3 + 6 + 3 + 3 + 6J + D + 3K)).
+    Shapes: vectors (N, T, 5 + K, 3), flat (N, T, F) -> (N, T * (3 (5 + K) + F)).
     """
-    cos, sin = heading_cos_sin(root_rot[:, -1:], global_obs)  # (N, 1): the last step's heading
-    rel = root_pos - root_pos[:, -1:]
+    cos, sin = _heading_of(vectors[:, -1:, 1], global_obs)  # (N, 1, 1)
+    root = vectors[:, :, 0] - vectors[:, -1:, 0]
     if root_height_obs:
-        rel = torch.cat((rel[..., :2], root_pos[..., 2:3]), dim=-1)
-    col_x, col_z = rotation_axes(root_rot)
-    per_step = torch.cat(
-        (
-            unturn(cos, sin, rel),
-            unturn(cos, sin, col_x),
-            unturn(cos, sin, col_z),
-            unturn(cos, sin, root_vel),
-            unturn(cos, sin, root_ang_vel),
-            joint_code,
-            dof_vel,
-            unturn(cos.unsqueeze(-1), sin.unsqueeze(-1), key_rel).flatten(-2),
-        ),
-        dim=-1,
-    )
-    return per_step.flatten(1)
+        root = torch.cat((root[..., :2], vectors[:, :, 0, 2:3]), dim=-1)
+    vecs = torch.cat((root.unsqueeze(2), vectors[:, :, 1:]), dim=2)
+    turned = unturn(cos, sin, vecs).flatten(2)
+    return torch.cat((turned, flat), dim=-1).flatten(1)
 
 
 def location_reward(root_xy: torch.Tensor, root_vel_xy: torch.Tensor, target_xy: torch.Tensor,
@@ -159,7 +143,7 @@ def heading_frame_offset(root_rot: torch.Tensor, world_offset_xy: torch.Tensor) 
 __all__ = [
     "compute_disc_obs",
     "compute_policy_obs",
-    "joint_codes",
+    "step_features",
     "heading_angle",
     "heading_frame_offset",
     "heading_inverse",

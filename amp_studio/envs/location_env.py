@@ -57,7 +57,8 @@ class LocationEnv(AMPEnv):
 
     def _compute_obs(self, env_ids: torch.Tensor | None = None) -> torch.Tensor:
         ids = slice(None) if env_ids is None else env_ids
-        root_pos, root_rot = self._feat["root_pos"][ids], self._feat["root_rot"][ids]
+        state = self.engine.get_state()
+        root_pos, root_rot = state.root_pos[ids], state.root_rot[ids]
         task = heading_frame_offset(root_rot, self.target[ids] - root_pos[:, :2])
         return torch.cat((super()._compute_obs(env_ids), task), dim=-1)
 

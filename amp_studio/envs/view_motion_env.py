@@ -26,13 +26,9 @@ class ViewMotionEnv(AMPEnv):
         """Advance playback by one control step; done is TIME at the end of a clamped clip."""
         self.play_time += self.dt
         ids = torch.arange(self.num_envs)
-        self._history_shift()
         obs = self.reset_to(ids, self.clip_ids, self.play_time)
         self.progress += 1
         ended = ~self.motion_lib.clip_wraps[self.clip_ids] & (
             self.play_time >= self.motion_lib.clip_lengths[self.clip_ids])
         done = torch.where(ended, int(DoneFlag.TIME), int(DoneFlag.NULL)).long()
         return obs, torch.zeros(self.num_envs), done, {"disc_obs": self.disc_obs()}
-
-    def _history_shift(self) -> None:
-        """reset_to refills the history from the clip; nothing to carry."""

@@ -80,6 +80,16 @@ def test_agent_disc_obs_after_reset_equals_demo(deepmimic_dir):
         agent, demo = env.disc_obs(), env.disc_obs_demo(clips, times)
         assert agent.shape == demo.shape == (5, env.disc_obs_dim)
         assert (agent - demo).abs().max() < 1e-4, name
+        # The newest step is also what the engine itself reports after the reset (its state, its kinematics).
+        e = env.engine
+        vec, flat = env._features(e.get_state(), e.body_pos, e.joint_matrices)
+        window_vec, window_flat = env._window()
+        assert (vec - window_vec[:, -1]).abs().max() < 1e-4 and (flat - window_flat[:, -1]).abs().max() < 1e-4
+        # After physics steps the agent's window is the clip's, shifted, then the engine's new steps.
+        clip_vec = env._features(env._clip_window(clips, times))[0].reshape(5, env.num_disc_steps, -1, 3)
+        for shift in range(1, 4):
+            env.step(torch.zeros(5, 28))
+            assert torch.equal(env._window()[0][:, :-shift], clip_vec[:, shift:])
         env.close()
 
 
