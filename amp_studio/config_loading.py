@@ -22,19 +22,19 @@ class ConfigError(AmpStudioError):
     """A config file or value that cannot be used."""
 
 
-def load_yaml(path: str | Path) -> dict:
-    """A YAML file's top-level mapping."""
+def load_yaml(path: str | Path, error: type[AmpStudioError] = ConfigError) -> dict:
+    """A YAML file's top-level mapping; problems raise `error` naming the file."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(path, "config file not found")
+        raise error(path, "file not found")
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, f"malformed YAML: {exc}") from None
+        raise error(path, f"malformed YAML: {exc}") from None
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
-        raise ConfigError(path, f"expected a mapping of keys to values, got {type(doc).__name__}")
+        raise error(path, f"expected a mapping of keys to values, got {type(doc).__name__}")
     return doc
 
 

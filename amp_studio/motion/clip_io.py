@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from amp_studio.config_loading import load_yaml
 from amp_studio.errors import MotionError
 from amp_studio.motion.deepmimic_format import read_deepmimic
 from amp_studio.motion.motion_clip import MotionClip
@@ -44,13 +45,8 @@ def save_clip(clip: MotionClip, path: str | Path) -> None:
 def load_dataset(path: str | Path, num_dofs: int | None = None) -> list[tuple[MotionClip, float]]:
     """Clips and weights of a dataset YAML `motions: [{file, weight}, ...]`, files relative to the YAML."""
     path = Path(path)
-    if not path.is_file():
-        raise MotionError(path, "file not found")
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise MotionError(path, f"malformed YAML: {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("motions"), list) or not doc["motions"]:
+    doc = load_yaml(path, MotionError)
+    if not isinstance(doc.get("motions"), list) or not doc["motions"]:
         raise MotionError(path, "field 'motions': expected a non-empty list of {file, weight} entries")
     entries = []
     for i, entry in enumerate(doc["motions"]):
