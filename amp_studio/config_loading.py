@@ -95,6 +95,11 @@ def build_config(cls: type[T], data: dict, source: str | Path | None, section: s
     values = {}
     for key, value in data.items():
         hint = hints[key]
+        if dataclasses.is_dataclass(hint):
+            if not isinstance(value, dict):
+                raise ConfigError(source, f"key '{where}{key}': expected a mapping of settings, got {value!r}")
+            values[key] = build_config(hint, value, source, f"{where}{key}")
+            continue
         if not _check_type(value, hint):
             expected = getattr(hint, "__name__", str(hint))
             raise ConfigError(source, f"key '{where}{key}': expected {expected}, got {value!r}")

@@ -90,5 +90,13 @@ class Engine(ABC):
                 self.get_state())
         return self._derived["body_vel"], self._derived["body_ang_vel"]
 
+    def state_dict(self) -> dict:
+        """The simulation state of every env, for an exact resume."""
+        raise NotImplementedError(f"{type(self).__name__} cannot save its state")
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore from state_dict()."""
+        raise NotImplementedError(f"{type(self).__name__} cannot restore its state")
+
     def close(self) -> None:
         """Release threads and native resources."""

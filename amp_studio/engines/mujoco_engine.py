@@ -188,6 +188,21 @@ class MujocoEngine(Engine):
         """Envs whose physics diverged or was reset by MuJoCo in the last step. Shape: (num_envs,)."""
         return self._failed
 
+    def state_dict(self) -> dict:
+        """The simulation state of every env, for an exact resume."""
+        return {"state": torch.from_numpy(self._state.copy()), "ctrl": torch.from_numpy(self._ctrl.copy()),
+                "contact": torch.from_numpy(self._contact.copy()),
+                "stale_contacts": torch.from_numpy(self._stale_contacts.copy()), "failed": self._failed.clone()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore from state_dict() (same model and env count)."""
+        self._state[:] = state["state"].numpy()
+        self._ctrl[:] = state["ctrl"].numpy()
+        self._contact[:] = state["contact"].numpy()
+        self._stale_contacts[:] = state["stale_contacts"].numpy()
+        self._failed = state["failed"].clone()
+        self._invalidate()
+
     def qpos(self) -> np.ndarray:
         """MuJoCo qpos of every env (for viewers). Shape: (num_envs, nq)."""
         return self._state[:, self._qpos]

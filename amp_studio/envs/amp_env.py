@@ -191,6 +191,22 @@ class AMPEnv(VecEnv):
         done[fallen] = DoneFlag.FAIL
         return done
 
+    _STATE = ("progress", "_vec", "_flat", "_ring_vec", "_ring_flat", "_obs")
+
+    def state_dict(self) -> dict:
+        """Episodes in progress, the discriminator windows, the random state and the engine's simulation."""
+        state = {name: getattr(self, name).clone() for name in self._STATE}
+        state.update(head=self._head, generator=self.generator.get_state(), engine=self.engine.state_dict())
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore from state_dict() (same configs and env count)."""
+        for name in self._STATE:
+            getattr(self, name).copy_(state[name])
+        self._head = int(state["head"])
+        self.generator.set_state(state["generator"])
+        self.engine.load_state_dict(state["engine"])
+
     def close(self) -> None:
         """Release the engine."""
         self.engine.close()

@@ -19,6 +19,7 @@ class LocationEnv(AMPEnv):
     """
 
     config: LocationEnvConfig
+    _STATE = AMPEnv._STATE + ("target", "target_steps_left", "target_held")
 
     def _init_task(self) -> None:
         self.target = torch.zeros(self.num_envs, 2)

@@ -1,0 +1,121 @@
+"""Agent settings with MimicKit's keys (data/agents/*.yaml)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from amp_studio.config_loading import build_config, load_yaml
+
+OPTIMIZERS = ("SGD", "Adam")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Networks: names like `fc_2layers_1024units` (MimicKit's, 1024-512) or explicit widths `[256, 256]`."""
+
+    actor_net: str | list[int] = "fc_2layers_1024units"
+    """Hidden layers of the policy (ReLU)."""
+    actor_init_output_scale: float = 0.01
+    """Scale of the policy's initial output-layer weights."""
+    actor_std_type: str = "FIXED"
+    """Only FIXED: the action noise is a constant."""
+    action_std: float = 0.05
+    """Standard deviation of the Gaussian policy in normalized action units."""
+    critic_net: str | list[int] = "fc_2layers_1024units"
+    """Hidden layers of the value function."""
+    disc_net: str | list[int] = "fc_2layers_1024units"
+    """Hidden layers of the discriminator."""
+    actor_init_to_clip_mean: bool = False
+    """Start the policy's mean action at the clips' mean pose (the policy then starts standing, not in T-pose)."""
+
+    def validate(self) -> str | None:
+        """A problem with the values, or None."""
+        if self.actor_std_type != "FIXED":
+            return f"actor_std_type: only FIXED is supported, got '{self.actor_std_type}'"
+        if self.action_std <= 0:
+            return f"action_std must be positive, got {self.action_std}"
+        return None
+
+
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """One network's optimizer."""
+
+    type: str = "SGD"
+    """SGD (with momentum 0.9, MimicKit's) or Adam."""
+    learning_rate: float = 1e-4
+    weight_decay: float = 0.0
+    use_amp: bool = False
+    """Mixed precision (GPU only; ignored on the CPU)."""
+    amp_type: str = "bf16"
+
+    def validate(self) -> str | None:
+        """A problem with the values, or None."""
+        if self.type not in OPTIMIZERS:
+            return f"type: expected one of {OPTIMIZERS}, got '{self.type}'"
+        if self.learning_rate <= 0:
+            return f"learning_rate must be positive, got {self.learning_rate}"
+        return None
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """PPO with an AMP discriminator (DESIGN section 7). Batch sizes count minibatches in units of num_envs."""
+
+    agent_name: str = "AMP"
+    model: ModelConfig = field(default_factory=ModelConfig)
+    actor_optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    critic_optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    disc_optimizer: OptimizerConfig = field(default_factory=lambda: OptimizerConfig(learning_rate=2.5e-4,
+                                                                                    weight_decay=1e-4))
+    discount: float = 0.99
+    steps_per_iter: int = 32
+    """Control steps per env per iteration (the horizon)."""
+    iters_per_output: int = 100
+    """Iterations between checkpoints."""
+    test_episodes: int = 32
+    normalizer_samples: int = 100_000_000
+    """Observations after which the running normalizers stop updating."""
+    actor_epochs: int = 5
+    actor_batch_size: int = 4
+    """Policy minibatch size in units of num_envs (samples = actor_batch_size * num_envs)."""
+    critic_epochs: int = 2
+    critic_batch_size: int = 2
+    disc_epochs: int = 2
+    disc_batch_size: int = 2
+    td_lambda: float = 0.95
+    ppo_clip_ratio: float = 0.2
+    norm_adv_clip: float = 4.0
+    action_bound_weight: float = 10.0
+    action_entropy_weight: float = 0.0
+    action_reg_weight: float = 0.0
+    disc_buffer_size: int = 200_000
+    """Past agent discriminator observations kept for training the discriminator."""
+    disc_replay_samples: int = 1000
+    """New samples added to the full replay buffer per iteration."""
+    disc_logit_reg: float = 0.01
+    disc_grad_penalty: float = 5.0
+    disc_reward_scale: float = 2.0
+    task_reward_weight: float = 0.0
+    disc_reward_weight: float = 1.0
+    torch_threads: int = 0
+    """Threads for torch (0: torch's default)."""
+
+    def validate(self) -> str | None:
+        """A problem with the values, or None."""
+        if self.agent_name != "AMP":
+            return f"agent_name: only AMP is supported, got '{self.agent_name}'"
+        for name in ("steps_per_iter", "actor_epochs", "critic_epochs", "disc_epochs", "actor_batch_size",
+                     "critic_batch_size", "disc_batch_size", "iters_per_output"):
+            if getattr(self, name) < 1:
+                return f"{name} must be at least 1, got {getattr(self, name)}"
+        if not 0 < self.discount <= 1 or not 0 <= self.td_lambda <= 1:
+            return "discount must be in (0, 1] and td_lambda in [0, 1]"
+        return None
+
+
+def load_agent_config(path: str | Path, overrides: dict | None = None) -> AgentConfig:
+    """An agent config from YAML, with optional top-level overrides."""
+    data = {**load_yaml(path), **(overrides or {})}
+    return build_config(AgentConfig, data, path)

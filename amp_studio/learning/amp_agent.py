@@ -1,0 +1,236 @@
+"""PPO with an adversarial motion prior: the policy, the value function, the discriminator and their updates."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from amp_studio.learning.agent_config import AgentConfig, OptimizerConfig
+from amp_studio.learning.networks import hidden_sizes, mlp
+from amp_studio.learning.normalizer import Normalizer
+from amp_studio.learning.rollout_storage import ReplayBuffer, RolloutStorage, td_lambda_advantages
+
+
+def make_optimizer(params, cfg: OptimizerConfig) -> torch.optim.Optimizer:
+    """SGD with momentum 0.9 (MimicKit's) or Adam, from an OptimizerConfig."""
+    if cfg.type == "Adam":
+        return torch.optim.Adam(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    return torch.optim.SGD(params, lr=cfg.learning_rate, momentum=0.9, weight_decay=cfg.weight_decay)
+
+
+def style_reward(logits: torch.Tensor, scale: float) -> torch.Tensor:
+    """r = -log(max(1 - sigmoid(D), 1e-4)) * scale: high where the discriminator takes the agent for the demo."""
+    return -torch.log(torch.clamp_min(1.0 - torch.sigmoid(logits), 1e-4)) * scale
+
+
+def action_bound_loss(mean: torch.Tensor) -> torch.Tensor:
+    """Squared excess of the mean action outside [-1, 1], summed over dimensions. Shape: (B, A) -> (B,)."""
+    return (torch.clamp_min(mean - 1.0, 0.0) ** 2 + torch.clamp_max(mean + 1.0, 0.0) ** 2).sum(-1)
+
+
+class AMPAgent:
+    """Actor, critic and discriminator with their optimizers, normalizers and the discriminator's replay buffer.
+
+    The runner collects rollouts with `act` and `evaluate_value`, then calls `update(storage, ...)`, which blends
+    the rewards with the current weights, trains all three networks and returns metrics.
+    """
+
+    def __init__(self, config: AgentConfig, obs_dim: int, action_dim: int, disc_obs_dim: int, seed: int = 0,
+                 init_action: torch.Tensor | None = None):
+        self.config = config
+        self.generator = torch.Generator().manual_seed(seed)
+        torch.manual_seed(seed)  # network initialization
+        m = config.model
+        self.actor = mlp(obs_dim, hidden_sizes(m.actor_net), action_dim)
+        self.critic = mlp(obs_dim, hidden_sizes(m.critic_net), 1)
+        self.disc = mlp(disc_obs_dim, hidden_sizes(m.disc_net), 1)
+        last = self.actor[-1]
+        torch.nn.init.uniform_(last.weight, -m.actor_init_output_scale, m.actor_init_output_scale)
+        torch.nn.init.zeros_(last.bias)
+        if init_action is not None:
+            with torch.no_grad():
+                last.bias.copy_(init_action)
+        self.action_std = m.action_std
+        self.obs_norm = Normalizer(obs_dim, config.normalizer_samples)
+        self.disc_obs_norm = Normalizer(disc_obs_dim, config.normalizer_samples)
+        self.actor_opt = make_optimizer(self.actor.parameters(), config.actor_optimizer)
+        self.critic_opt = make_optimizer(self.critic.parameters(), config.critic_optimizer)
+        self.disc_opt = make_optimizer(self.disc.parameters(), config.disc_optimizer)
+        self.replay = ReplayBuffer(config.disc_buffer_size, disc_obs_dim)
+        self.disc_reward_weight = config.disc_reward_weight
+        self.task_reward_weight = config.task_reward_weight
+
+    # ----- acting -----
+
+    @torch.no_grad()
+    def act(self, obs: torch.Tensor, deterministic: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """Actions and their log-probabilities. Shapes: (N, obs_dim) -> (N, A), (N,)."""
+        mean = self.actor(self.obs_norm(obs))
+        if deterministic:
+            return mean, torch.zeros(len(obs))
+        noise = torch.randn(mean.shape, generator=self.generator)
+        actions = mean + self.action_std * noise
+        return actions, self._log_prob_of_noise(noise)
+
+    def _log_prob_of_noise(self, noise: torch.Tensor) -> torch.Tensor:
+        dims = noise.shape[-1]
+        return -0.5 * (noise * noise).sum(-1) - dims * (math.log(self.action_std) + 0.5 * math.log(2 * math.pi))
+
+    def _log_prob(self, mean: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        return self._log_prob_of_noise((actions - mean) / self.action_std)
+
+    @torch.no_grad()
+    def evaluate_value(self, obs: torch.Tensor) -> torch.Tensor:
+        """Value estimates. Shape: (N, obs_dim) -> (N,)."""
+        return self.critic(self.obs_norm(obs)).squeeze(-1)
+
+    def set_reward_weights(self, disc_reward_weight: float | None = None,
+                           task_reward_weight: float | None = None) -> None:
+        """Change the reward blend; it applies to the rewards of the next update."""
+        if disc_reward_weight is not None:
+            self.disc_reward_weight = float(disc_reward_weight)
+        if task_reward_weight is not None:
+            self.task_reward_weight = float(task_reward_weight)
+
+    # ----- learning -----
+
+    @torch.no_grad()
+    def disc_logits(self, disc_obs: torch.Tensor) -> torch.Tensor:
+        """Discriminator logits of raw discriminator observations. Shape: (B, D) -> (B,)."""
+        return self.disc(self.disc_obs_norm(disc_obs)).squeeze(-1)
+
+    def update(self, storage: RolloutStorage, last_values: torch.Tensor, demo_obs: torch.Tensor) -> dict[str, float]:
+        """Rewards from the discriminator and the task, then PPO on actor and critic, then the discriminator."""
+        c = self.config
+        t, n = storage.log_probs.shape
+        disc_obs = storage.disc_obs.reshape(t * n, -1)
+        disc_r = style_reward(self.disc_logits(disc_obs), c.disc_reward_scale).reshape(t, n)
+        rewards = self.task_reward_weight * storage.task_rewards + self.disc_reward_weight * disc_r
+        advantages, returns = td_lambda_advantages(rewards, storage.values, storage.dones, storage.timeout_values,
+                                                   last_values, c.discount, c.td_lambda)
+        obs_norm = self.obs_norm(storage.obs.reshape(t * n, -1))
+        metrics = {
+            "disc_reward_mean": disc_r.mean().item(),
+            "disc_reward_std": disc_r.std().item(),
+            "task_reward_mean": storage.task_rewards.mean().item(),
+            "reward_mean": rewards.mean().item(),
+            "disc_reward_weight": self.disc_reward_weight,
+            "task_reward_weight": self.task_reward_weight,
+        }
+        metrics.update(self._update_critic(obs_norm, returns.reshape(-1), n))
+        metrics.update(self._update_actor(obs_norm, storage.actions.reshape(t * n, -1),
+                                          storage.log_probs.reshape(-1), advantages.reshape(-1), n))
+        metrics.update(self._update_disc(disc_obs, demo_obs, n))
+        self.obs_norm.update(storage.obs.reshape(t * n, -1))
+        self.replay.add(disc_obs[torch.randperm(len(disc_obs), generator=self.generator)], c.disc_replay_samples,
+                        self.generator)
+        return metrics
+
+    def _minibatches(self, total: int, size: int, epochs: int):
+        for _ in range(epochs):
+            order = torch.randperm(total, generator=self.generator)
+            for start in range(0, total, size):
+                yield order[start:start + size]
+
+    def _update_critic(self, obs: torch.Tensor, returns: torch.Tensor, num_envs: int) -> dict[str, float]:
+        c = self.config
+        losses = []
+        for idx in self._minibatches(len(obs), c.critic_batch_size * num_envs, c.critic_epochs):
+            loss = F.mse_loss(self.critic(obs[idx]).squeeze(-1), returns[idx])
+            self.critic_opt.zero_grad()
+            loss.backward()
+            self.critic_opt.step()
+            losses.append(loss.item())
+        return {"critic_loss": sum(losses) / len(losses)}
+
+    def _update_actor(self, obs, actions, old_log_probs, advantages, num_envs: int) -> dict[str, float]:
+        c = self.config
+        adv = (advantages - advantages.mean()) / advantages.std().clamp_min(1e-5)
+        adv = adv.clamp(-c.norm_adv_clip, c.norm_adv_clip)
+        stats = {"actor_loss": [], "action_bound_loss": [], "clip_frac": [], "approx_kl": []}
+        for idx in self._minibatches(len(obs), c.actor_batch_size * num_envs, c.actor_epochs):
+            mean = self.actor(obs[idx])
+            log_ratio = self._log_prob(mean, actions[idx]) - old_log_probs[idx]
+            ratio = torch.exp(log_ratio)
+            a = adv[idx]
+            surrogate = torch.minimum(ratio * a, ratio.clamp(1 - c.ppo_clip_ratio, 1 + c.ppo_clip_ratio) * a)
+            bound = action_bound_loss(mean).mean()
+            loss = -surrogate.mean() + c.action_bound_weight * bound
+            if c.action_reg_weight:
+                loss = loss + c.action_reg_weight * (mean * mean).sum(-1).mean()
+            self.actor_opt.zero_grad()
+            loss.backward()
+            self.actor_opt.step()
+            with torch.no_grad():
+                stats["actor_loss"].append(loss.item())
+                stats["action_bound_loss"].append(bound.item())
+                stats["clip_frac"].append(((ratio - 1).abs() > c.ppo_clip_ratio).float().mean().item())
+                stats["approx_kl"].append(((ratio - 1) - log_ratio).mean().item())
+        return {k: sum(v) / len(v) for k, v in stats.items()}
+
+    def _update_disc(self, agent_obs: torch.Tensor, demo_obs: torch.Tensor, num_envs: int) -> dict[str, float]:
+        """BCE (demo 1, agent 0) + gradient penalty on demo inputs + logit-layer weight regularizer."""
+        c = self.config
+        self.disc_obs_norm.update(demo_obs)
+        agent_n = self.disc_obs_norm(agent_obs)
+        demo_n = self.disc_obs_norm(demo_obs)
+        stats = {"disc_loss": [], "disc_grad_penalty": [], "disc_agent_acc": [], "disc_demo_acc": [],
+                 "disc_agent_logit": [], "disc_demo_logit": []}
+        size = c.disc_batch_size * num_envs
+        for idx in self._minibatches(len(agent_n), size, c.disc_epochs):
+            agent = agent_n[idx]
+            if self.replay.size:
+                agent = torch.cat((agent, self.disc_obs_norm(self.replay.sample(len(idx), self.generator))))
+            demo = demo_n[torch.randint(0, len(demo_n), (len(agent),), generator=self.generator)]
+            demo = demo.clone().requires_grad_(True)
+            agent_logit = self.disc(agent).squeeze(-1)
+            demo_logit = self.disc(demo).squeeze(-1)
+            bce = 0.5 * (F.binary_cross_entropy_with_logits(agent_logit, torch.zeros_like(agent_logit))
+                         + F.binary_cross_entropy_with_logits(demo_logit, torch.ones_like(demo_logit)))
+            grad = torch.autograd.grad(demo_logit.sum(), demo, create_graph=True)[0]
+            penalty = (grad * grad).sum(-1).mean()
+            logit_reg = (self.disc[-1].weight ** 2).sum()
+            loss = bce + c.disc_grad_penalty * penalty + c.disc_logit_reg * logit_reg
+            self.disc_opt.zero_grad()
+            loss.backward()
+            self.disc_opt.step()
+            with torch.no_grad():
+                stats["disc_loss"].append(bce.item())
+                stats["disc_grad_penalty"].append(penalty.item())
+                stats["disc_agent_acc"].append((agent_logit < 0).float().mean().item())
+                stats["disc_demo_acc"].append((demo_logit > 0).float().mean().item())
+                stats["disc_agent_logit"].append(agent_logit.mean().item())
+                stats["disc_demo_logit"].append(demo_logit.mean().item())
+        return {k: sum(v) / len(v) for k, v in stats.items()}
+
+    # ----- checkpoints -----
+
+    def state_dict(self) -> dict:
+        """Everything needed to continue exactly: networks, optimizers, normalizers, replay buffer, RNG, weights."""
+        return {
+            "actor": self.actor.state_dict(), "critic": self.critic.state_dict(), "disc": self.disc.state_dict(),
+            "actor_opt": self.actor_opt.state_dict(), "critic_opt": self.critic_opt.state_dict(),
+            "disc_opt": self.disc_opt.state_dict(),
+            "obs_norm": self.obs_norm.state_dict(), "disc_obs_norm": self.disc_obs_norm.state_dict(),
+            "replay": self.replay.state_dict(), "generator": self.generator.get_state(),
+            "disc_reward_weight": self.disc_reward_weight, "task_reward_weight": self.task_reward_weight,
+        }
+
+    def load_state_dict(self, state: dict, policy_only: bool = False) -> None:
+        """Restore from state_dict(); policy_only restores just what acting needs (actor and obs normalizer)."""
+        self.actor.load_state_dict(state["actor"])
+        self.obs_norm.load_state_dict(state["obs_norm"])
+        if policy_only:
+            return
+        self.critic.load_state_dict(state["critic"])
+        self.disc.load_state_dict(state["disc"])
+        self.actor_opt.load_state_dict(state["actor_opt"])
+        self.critic_opt.load_state_dict(state["critic_opt"])
+        self.disc_opt.load_state_dict(state["disc_opt"])
+        self.disc_obs_norm.load_state_dict(state["disc_obs_norm"])
+        self.replay.load_state_dict(state["replay"])
+        self.generator.set_state(state["generator"])
+        self.disc_reward_weight = float(state["disc_reward_weight"])
+        self.task_reward_weight = float(state["task_reward_weight"])

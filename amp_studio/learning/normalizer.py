@@ -1,0 +1,40 @@
+"""Running mean and standard deviation of observations, frozen after a number of samples."""
+
+from __future__ import annotations
+
+import torch
+
+
+class Normalizer(torch.nn.Module):
+    """(x - mean) / std, clipped; statistics from every batch seen until max_samples (Chan's parallel update)."""
+
+    def __init__(self, size: int, max_samples: int = 100_000_000, clip: float = 5.0, eps: float = 1e-4):
+        super().__init__()
+        self.max_samples = max_samples
+        self.clip = clip
+        self.eps = eps
+        self.register_buffer("mean", torch.zeros(size, dtype=torch.float64))
+        self.register_buffer("var", torch.ones(size, dtype=torch.float64))
+        self.register_buffer("count", torch.zeros((), dtype=torch.float64))
+        self.register_buffer("std", torch.ones(size))
+        self.register_buffer("mean32", torch.zeros(size))
+
+    @torch.no_grad()
+    def update(self, x: torch.Tensor) -> None:
+        """Fold a batch into the statistics. Shape: (B, size)."""
+        if self.count >= self.max_samples or len(x) == 0:
+            return
+        x = x.double()
+        n = float(len(x))
+        mean, var = x.mean(0), x.var(0, unbiased=False)
+        total = self.count + n
+        delta = mean - self.mean
+        self.var.copy_((self.var * self.count + var * n + delta * delta * self.count * n / total) / total)
+        self.mean.add_(delta * n / total)
+        self.count.fill_(total)
+        self.std.copy_(self.var.sqrt().clamp_min(self.eps).float())
+        self.mean32.copy_(self.mean.float())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalized x. Shape: (..., size)."""
+        return ((x - self.mean32) / self.std).clamp(-self.clip, self.clip)

@@ -1,0 +1,1 @@
+"""Runs: the training loop, run directories and checkpoints."""

@@ -1,0 +1,172 @@
+"""The training loop shared by the command line, the GUI worker and the tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from amp_studio.envs.amp_env import AMPEnv
+from amp_studio.envs.vec_env import DoneFlag
+from amp_studio.learning.agent_config import AgentConfig
+from amp_studio.learning.amp_agent import AMPAgent
+from amp_studio.learning.rollout_storage import RolloutStorage
+from amp_studio.runs.run_directory import RunDirectory, load_checkpoint, save_checkpoint
+
+
+class Runner:
+    """Collects rollouts from an env, updates the agent, and keeps the run's records and checkpoints."""
+
+    def __init__(self, env: AMPEnv, agent: AMPAgent, config: AgentConfig, run_dir: RunDirectory | None = None,
+                 configs: dict[str, str] | None = None, log: Callable[[str], None] = print):
+        self.env = env
+        self.agent = agent
+        self.config = config
+        self.run_dir = run_dir
+        self.configs = configs or {}
+        self._log = log
+        self.storage = RolloutStorage(config.steps_per_iter, env.num_envs, env.obs_dim, env.action_dim,
+                                      env.disc_obs_dim)
+        self.iteration = 0
+        self.samples = 0
+        self.wall_time = 0.0
+        self.obs = env.reset()
+        self.episode_steps = torch.zeros(env.num_envs, dtype=torch.long)
+
+    # ----- one iteration -----
+
+    def _collect(self) -> dict[str, float]:
+        env, agent, storage = self.env, self.agent, self.storage
+        storage.step = 0
+        lengths: list[torch.Tensor] = []
+        falls = 0
+        obs = self.obs
+        while not storage.full:
+            actions, log_probs = agent.act(obs)
+            values = agent.evaluate_value(obs)
+            next_obs, task_rewards, done, info = env.step(actions)
+            timeout_values = torch.zeros(env.num_envs)
+            timed_out = torch.nonzero(done == DoneFlag.TIME).flatten()
+            if len(timed_out):
+                timeout_values[timed_out] = agent.evaluate_value(next_obs[timed_out])
+            storage.add(obs, actions, log_probs, values, task_rewards, done, timeout_values, info["disc_obs"])
+            self.episode_steps += 1
+            ended = torch.nonzero(done).flatten()
+            if len(ended):
+                lengths.append(self.episode_steps[ended].clone())
+                falls += int((done[ended] == DoneFlag.FAIL).sum())
+                self.episode_steps[ended] = 0
+                next_obs = env.reset(ended)
+            obs = next_obs
+        self.obs = obs
+        finished = torch.cat(lengths) if lengths else torch.zeros(0)
+        return {
+            "episodes": float(len(finished)),
+            "episode_length_mean": float(finished.float().mean()) * env.dt if len(finished) else float("nan"),
+            "fall_rate": falls / len(finished) if len(finished) else float("nan"),
+        }
+
+    def train_iteration(self) -> dict[str, float]:
+        """Collect steps_per_iter steps of every env, update the agent; returns the iteration's metrics."""
+        start = time.perf_counter()
+        episode_stats = self._collect()
+        collected = time.perf_counter()
+        n = self.storage.log_probs.numel()
+        last_values = self.agent.evaluate_value(self.obs)
+        demo = self.env.fetch_disc_obs_demo(n)
+        metrics = self.agent.update(self.storage, last_values, demo)
+        end = time.perf_counter()
+        self.iteration += 1
+        self.samples += n
+        self.wall_time += end - start
+        metrics.update(episode_stats)
+        metrics.update(iteration=self.iteration, samples=self.samples, wall_time=self.wall_time,
+                       samples_per_s=n / (end - start), collect_time=collected - start, update_time=end - collected)
+        return metrics
+
+    # ----- the loop -----
+
+    def train(self, max_samples: int | None = None, max_iterations: int | None = None,
+              callback: Callable[[dict], bool | None] | None = None) -> None:
+        """Train until max_samples or max_iterations (whichever comes first); callback(metrics) may return
+        False to stop. Writes metrics, progress lines and periodic checkpoints; always ends with a checkpoint."""
+        if self.config.torch_threads > 0:
+            torch.set_num_threads(self.config.torch_threads)
+        start_samples = self.samples
+        start_time = self.wall_time
+        try:
+            while (max_samples is None or self.samples < max_samples) and (
+                    max_iterations is None or self.iteration < max_iterations):
+                metrics = self.train_iteration()
+                if self.run_dir is not None:
+                    self.run_dir.log_metrics(metrics)
+                line = self._progress_line(metrics, max_samples, start_samples, start_time)
+                self._log(line)
+                if self.run_dir is not None:
+                    self.run_dir.log(line)
+                    if self.iteration % self.config.iters_per_output == 0:
+                        self.save_checkpoint(self.run_dir.checkpoints / f"iter_{self.iteration:06d}.pt")
+                if callback is not None and callback(metrics) is False:
+                    break
+        finally:
+            if self.run_dir is not None:
+                self.save_checkpoint()
+
+    def _progress_line(self, m: dict, max_samples: int | None, start_samples: int, start_time: float) -> str:
+        rate = (self.samples - start_samples) / max(self.wall_time - start_time, 1e-9)
+        eta = ""
+        if max_samples is not None and rate > 0:
+            left = max(0.0, (max_samples - self.samples) / rate)
+            eta = f" | ETA {int(left // 3600):d}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}"
+        return (f"iter {self.iteration:5d} | samples {self.samples:10,d} | {m['samples_per_s']:7,.0f} samples/s | "
+                f"disc reward {m['disc_reward_mean']:.3f} | episode {m['episode_length_mean']:.2f} s | "
+                f"fall rate {m['fall_rate']:.2f}{eta}")
+
+    def set_reward_weights(self, disc_reward_weight: float | None = None, task_reward_weight: float | None = None,
+                           source: str = "user") -> int:
+        """Change the reward blend from the next iteration on; records the change. Returns that iteration."""
+        self.agent.set_reward_weights(disc_reward_weight, task_reward_weight)
+        effective = self.iteration + 1
+        if self.run_dir is not None:
+            self.run_dir.log_event("reward_weights", iteration=effective, source=source,
+                                   disc_reward_weight=self.agent.disc_reward_weight,
+                                   task_reward_weight=self.agent.task_reward_weight)
+        return effective
+
+    # ----- checkpoints -----
+
+    def state_dict(self) -> dict:
+        """Everything for an exact resume: agent, env (episodes in progress), counters, random states, configs."""
+        return {
+            "agent": self.agent.state_dict(), "env": self.env.state_dict(), "obs": self.obs.clone(),
+            "episode_steps": self.episode_steps.clone(), "iteration": self.iteration, "samples": self.samples,
+            "wall_time": self.wall_time, "torch_rng": torch.get_rng_state(), "configs": dict(self.configs),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue from state_dict()."""
+        self.agent.load_state_dict(state["agent"])
+        self.env.load_state_dict(state["env"])
+        self.obs = state["obs"].clone()
+        self.episode_steps = state["episode_steps"].clone()
+        self.iteration = int(state["iteration"])
+        self.samples = int(state["samples"])
+        self.wall_time = float(state["wall_time"])
+        torch.set_rng_state(state["torch_rng"])
+
+    def save_checkpoint(self, path: str | Path | None = None) -> Path:
+        """Write a checkpoint atomically (default: the run's checkpoints/latest.pt)."""
+        if path is None:
+            if self.run_dir is None:
+                raise ValueError("no run directory: give a checkpoint path")
+            path = self.run_dir.checkpoints / "latest.pt"
+        save_checkpoint(self.state_dict(), path)
+        if self.run_dir is not None:
+            self.run_dir.log_event("checkpoint", iteration=self.iteration, path=str(path))
+        return Path(path)
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        """Resume from a checkpoint file (loaded safely)."""
+        self.load_state_dict(load_checkpoint(path))
