@@ -149,6 +149,11 @@ class AMPEnv(VecEnv):
 
     # ----- stepping -----
 
+    def clip_mean_action(self) -> torch.Tensor:
+        """The normalized action whose PD targets are the clips' mean pose. Shape: (action_dim,)."""
+        mean_pose = self.motion_lib._dof_pos.float().mean(0)
+        return ((mean_pose - self.action_offset) / self.action_scale).clamp(-1.0, 1.0)
+
     def action_to_targets(self, actions: torch.Tensor) -> torch.Tensor:
         """PD targets (radians) for normalized actions in [-1, 1]. Shape: (num_envs, num_dofs)."""
         return self.action_offset + self.action_scale * actions

@@ -1,0 +1,132 @@
+"""Deterministic evaluation of a policy: episode length, falls, speed, DTW pose error, location success."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from amp_studio.envs.amp_env import AMPEnv
+from amp_studio.envs.amp_obs import heading_cos_sin
+from amp_studio.envs.vec_env import DoneFlag
+from amp_studio.learning.amp_agent import AMPAgent
+
+
+def relative_body_positions(env: AMPEnv, body_pos: torch.Tensor, root_pos: torch.Tensor,
+                            root_rot: torch.Tensor) -> torch.Tensor:
+    """Non-root body positions relative to the root, in its heading frame. Shape: (N, B, 3) -> (N, B - 1, 3)."""
+    rel = body_pos[:, 1:] - root_pos.unsqueeze(1)
+    cos, sin = heading_cos_sin(root_rot)
+    cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
+    x, y, z = rel.unbind(-1)
+    return torch.stack((cos * x + sin * y, cos * y - sin * x, z), dim=-1)
+
+
+def dtw_pose_error(motion: np.ndarray, reference: np.ndarray) -> float:
+    """Mean per-frame pose distance along the dynamic-time-warping alignment of two pose sequences.
+
+    A frame's distance is the mean over bodies of the distance between corresponding positions (metres).
+    Shapes: (T1, B, 3), (T2, B, 3).
+    """
+    cost = np.linalg.norm(motion[:, None] - reference[None], axis=-1).mean(-1)  # (T1, T2)
+    t1, t2 = cost.shape
+    total = np.full((t1 + 1, t2 + 1), np.inf)
+    steps = np.zeros((t1 + 1, t2 + 1))
+    total[0, 0] = 0.0
+    for i in range(1, t1 + 1):
+        row_cost = cost[i - 1]
+        for j in range(1, t2 + 1):
+            options = (total[i - 1, j - 1], total[i - 1, j], total[i, j - 1])
+            k = int(np.argmin(options))
+            prev = ((i - 1, j - 1), (i - 1, j), (i, j - 1))[k]
+            total[i, j] = row_cost[j - 1] + options[k]
+            steps[i, j] = steps[prev] + 1
+    return float(total[t1, t2] / steps[t1, t2])
+
+
+def reference_poses(env: AMPEnv, clip_id: int, seconds: float) -> np.ndarray:
+    """The clip's root-relative body positions at the control rate over `seconds` (wrapping clips repeat)."""
+    lib = env.motion_lib
+    length = float(lib.clip_lengths[clip_id])
+    span = seconds if bool(lib.clip_wraps[clip_id]) else min(seconds, length)
+    times = torch.arange(0.0, span + 1e-9, env.dt, dtype=torch.float64)
+    state = lib.get_state(torch.full((len(times),), clip_id, dtype=torch.long), times)
+    pos, _ = env.character.forward_kinematics(state.root_pos, state.root_rot, state.dof_pos)
+    return relative_body_positions(env, pos, state.root_pos, state.root_rot).numpy()
+
+
+@torch.no_grad()
+def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = True) -> dict[str, float]:
+    """Run the deterministic policy until `episodes` episodes end (full-length or falls) and report:
+    episode_length_mean (s), fall_rate, root_speed_mean (m/s), pose_error_dtw (m, imitation), and for the
+    location task success_rate and final_distance_mean (m)."""
+    is_location = hasattr(env, "target")
+    obs = env.reset()
+    n = env.num_envs
+    steps = torch.zeros(n, dtype=torch.long)
+    poses: list[list[np.ndarray]] = [[] for _ in range(n)]
+    lengths, falls, speeds, errors, successes, distances = [], 0, [], [], [], []
+    references: dict[int, np.ndarray] = {}
+    started = 0
+    active = torch.ones(n, dtype=torch.bool)
+    started += n
+    while len(lengths) < episodes:
+        actions, _ = agent.act(obs, deterministic=True)
+        obs, _, done, info = env.step(actions)
+        state = env.engine.get_state()
+        steps += 1
+        speeds.append(state.root_vel[active, :2].norm(dim=-1))
+        if pose_error:
+            rel = relative_body_positions(env, env.engine.body_pos, state.root_pos, state.root_rot).numpy()
+            for i in torch.nonzero(active).flatten().tolist():
+                poses[i].append(rel[i])
+        ended = torch.nonzero((done != DoneFlag.NULL) & active).flatten()
+        for i in ended.tolist():
+            if len(lengths) >= episodes:
+                break
+            lengths.append(int(steps[i]))
+            falls += int(done[i] == DoneFlag.FAIL)
+            if is_location:
+                successes.append(bool(info["success"][i]))
+                distances.append(float(info["target_distance"][i]))
+            if pose_error and len(poses[i]) > 1:
+                motion = np.stack(poses[i])
+                best = math.inf
+                for clip in range(env.motion_lib.num_clips):
+                    if clip not in references:
+                        references[clip] = reference_poses(env, clip, env.config.episode_length + 2.0)
+                    ref = references[clip][: max(len(motion) + 30, 2)]
+                    best = min(best, dtw_pose_error(motion, ref))
+                errors.append(best)
+            poses[i] = []
+        if len(ended):
+            steps[ended] = 0
+            # Envs beyond what is still needed stop contributing.
+            if started >= episodes:
+                active[ended] = False
+            else:
+                started += len(ended)
+            obs = env.reset(ended)
+    result = {
+        "episodes": len(lengths),
+        "episode_length_mean": float(np.mean(lengths)) * env.dt,
+        "fall_rate": falls / len(lengths),
+        "root_speed_mean": float(torch.cat(speeds).mean()),
+    }
+    if pose_error:
+        result["pose_error_dtw"] = float(np.mean(errors)) if errors else float("nan")
+    if is_location:
+        result["success_rate"] = float(np.mean(successes))
+        result["final_distance_mean"] = float(np.mean(distances))
+    return result
+
+
+def clip_root_speed(env: AMPEnv) -> float:
+    """Mean horizontal root speed of the clips, weighted like sampling (m/s)."""
+    lib = env.motion_lib
+    speeds = []
+    for clip in lib.clips:
+        f = clip.frames
+        speeds.append(float(np.linalg.norm(np.diff(f[:, :2], axis=0), axis=-1).sum() / clip.duration))
+    return float(np.dot(speeds, lib.clip_weights.numpy()))

@@ -1,0 +1,53 @@
+"""Building a training run from config files: the one way the CLI, the GUI worker and benchmarks start one."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+import yaml
+
+from amp_studio.engines import load_engine_config
+from amp_studio.envs import make_env
+from amp_studio.envs.env_config import load_env_config
+from amp_studio.learning.agent_config import load_agent_config
+from amp_studio.learning.amp_agent import AMPAgent
+from amp_studio.runs.run_directory import RunDirectory
+from amp_studio.runs.runner import Runner
+
+
+def make_training(env_config: str | Path, engine_config: str | Path, agent_config: str | Path, num_envs: int,
+                  seed: int = 0, out_dir: str | Path | None = None, env_overrides: dict | None = None,
+                  agent_overrides: dict | None = None, logger: str = "tb",
+                  log: Callable[[str], None] = print) -> Runner:
+    """Env, agent and runner from the three configs; with out_dir, a run directory holding the configs as used."""
+    torch.manual_seed(seed)
+    name, env_cfg, engine_overrides = load_env_config(env_config, env_overrides)
+    engine_cfg = load_engine_config(engine_config, engine_overrides)
+    agent_cfg = load_agent_config(agent_config, agent_overrides)
+    if agent_cfg.torch_threads > 0:
+        torch.set_num_threads(agent_cfg.torch_threads)
+    env = make_env(name, env_cfg, engine_cfg, num_envs, seed=seed)
+    init = env.clip_mean_action() if agent_cfg.model.actor_init_to_clip_mean else None
+    agent = AMPAgent(agent_cfg, env.obs_dim, env.action_dim, env.disc_obs_dim, seed=seed, init_action=init)
+    configs = {
+        "env_config.yaml": _as_used(env_config, env_overrides),
+        "engine_config.yaml": Path(engine_config).read_text(encoding="utf-8"),
+        "agent_config.yaml": _as_used(agent_config, agent_overrides),
+    }
+    run_dir = None
+    if out_dir is not None:
+        run_dir = RunDirectory(out_dir, tensorboard=logger == "tb")
+        for file, text in configs.items():
+            run_dir.write_config(file, text)
+        run_dir.log_event("started", num_envs=num_envs, seed=seed, time_started=time.time())
+    return Runner(env, agent, agent_cfg, run_dir, configs, log)
+
+
+def _as_used(path: str | Path, overrides: dict | None) -> str:
+    text = Path(path).read_text(encoding="utf-8")
+    if overrides:
+        text += "\n# overrides applied to this run:\n" + yaml.safe_dump({"overrides": overrides}, sort_keys=False)
+    return text
