@@ -1,12 +1,14 @@
-"""The command line: `main.py motion info|convert ...` (training and test modes come with the trainer)."""
+"""The command line: MimicKit's `--mode train|test` arguments, and `motion info|convert` for clips."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
+from pathlib import Path
 
-from amp_studio import DEFAULT_CHARACTER
+from amp_studio import DATA_DIR, DEFAULT_CHARACTER
 from amp_studio.errors import AmpStudioError
 
 _INFO_LABELS = {
@@ -24,13 +26,9 @@ _INFO_LABELS = {
 }
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="amp-studio", description="AMP Studio: author physics-based character controllers with AMP."
-    )
-    sub = parser.add_subparsers(dest="command")
-    motion = sub.add_parser("motion", help="inspect and convert motion clips")
-    motion_sub = motion.add_subparsers(dest="motion_command", required=True)
+def _build_motion_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="amp-studio motion", description="Inspect and convert motion clips.")
+    motion_sub = parser.add_subparsers(dest="motion_command", required=True)
 
     info = motion_sub.add_parser("info", help="timing, root height, ground clearance and joint limits of a clip")
     info.add_argument("file", help="clip file (.pkl MimicKit, .txt DeepMimic)")
@@ -42,6 +40,54 @@ def _build_parser() -> argparse.ArgumentParser:
     convert.add_argument("output", help="output .pkl path")
     convert.add_argument("--char_file", default=str(DEFAULT_CHARACTER), help="character MJCF (default: the humanoid)")
     return parser
+
+
+def _bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("true", "1", "yes"):
+        return True
+    if value in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got '{text}'")
+
+
+def _build_run_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="amp-studio",
+        description="Train and test AMP controllers (MimicKit's run.py arguments). "
+                    "`amp-studio motion ...` inspects and converts clips.",
+    )
+    parser.add_argument("--mode", choices=("train", "test"), required=True)
+    parser.add_argument("--arg_file", help="a file of further arguments (MimicKit args/*.txt); the command line wins")
+    parser.add_argument("--num_envs", type=int, default=256)
+    parser.add_argument("--engine_config", default=str(DATA_DIR / "engines" / "mujoco_engine.yaml"))
+    parser.add_argument("--env_config", default=str(DATA_DIR / "envs" / "amp_humanoid_env.yaml"))
+    parser.add_argument("--agent_config", default=str(DATA_DIR / "agents" / "amp_humanoid_agent.yaml"))
+    parser.add_argument("--visualize", type=_bool, default=False, help="true: show env 0 in MuJoCo's viewer")
+    parser.add_argument("--out_dir", default="output", help="run directory (train)")
+    parser.add_argument("--model_file", help="checkpoint: the policy to test, or a run to resume (train)")
+    parser.add_argument("--max_samples", type=int, help="stop training after this many samples")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--logger", choices=("tb", "txt"), default="tb",
+                        help="tb: TensorBoard events as well as metrics.jsonl; txt: metrics.jsonl and log only")
+    parser.add_argument("--test_episodes", type=int, help="episodes to evaluate (default: the agent config's)")
+    parser.add_argument("--motion_file", help="clip or dataset to use instead of the env config's")
+    parser.add_argument("--json", action="store_true", help="test: end with one JSON object of the results")
+    return parser
+
+
+def _with_arg_file(argv: list[str]) -> list[str]:
+    """MimicKit's --arg_file: its arguments first, so that the command line overrides them."""
+    if "--arg_file" not in argv:
+        return argv
+    i = argv.index("--arg_file")
+    if i + 1 >= len(argv):
+        raise AmpStudioError(None, "--arg_file needs a file name")
+    path = Path(argv[i + 1])
+    if not path.is_file():
+        raise AmpStudioError(path, "argument file not found")
+    tokens = shlex.split(path.read_text(encoding="utf-8"), comments=True)
+    return tokens + argv[:i] + argv[i + 2:]
 
 
 def _motion_info(args: argparse.Namespace) -> int:
@@ -81,16 +127,96 @@ def _motion_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from amp_studio.runs.training import make_training
+
+    overrides = {"motion_file": args.motion_file} if args.motion_file else None
+    runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs, args.seed,
+                           args.out_dir, overrides, logger=args.logger)
+    if args.model_file:
+        runner.load_checkpoint(args.model_file)
+        print(f"resumed from {args.model_file} at iteration {runner.iteration}, {runner.samples:,d} samples")
+    callback = None
+    viewer = _viewer(args, runner.env.engine)
+    if viewer is not None:
+        def callback(metrics: dict) -> None:
+            viewer.update()
+    print(f"training in {args.out_dir} ({args.num_envs} envs); Ctrl-C stops and saves a checkpoint")
+    try:
+        runner.train(max_samples=args.max_samples, callback=callback)
+    except KeyboardInterrupt:
+        print("stopped")
+    print(f"checkpoint: {Path(args.out_dir) / 'checkpoints' / 'latest.pt'}")
+    return 0
+
+
+def _viewer(args: argparse.Namespace, engine):
+    if not args.visualize:
+        return None
+    from amp_studio.runs.live_viewer import LiveViewer, display_available
+
+    if not display_available():
+        print("--visualize true: no display here (DISPLAY is not set), so no window; running without it. "
+              "Run under a desktop session or `xvfb-run` to see the character.", file=sys.stderr)
+        return None
+    return LiveViewer(engine)
+
+
+def _test(args: argparse.Namespace) -> int:
+    from amp_studio.runs.evaluation import evaluate
+    from amp_studio.runs.run_directory import load_checkpoint
+    from amp_studio.runs.training import make_training
+
+    if not args.model_file:
+        raise AmpStudioError(None, "--mode test needs --model_file (a checkpoint)")
+    overrides = {"motion_file": args.motion_file} if args.motion_file else None
+    runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs, args.seed,
+                           None, overrides)
+    runner.agent.load_state_dict(load_checkpoint(args.model_file)["agent"], policy_only=True)
+    env = runner.env
+    viewer = _viewer(args, env.engine)
+    if viewer is not None:
+        _watch(env, runner.agent, viewer)
+    episodes = args.test_episodes or runner.config.test_episodes
+    result = evaluate(env, runner.agent, episodes, pose_error=type(env).__name__ == "AMPEnv")
+    keys = ["episode_length_mean", "fall_rate", "root_speed_mean", "pose_error_dtw", "success_rate",
+            "final_distance_mean"]
+    for key in ["episodes"] + keys:
+        if key in result:
+            print(f"  {key:<22} {result[key]:.4f}" if isinstance(result[key], float) else f"  {key:<22} {result[key]}")
+    if args.json:
+        print(json.dumps({k: result[k] for k in keys if k in result}))
+    return 0
+
+
+def _watch(env, agent, viewer) -> None:
+    """Show the deterministic policy until the viewer window is closed."""
+    import time
+
+    obs = env.reset()
+    while viewer.update():
+        start = time.perf_counter()
+        actions, _ = agent.act(obs, deterministic=True)
+        obs, _, done, _ = env.step(actions)
+        ended = done.nonzero().flatten()
+        if len(ended):
+            obs = env.reset(ended)
+        time.sleep(max(0.0, env.dt - (time.perf_counter() - start)))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code. Bad input prints one error line, never a traceback."""
-    parser = _build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if args.command == "motion":
+        if argv and argv[0] == "motion":
+            args = _build_motion_parser().parse_args(argv[1:])
             handler = {"info": _motion_info, "convert": _motion_convert}[args.motion_command]
             return handler(args)
-        parser.print_help()
-        return 0
+        if not argv:
+            _build_run_parser().print_help()
+            return 0
+        args = _build_run_parser().parse_args(_with_arg_file(argv))
+        return _train(args) if args.mode == "train" else _test(args)
     except AmpStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import pytest
+
+from amp_studio.config_loading import ConfigError
+from amp_studio.learning import load_agent_config
+from amp_studio.learning.networks import hidden_sizes
+
+
+def test_shipped_configs_load():
+    cpu = load_agent_config("data/agents/amp_humanoid_agent.yaml")
+    ref = load_agent_config("data/agents/amp_humanoid_agent_reference.yaml")
+    assert cpu.model.actor_net == (256, 256) and cpu.actor_optimizer.type == "Adam"
+    assert hidden_sizes(ref.model.actor_net) == [1024, 512] and ref.disc_optimizer.learning_rate == 2.5e-4
+    task = load_agent_config("data/agents/amp_task_humanoid_agent.yaml")
+    assert task.task_reward_weight == 0.5 and task.disc_reward_weight == 0.5
+
+
+def test_errors_name_the_key(tmp_path):
+    bad = tmp_path / "agent.yaml"
+    bad.write_text("agent_name: AMP\ndisc_grad_penalti: 5\n")
+    with pytest.raises(ConfigError, match="agent.yaml: unknown key 'disc_grad_penalti'; did you mean 'disc_grad_penalty'"):
+        load_agent_config(bad)
+    bad.write_text("agent_name: AMP\nactor_optimizer:\n  typ: Adam\n")
+    with pytest.raises(ConfigError, match="unknown key 'actor_optimizer.typ'; did you mean 'type'"):
+        load_agent_config(bad)
+    bad.write_text("agent_name: AMP\nactor_optimizer:\n  type: RMSprop\n")
+    with pytest.raises(ConfigError, match="actor_optimizer.type: expected one of"):
+        load_agent_config(bad)
+    bad.write_text("agent_name: AMP\nmodel:\n  actor_net: fc_big\n")
+    with pytest.raises(ConfigError, match="unknown network 'fc_big'"):
+        hidden_sizes(load_agent_config(bad).model.actor_net)

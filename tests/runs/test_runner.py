@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import json
+import os
+import pickle
+
+import pytest
+import torch
+
+from amp_studio.runs.run_directory import CheckpointError, load_checkpoint
+from amp_studio.runs.training import make_training
+
+ENV = "data/envs/amp_humanoid_env.yaml"
+ENGINE = "data/engines/mujoco_engine.yaml"
+AGENT = "data/agents/amp_humanoid_agent.yaml"
+TINY = {"model": {"actor_net": [32, 32], "critic_net": [32, 32], "disc_net": [32, 32],
+                  "actor_init_to_clip_mean": True},
+        "steps_per_iter": 4, "disc_buffer_size": 256, "disc_replay_samples": 32, "iters_per_output": 2}
+
+
+def _runner(tmp_path, name="run", seed=0, **agent):
+    return make_training(ENV, ENGINE, AGENT, 8, seed=seed, out_dir=tmp_path / name,
+                         env_overrides={"num_disc_obs_steps": 2}, agent_overrides={**TINY, **agent},
+                         log=lambda line: None)
+
+
+def _params(runner) -> list[torch.Tensor]:
+    a = runner.agent
+    return [p.detach().clone() for net in (a.actor, a.critic, a.disc) for p in net.parameters()]
+
+
+def test_resume_is_exact(tmp_path):
+    straight = _runner(tmp_path, "straight")
+    straight.train(max_iterations=5)
+    first = _runner(tmp_path, "first")
+    first.train(max_iterations=3)
+    resumed = _runner(tmp_path, "resumed", seed=123)  # a different seed: everything must come from the file
+    resumed.load_checkpoint(tmp_path / "first" / "checkpoints" / "latest.pt")
+    assert resumed.iteration == 3
+    resumed.train(max_iterations=5)
+    for a, b in zip(_params(straight), _params(resumed), strict=True):
+        assert torch.equal(a, b)
+    assert torch.equal(straight.obs, resumed.obs)
+    other = _runner(tmp_path, "other", seed=1)
+    other.train(max_iterations=5)
+    assert any(not torch.equal(a, b) for a, b in zip(_params(straight), _params(other), strict=True))
+
+
+def test_run_directory_contents(tmp_path):
+    runner = _runner(tmp_path)
+    runner.train(max_iterations=2)
+    run = tmp_path / "run"
+    for name in ("env_config.yaml", "engine_config.yaml", "agent_config.yaml", "metrics.jsonl", "events.jsonl",
+                 "log.txt", "checkpoints/latest.pt", "checkpoints/iter_000002.pt"):
+        assert (run / name).is_file(), name
+    assert any(f.name.startswith("events.out.tfevents") for f in (run / "tensorboard").iterdir())
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in rows] == [1, 2] and rows[1]["samples"] == 64
+    for key in ("disc_reward_mean", "samples_per_s", "episode_length_mean", "fall_rate", "disc_agent_acc",
+                "disc_demo_acc", "actor_loss", "disc_grad_penalty", "disc_reward_weight", "task_reward_weight"):
+        assert key in rows[-1], key
+    assert "overrides" in (run / "agent_config.yaml").read_text()
+    assert not [f for f in (run / "checkpoints").iterdir() if f.name.endswith(".tmp")]
+
+
+def test_reward_weight_change_applies_next_iteration_and_is_recorded(tmp_path):
+    runner = _runner(tmp_path)
+    runner.train(max_iterations=2)
+    effective = runner.set_reward_weights(disc_reward_weight=0.3, task_reward_weight=0.7)
+    assert effective == 3
+    runner.train(max_iterations=3)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert rows[1]["disc_reward_weight"] == 1.0 and rows[2]["disc_reward_weight"] == 0.3
+    assert rows[2]["task_reward_weight"] == 0.7
+    events = [json.loads(line) for line in (tmp_path / "run" / "events.jsonl").read_text().splitlines()]
+    change = [e for e in events if e["event"] == "reward_weights"]
+    assert change and change[0]["iteration"] == 3 and change[0]["disc_reward_weight"] == 0.3
+    # and a resumed run carries the weights on
+    resumed = _runner(tmp_path, "resumed")
+    resumed.load_checkpoint(tmp_path / "run" / "checkpoints" / "latest.pt")
+    assert resumed.agent.disc_reward_weight == 0.3
+
+
+class _Boom:
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.path}",))
+
+
+def test_checkpoints_load_safely(tmp_path):
+    evil = tmp_path / "evil.pt"
+    with open(evil, "wb") as f:
+        pickle.dump({"agent": _Boom(tmp_path / "pwned")}, f)
+    with pytest.raises(CheckpointError, match="evil.pt: not a readable checkpoint"):
+        load_checkpoint(evil)
+    assert not (tmp_path / "pwned").exists()
+    (tmp_path / "junk.pt").write_bytes(b"\x00" * 10)
+    with pytest.raises(CheckpointError, match="junk.pt"):
+        load_checkpoint(tmp_path / "junk.pt")
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="not an AMP Studio checkpoint"):
+        load_checkpoint(tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="checkpoint not found"):
+        load_checkpoint(tmp_path / "missing.pt")
