@@ -88,3 +88,48 @@ def test_bad_input_through_the_real_entry_point(tmp_path):
     assert result.returncode == 1
     assert result.stdout == ""
     assert "bad.txt: malformed JSON" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_train_then_test_through_the_entry_point(tmp_path):
+    """The seed's commands, tiny: train a few iterations into a run directory, then test the checkpoint."""
+    args_file = tmp_path / "args.txt"
+    args_file.write_text("--mode train\n--num_envs 8\n--env_config data/envs/amp_humanoid_env.yaml\n"
+                         "--visualize false\n--logger txt  # no TensorBoard\n")
+    out = tmp_path / "run"
+    result = _run("--arg_file", str(args_file), "--max_samples", "512", "--out_dir", str(out), "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    assert "samples/s" in result.stdout and "disc reward" in result.stdout and "ETA" in result.stdout
+    model = out / "checkpoints" / "latest.pt"
+    assert model.is_file() and (out / "metrics.jsonl").is_file() and not (out / "tensorboard").exists()
+    result = _run("--mode", "test", "--num_envs", "2", "--model_file", str(model), "--test_episodes", "2",
+                  "--json", "--visualize", "true", "--env_config", "data/envs/amp_humanoid_env.yaml")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(report) == {"episode_length_mean", "fall_rate", "root_speed_mean", "pose_error_dtw"}
+    assert "no display" in result.stderr  # --visualize true says so where there is none
+
+
+def test_location_test_reports_success(tmp_path):
+    out = tmp_path / "run"
+    assert main(["--mode", "train", "--num_envs", "4", "--max_samples", "128", "--out_dir", str(out), "--logger",
+                 "txt", "--env_config", "data/envs/amp_location_humanoid_env.yaml", "--agent_config",
+                 "data/agents/amp_task_humanoid_agent.yaml"]) == 0
+    result = _run("--mode", "test", "--num_envs", "2", "--model_file", str(out / "checkpoints" / "latest.pt"),
+                  "--test_episodes", "2", "--json", "--env_config", "data/envs/amp_location_humanoid_env.yaml",
+                  "--agent_config", "data/agents/amp_task_humanoid_agent.yaml")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"success_rate", "final_distance_mean", "fall_rate"} <= set(report) and "pose_error_dtw" not in report
+
+
+def test_run_errors_are_one_line(tmp_path, capsys):
+    assert main(["--mode", "test", "--num_envs", "1"]) == 1
+    assert "needs --model_file" in capsys.readouterr().err
+    assert main(["--mode", "test", "--num_envs", "1", "--model_file", str(tmp_path / "none.pt")]) == 1
+    assert "checkpoint not found" in capsys.readouterr().err
+    assert main(["--mode", "train", "--arg_file", str(tmp_path / "none.txt")]) == 1
+    assert "argument file not found" in capsys.readouterr().err
+    bad = tmp_path / "env.yaml"
+    bad.write_text("env_name: amp\nenv:\n  char_file: x\n  motion_file: y\n  wat: 1\n")
+    assert main(["--mode", "train", "--env_config", str(bad), "--out_dir", str(tmp_path / "o")]) == 1
+    assert "unknown key 'env.wat'" in capsys.readouterr().err

@@ -19,7 +19,7 @@ def test_shipped_configs_load():
 def test_errors_name_the_key(tmp_path):
     bad = tmp_path / "agent.yaml"
     bad.write_text("agent_name: AMP\ndisc_grad_penalti: 5\n")
-    with pytest.raises(ConfigError, match="agent.yaml: unknown key 'disc_grad_penalti'; did you mean 'disc_grad_penalty'"):
+    with pytest.raises(ConfigError, match="agent.yaml: unknown key 'disc_grad_penalti'; did you mean 'disc_grad_pen"):
         load_agent_config(bad)
     bad.write_text("agent_name: AMP\nactor_optimizer:\n  typ: Adam\n")
     with pytest.raises(ConfigError, match="unknown key 'actor_optimizer.typ'; did you mean 'type'"):
