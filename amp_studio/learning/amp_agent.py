@@ -184,26 +184,41 @@ class AMPAgent:
             if self.replay.size:
                 agent = torch.cat((agent, self.disc_obs_norm(self.replay.sample(len(idx), self.generator))))
             demo = demo_n[torch.randint(0, len(demo_n), (len(agent),), generator=self.generator)]
-            demo = demo.clone().requires_grad_(True)
-            agent_logit = self.disc(agent).squeeze(-1)
-            demo_logit = self.disc(demo).squeeze(-1)
-            bce = 0.5 * (F.binary_cross_entropy_with_logits(agent_logit, torch.zeros_like(agent_logit))
-                         + F.binary_cross_entropy_with_logits(demo_logit, torch.ones_like(demo_logit)))
-            grad = torch.autograd.grad(demo_logit.sum(), demo, create_graph=True)[0]
-            penalty = (grad * grad).sum(-1).mean()
-            logit_reg = (self.disc[-1].weight ** 2).sum()
-            loss = bce + c.disc_grad_penalty * penalty + c.disc_logit_reg * logit_reg
+            loss, step_stats = self.disc_loss(agent, demo)
             self.disc_opt.zero_grad()
             loss.backward()
             self.disc_opt.step()
-            with torch.no_grad():
-                stats["disc_loss"].append(bce.item())
-                stats["disc_grad_penalty"].append(penalty.item())
-                stats["disc_agent_acc"].append((agent_logit < 0).float().mean().item())
-                stats["disc_demo_acc"].append((demo_logit > 0).float().mean().item())
-                stats["disc_agent_logit"].append(agent_logit.mean().item())
-                stats["disc_demo_logit"].append(demo_logit.mean().item())
+            for key, value in step_stats.items():
+                stats[key].append(value)
         return {k: sum(v) / len(v) for k, v in stats.items()}
+
+    def disc_loss(self, agent: torch.Tensor, demo: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:
+        """The discriminator's loss on normalized agent and demo observations, and its parts.
+
+        BCE (demo 1, agent 0), plus disc_grad_penalty times the mean squared norm of the logit's gradient with
+        respect to the demo inputs (kept in the graph, so it trains the discriminator to be smooth there), plus
+        disc_logit_reg times the squared weights of the logit layer.
+        """
+        c = self.config
+        demo = demo.detach().clone().requires_grad_(True)
+        agent_logit = self.disc(agent).squeeze(-1)
+        demo_logit = self.disc(demo).squeeze(-1)
+        bce = 0.5 * (F.binary_cross_entropy_with_logits(agent_logit, torch.zeros_like(agent_logit))
+                     + F.binary_cross_entropy_with_logits(demo_logit, torch.ones_like(demo_logit)))
+        grad = torch.autograd.grad(demo_logit.sum(), demo, create_graph=True)[0]
+        penalty = (grad * grad).sum(-1).mean()
+        logit_reg = (self.disc[-1].weight ** 2).sum()
+        loss = bce + c.disc_grad_penalty * penalty + c.disc_logit_reg * logit_reg
+        with torch.no_grad():
+            stats = {
+                "disc_loss": bce.item(),
+                "disc_grad_penalty": penalty.item(),
+                "disc_agent_acc": (agent_logit < 0).float().mean().item(),
+                "disc_demo_acc": (demo_logit > 0).float().mean().item(),
+                "disc_agent_logit": agent_logit.mean().item(),
+                "disc_demo_logit": demo_logit.mean().item(),
+            }
+        return loss, stats
 
     # ----- checkpoints -----
 

@@ -51,15 +51,30 @@ def _fake_rollout(agent: AMPAgent, n=8, t=4, obs_dim=3, disc_dim=4) -> RolloutSt
     return storage
 
 
-def test_gradient_penalty_reaches_the_discriminator():
-    """With only the penalty to minimise, a step must change the discriminator (not a detached constant)."""
-    agent = AMPAgent(_tiny(disc_grad_penalty=1.0, disc_logit_reg=0.0), 3, 2, 4)
-    demo = torch.randn(32, 4, requires_grad=True)
-    logits = agent.disc(demo).squeeze(-1)
-    grad = torch.autograd.grad(logits.sum(), demo, create_graph=True)[0]
-    penalty = (grad * grad).sum(-1).mean()
-    penalty.backward()
-    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in agent.disc.parameters())
+def _disc_grads(agent: AMPAgent, agent_obs: torch.Tensor, demo_obs: torch.Tensor) -> list[torch.Tensor]:
+    agent.disc.zero_grad()
+    loss, _ = agent.disc_loss(agent_obs, demo_obs)
+    loss.backward()
+    return [p.grad.clone() for p in agent.disc.parameters()]
+
+
+def test_disc_loss_parts_all_train_the_discriminator():
+    """The gradient penalty and the logit regularizer change the discriminator's gradient (none is detached)."""
+    gen = torch.Generator().manual_seed(0)
+    agent_obs, demo_obs = torch.randn(32, 4, generator=gen), torch.randn(32, 4, generator=gen) + 1.0
+    base = AMPAgent(_tiny(disc_grad_penalty=0.0, disc_logit_reg=0.0), 3, 2, 4)
+    state = base.disc.state_dict()
+    plain = _disc_grads(base, agent_obs, demo_obs)
+    for extra in ({"disc_grad_penalty": 5.0, "disc_logit_reg": 0.0}, {"disc_grad_penalty": 0.0, "disc_logit_reg": 1.0}):
+        agent = AMPAgent(_tiny(**extra), 3, 2, 4)
+        agent.disc.load_state_dict(state)
+        grads = _disc_grads(agent, agent_obs, demo_obs)
+        assert any(not torch.allclose(a, b) for a, b in zip(grads, plain, strict=True)), extra
+    loss, stats = base.disc_loss(agent_obs, demo_obs)
+    expected = 0.5 * (torch.nn.functional.softplus(base.disc(agent_obs)).mean()
+                      + torch.nn.functional.softplus(-base.disc(demo_obs)).mean())
+    assert torch.allclose(loss, expected, atol=1e-6)
+    assert 0.0 <= stats["disc_agent_acc"] <= 1.0
 
 
 def test_update_reports_metrics_and_uses_current_weights():

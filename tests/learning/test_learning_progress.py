@@ -1,0 +1,51 @@
+"""Learning works: a short deterministic training run really improves the policy.
+
+Fails if learning is broken, e.g. a sign error in the style reward (measured: the same run then survives
+1.08 -> 1.03 s instead of 1.08 -> 1.33 s). A detached gradient penalty is caught in test_amp_agent.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from amp_studio.envs import make_env_from_files
+from amp_studio.runs.evaluation import evaluate
+from amp_studio.runs.training import make_training
+
+ENV = "data/envs/amp_humanoid_env.yaml"
+ENGINE = "data/engines/mujoco_engine.yaml"
+AGENT = "data/agents/amp_humanoid_agent.yaml"
+SETTINGS = {"motion_file": "data/motions/walk_keyframed.pkl", "num_disc_obs_steps": 2, "episode_length": 4.0}
+SMALL = {"model": {"actor_net": [64, 64], "critic_net": [64, 64], "disc_net": [64, 64],
+                   "actor_init_to_clip_mean": True},
+         "steps_per_iter": 16, "torch_threads": 1,
+         "actor_optimizer": {"type": "Adam", "learning_rate": 1e-3},
+         "critic_optimizer": {"type": "Adam", "learning_rate": 1e-3}}
+
+
+def _survival(agent) -> float:
+    """Mean episode length (s) of the deterministic policy from 32 fixed reference-state starts."""
+    env = make_env_from_files(ENV, ENGINE, 32, seed=7, env_overrides=SETTINGS)
+    try:
+        return evaluate(env, agent, 32, pose_error=False)["episode_length_mean"]
+    finally:
+        env.close()
+
+
+@pytest.mark.slow
+def test_amp_training_makes_the_character_survive_longer():
+    threads = torch.get_num_threads()
+    try:
+        runner = make_training(ENV, ENGINE, AGENT, 128, seed=0, env_overrides=SETTINGS, agent_overrides=SMALL,
+                               log=lambda line: None)
+        before = _survival(runner.agent)
+        metrics = []
+        runner.train(max_iterations=80, callback=metrics.append)
+        after = _survival(runner.agent)
+    finally:
+        torch.set_num_threads(threads)
+    assert after >= before + 0.12, (before, after)
+    # The discriminator learned to tell the agent from the clip, and the style reward stayed meaningful.
+    assert metrics[-1]["disc_demo_acc"] > 0.8 and metrics[-1]["disc_agent_acc"] > 0.8
+    assert 0.0 < metrics[-1]["disc_reward_mean"] < 10.0
