@@ -1,0 +1,55 @@
+"""Training samples per second, everything included, next to raw MuJoCo stepping of the same physics.
+
+train  Runner.train with the CPU profile: rollout (physics, observations, policy, value), demo windows,
+       PPO and discriminator updates, metrics; samples are env control steps.
+raw    the rollout calls the training made, replayed as bare mujoco.rollout (same states, targets, model,
+       substeps, env count and threads), in env control steps per second.
+The last line is one JSON object: {"train_samples_per_s", "raw_steps_per_s", "ratio"}. Goal: ratio >= 0.5.
+
+    python benchmarks/train_throughput.py [--iterations 30] [--num_envs 256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import torch
+from sim_throughput import record_physics, replay_steps_per_s
+
+from amp_studio import DATA_DIR
+from amp_studio.runs.training import make_training
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=30)
+    parser.add_argument("--num_envs", type=int, default=256)
+    parser.add_argument("--env_config", default=str(DATA_DIR / "envs" / "amp_humanoid_env.yaml"))
+    parser.add_argument("--engine_config", default=str(DATA_DIR / "engines" / "mujoco_engine.yaml"))
+    parser.add_argument("--agent_config", default=str(DATA_DIR / "agents" / "amp_humanoid_agent.yaml"))
+    parser.add_argument("--motion_file", default=None)
+    args = parser.parse_args()
+
+    overrides = {"motion_file": args.motion_file} if args.motion_file else None
+    runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs,
+                           env_overrides=overrides, log=lambda line: None)
+    runner.train(max_iterations=3)  # warm-up
+    record = record_physics(runner.env)
+    start_samples = runner.samples
+    t0 = time.perf_counter()
+    runner.train(max_iterations=runner.iteration + args.iterations)
+    elapsed = time.perf_counter() - t0
+    train_rate = (runner.samples - start_samples) / elapsed
+    del runner.env.engine._rollout.rollout
+    raw_rate = replay_steps_per_s(runner.env, record)
+    print(f"{args.num_envs} envs, {runner.config.steps_per_iter} steps per iteration, "
+          f"torch threads {torch.get_num_threads()}, physics threads {runner.env.engine.config.num_threads}")
+    print(f"train {train_rate:,.0f} samples/s, raw MuJoCo on the same physics {raw_rate:,.0f} steps/s")
+    print(json.dumps({"train_samples_per_s": round(train_rate), "raw_steps_per_s": round(raw_rate),
+                      "ratio": round(train_rate / raw_rate, 3)}))
+
+
+if __name__ == "__main__":
+    main()
