@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import time
-from pathlib import Path
 
 import torch
 
 from amp_studio import DATA_DIR
 from amp_studio.envs import make_env_from_files
 from amp_studio.runs.evaluation import clip_root_speed, evaluate
+from amp_studio.runs.run_directory import export_policy
 from amp_studio.runs.training import make_training
 
 
@@ -37,7 +36,7 @@ def main() -> None:
     parser.add_argument("--env_overrides", default="{}", help="JSON object of env settings to override")
     parser.add_argument("--agent_overrides", default="{}", help="JSON object of agent settings to override")
     parser.add_argument("--out_dir", default="output/learn_walk")
-    parser.add_argument("--save_model", default=None, help="copy the final checkpoint here")
+    parser.add_argument("--save_model", default=None, help="write the final policy here (policy-only checkpoint)")
     args = parser.parse_args()
 
     env_overrides, agent_overrides = json.loads(args.env_overrides), json.loads(args.agent_overrides)
@@ -73,8 +72,7 @@ def main() -> None:
         stop_at = min(next_eval, args.minutes) * 60
         runner.train(callback=lambda m, stop=stop_at: runner.wall_time < stop)
     if args.save_model:
-        Path(args.save_model).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(runner.run_dir.checkpoints / "latest.pt", args.save_model)
+        export_policy(runner.run_dir.checkpoints / "latest.pt", args.save_model)
     print(json.dumps(rows[-1]))
 
 

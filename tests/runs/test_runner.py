@@ -104,3 +104,17 @@ def test_checkpoints_load_safely(tmp_path):
         load_checkpoint(tmp_path / "other.pt")
     with pytest.raises(CheckpointError, match="checkpoint not found"):
         load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_exported_policy_is_small_and_acts_like_the_checkpoint(tmp_path):
+    from amp_studio.runs.run_directory import export_policy
+
+    runner = _runner(tmp_path)
+    runner.train(max_iterations=2)
+    full = tmp_path / "run" / "checkpoints" / "latest.pt"
+    small = export_policy(full, tmp_path / "model.pt")
+    assert small.stat().st_size < full.stat().st_size / 2
+    fresh = _runner(tmp_path, "fresh", seed=5)
+    fresh.agent.load_state_dict(load_checkpoint(small)["agent"], policy_only=True)
+    obs = runner.obs
+    assert torch.equal(fresh.agent.act(obs, deterministic=True)[0], runner.agent.act(obs, deterministic=True)[0])
