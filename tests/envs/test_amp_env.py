@@ -27,11 +27,11 @@ def _walk_env(deepmimic_dir, n=4, path=ENV, **overrides):
 
 def test_dimensions_of_the_default_env():
     env = make_env_from_files(ENV, ENGINE, 2, seed=0)
-    assert (env.obs_dim, env.action_dim, env.disc_obs_dim) == (128, 28, 10 * 130)
+    assert (env.obs_dim, env.action_dim, env.disc_obs_dim) == (128, 28, 2 * 130)
     obs, reward, done, info = env.step(torch.zeros(2, 28))
-    assert obs.shape == (2, 128) and info["disc_obs"].shape == (2, 1300)
+    assert obs.shape == (2, 128) and info["disc_obs"].shape == (2, 260)
     assert torch.equal(reward, torch.zeros(2))
-    assert env.fetch_disc_obs_demo(5).shape == (5, 1300)
+    assert env.fetch_disc_obs_demo(5).shape == (5, 260)
     env.close()
 
 
@@ -73,7 +73,8 @@ def test_agent_disc_obs_after_reset_equals_demo(deepmimic_dir):
     """The same function on the same clip window: the engine side and the motion-library side agree."""
     for name in ("walk", "spinkick"):
         env = make_env_from_files(ENV, ENGINE, 5, seed=0,
-                                  env_overrides={"motion_file": str(deepmimic_dir / f"humanoid3d_{name}.txt")})
+                                  env_overrides={"motion_file": str(deepmimic_dir / f"humanoid3d_{name}.txt"),
+                                                 "num_disc_obs_steps": 10})
         clips = torch.zeros(5, dtype=torch.long)
         times = torch.tensor([0.0, 0.2, 0.45, 0.9, 1.1])
         env.reset_to(torch.arange(5), clips, times)
