@@ -24,25 +24,35 @@ def relative_body_positions(env: AMPEnv, body_pos: torch.Tensor, root_pos: torch
 
 
 def dtw_pose_error(motion: np.ndarray, reference: np.ndarray) -> float:
-    """Mean per-frame pose distance along the dynamic-time-warping alignment of two pose sequences.
+    """Mean per-frame pose distance along the best dynamic-time-warping alignment of a motion to a reference.
 
-    A frame's distance is the mean over bodies of the distance between corresponding positions (metres).
-    Shapes: (T1, B, 3), (T2, B, 3).
+    A frame's distance is the mean over bodies of the distance between corresponding positions (metres). The
+    alignment may start and end anywhere in the reference (subsequence DTW): an episode that began mid-cycle is
+    matched against the same phase of the clip, not its first frame. Shapes: (T1, B, 3), (T2, B, 3).
     """
     cost = np.linalg.norm(motion[:, None] - reference[None], axis=-1).mean(-1)  # (T1, T2)
     t1, t2 = cost.shape
     total = np.full((t1 + 1, t2 + 1), np.inf)
     steps = np.zeros((t1 + 1, t2 + 1))
-    total[0, 0] = 0.0
+    total[0, :] = 0.0  # free start anywhere in the reference
     for i in range(1, t1 + 1):
         row_cost = cost[i - 1]
+        up, diag = total[i - 1, 1:], total[i - 1, :-1]
+        up_steps, diag_steps = steps[i - 1, 1:], steps[i - 1, :-1]
+        best = np.where(diag <= up, diag, up)
+        best_steps = np.where(diag <= up, diag_steps, up_steps)
+        row, row_steps = total[i], steps[i]
+        # Moves along the reference within a row depend on the cell to the left: a short scan.
         for j in range(1, t2 + 1):
-            options = (total[i - 1, j - 1], total[i - 1, j], total[i, j - 1])
-            k = int(np.argmin(options))
-            prev = ((i - 1, j - 1), (i - 1, j), (i, j - 1))[k]
-            total[i, j] = row_cost[j - 1] + options[k]
-            steps[i, j] = steps[prev] + 1
-    return float(total[t1, t2] / steps[t1, t2])
+            left = row[j - 1]
+            if left < best[j - 1]:
+                row[j] = row_cost[j - 1] + left
+                row_steps[j] = row_steps[j - 1] + 1
+            else:
+                row[j] = row_cost[j - 1] + best[j - 1]
+                row_steps[j] = best_steps[j - 1] + 1
+    j = int(np.argmin(total[t1, 1:] / np.maximum(steps[t1, 1:], 1))) + 1  # free end
+    return float(total[t1, j] / steps[t1, j])
 
 
 def reference_poses(env: AMPEnv, clip_id: int, seconds: float) -> np.ndarray:

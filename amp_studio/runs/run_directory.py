@@ -39,17 +39,20 @@ def load_checkpoint(path: str | Path) -> dict:
     return state
 
 
-def export_policy(checkpoint: str | Path, out_path: str | Path) -> Path:
-    """A small checkpoint with only what acting needs (policy, observation normalizer, configs, counters)."""
-    state = load_checkpoint(checkpoint)
+def policy_state(state: dict) -> dict:
+    """The part of a full checkpoint that acting needs: policy, observation normalizer, configs, counters."""
     agent = state["agent"]
-    policy = {
+    return {
         "agent": {"actor": agent["actor"], "obs_norm": agent["obs_norm"],
                   "disc_reward_weight": agent["disc_reward_weight"], "task_reward_weight": agent["task_reward_weight"]},
         "configs": state.get("configs", {}), "iteration": state.get("iteration", 0),
         "samples": state.get("samples", 0), "wall_time": state.get("wall_time", 0.0), "policy_only": True,
     }
-    save_checkpoint(policy, out_path)
+
+
+def export_policy(checkpoint: str | Path, out_path: str | Path) -> Path:
+    """A small checkpoint with only what acting needs, from a full one."""
+    save_checkpoint(policy_state(load_checkpoint(checkpoint)), out_path)
     return Path(out_path)
 
 

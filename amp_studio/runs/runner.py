@@ -13,7 +13,7 @@ from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.learning.agent_config import AgentConfig
 from amp_studio.learning.amp_agent import AMPAgent
 from amp_studio.learning.rollout_storage import RolloutStorage
-from amp_studio.runs.run_directory import RunDirectory, load_checkpoint, save_checkpoint
+from amp_studio.runs.run_directory import RunDirectory, load_checkpoint, policy_state, save_checkpoint
 
 
 class Runner:
@@ -91,7 +91,8 @@ class Runner:
     def train(self, max_samples: int | None = None, max_iterations: int | None = None,
               callback: Callable[[dict], bool | None] | None = None) -> None:
         """Train until max_samples or max_iterations (whichever comes first); callback(metrics) may return
-        False to stop. Writes metrics, progress lines and periodic checkpoints; always ends with a checkpoint."""
+        False to stop. Writes metrics, progress lines and policy snapshots every iters_per_output iterations;
+        always ends with a full checkpoint (checkpoints/latest.pt)."""
         if self.config.torch_threads > 0:
             torch.set_num_threads(self.config.torch_threads)
         start_samples = self.samples
@@ -107,7 +108,9 @@ class Runner:
                 if self.run_dir is not None:
                     self.run_dir.log(line)
                     if self.iteration % self.config.iters_per_output == 0:
-                        self.save_checkpoint(self.run_dir.checkpoints / f"iter_{self.iteration:06d}.pt")
+                        # Snapshots keep the policy only (the replay buffer alone is ~100 MB); latest.pt is full.
+                        path = self.run_dir.checkpoints / f"iter_{self.iteration:06d}.pt"
+                        save_checkpoint(policy_state(self.state_dict()), path)
                 if callback is not None and callback(metrics) is False:
                     break
         finally:
