@@ -24,7 +24,18 @@ class LiveViewer:
         self.engine = engine
         self.env_index = env_index
         self.data = mujoco.MjData(engine.model)
-        self.handle = mujoco.viewer.launch_passive(engine.model, self.data)
+        self.data.qpos[:] = engine.qpos()[env_index]
+        mujoco.mj_forward(engine.model, self.data)
+        self.handle = mujoco.viewer.launch_passive(engine.model, self.data, show_left_ui=False,
+                                                   show_right_ui=False)
+        with self.handle.lock():
+            # Follow the character's root from a little behind and above its side.
+            cam = self.handle.cam
+            cam.type = mujoco.mjtCamera.mjCAMERA_TRACKING
+            cam.trackbodyid = 1
+            cam.distance = 3.5
+            cam.azimuth = 135.0
+            cam.elevation = -15.0
 
     def update(self) -> bool:
         """Show the current pose; False once the window has been closed."""
