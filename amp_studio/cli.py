@@ -134,8 +134,10 @@ def _train(args: argparse.Namespace) -> int:
     runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs, args.seed,
                            args.out_dir, overrides, logger=args.logger)
     if args.model_file:
-        runner.load_checkpoint(args.model_file)
-        print(f"resumed from {args.model_file} at iteration {runner.iteration}, {runner.samples:,d} samples")
+        if runner.load_checkpoint(args.model_file) == "policy":
+            print(f"starting from the policy in {args.model_file} (a policy-only file: fresh critic and discriminator)")
+        else:
+            print(f"resumed from {args.model_file} at iteration {runner.iteration}, {runner.samples:,d} samples")
     callback = None
     viewer = _viewer(args, runner.env.engine)
     if viewer is not None:

@@ -13,7 +13,13 @@ from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.learning.agent_config import AgentConfig
 from amp_studio.learning.amp_agent import AMPAgent
 from amp_studio.learning.rollout_storage import RolloutStorage
-from amp_studio.runs.run_directory import RunDirectory, load_checkpoint, policy_state, save_checkpoint
+from amp_studio.runs.run_directory import (
+    CheckpointError,
+    RunDirectory,
+    load_checkpoint,
+    policy_state,
+    save_checkpoint,
+)
 
 
 class Runner:
@@ -170,6 +176,14 @@ class Runner:
             self.run_dir.log_event("checkpoint", iteration=self.iteration, path=str(path))
         return Path(path)
 
-    def load_checkpoint(self, path: str | Path) -> None:
-        """Resume from a checkpoint file (loaded safely)."""
-        self.load_state_dict(load_checkpoint(path))
+    def load_checkpoint(self, path: str | Path) -> str:
+        """Resume from a full checkpoint, or start from a policy-only one; returns which it did."""
+        state = load_checkpoint(path)
+        if state.get("policy_only"):
+            self.agent.load_state_dict(state["agent"], policy_only=True)
+            return "policy"
+        saved_envs = len(state["obs"])
+        if saved_envs != self.env.num_envs:
+            raise CheckpointError(path, f"saved with {saved_envs} envs; resume with --num_envs {saved_envs}")
+        self.load_state_dict(state)
+        return "full"

@@ -118,3 +118,19 @@ def test_exported_policy_is_small_and_acts_like_the_checkpoint(tmp_path):
     fresh.agent.load_state_dict(load_checkpoint(small)["agent"], policy_only=True)
     obs = runner.obs
     assert torch.equal(fresh.agent.act(obs, deterministic=True)[0], runner.agent.act(obs, deterministic=True)[0])
+
+
+def test_resume_needs_the_same_env_count_and_policy_files_only_initialize(tmp_path):
+    from amp_studio.runs.run_directory import export_policy
+
+    runner = _runner(tmp_path)
+    runner.train(max_iterations=1)
+    latest = tmp_path / "run" / "checkpoints" / "latest.pt"
+    other = make_training(ENV, ENGINE, AGENT, 4, out_dir=tmp_path / "four", env_overrides={"num_disc_obs_steps": 2},
+                          agent_overrides=TINY, log=lambda line: None)
+    with pytest.raises(CheckpointError, match="saved with 8 envs; resume with --num_envs 8"):
+        other.load_checkpoint(latest)
+    assert other.load_checkpoint(export_policy(latest, tmp_path / "p.pt")) == "policy"
+    assert other.iteration == 0
+    for a, b in zip(other.agent.actor.parameters(), runner.agent.actor.parameters(), strict=True):
+        assert torch.equal(a, b)
