@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import signal
 import sys
 from pathlib import Path
 
@@ -144,12 +145,18 @@ def _train(args: argparse.Namespace) -> int:
         def callback(metrics: dict) -> None:
             viewer.update()
     print(f"training in {args.out_dir} ({args.num_envs} envs); Ctrl-C stops and saves a checkpoint")
+    # A polite kill (SIGTERM) stops like Ctrl-C: the checkpoint is written before exiting.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         runner.train(max_samples=args.max_samples, callback=callback)
     except KeyboardInterrupt:
         print("stopped")
     print(f"checkpoint: {Path(args.out_dir) / 'checkpoints' / 'latest.pt'}")
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _viewer(args: argparse.Namespace, engine):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -129,9 +130,11 @@ class Runner:
         if max_samples is not None and rate > 0:
             left = max(0.0, (max_samples - self.samples) / rate)
             eta = f" | ETA {int(left // 3600):d}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}"
+        # Before any episode has ended there is no length or fall rate yet.
+        episode = "-" if math.isnan(m["episode_length_mean"]) else f"{m['episode_length_mean']:.2f}"
+        falls = "-" if math.isnan(m["fall_rate"]) else f"{m['fall_rate']:.2f}"
         return (f"iter {self.iteration:5d} | samples {self.samples:10,d} | {m['samples_per_s']:7,.0f} samples/s | "
-                f"disc reward {m['disc_reward_mean']:.3f} | episode {m['episode_length_mean']:.2f} s | "
-                f"fall rate {m['fall_rate']:.2f}{eta}")
+                f"disc reward {m['disc_reward_mean']:.3f} | episode {episode} s | fall rate {falls}{eta}")
 
     def set_reward_weights(self, disc_reward_weight: float | None = None, task_reward_weight: float | None = None,
                            source: str = "user") -> int:
