@@ -89,6 +89,7 @@ class _Boom:
         return (os.system, (f"touch {self.path}",))
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")  # the test feeds it a raw pickle on purpose
 def test_checkpoints_load_safely(tmp_path):
     evil = tmp_path / "evil.pt"
     with open(evil, "wb") as f:
