@@ -200,27 +200,6 @@ class CharacterModel:
         out_ang = torch.stack(ang, dim=-2) if velocities is not None else None
         return torch.stack(positions, dim=-2), torch.stack(rotations, dim=-2), out_vel, out_ang
 
-    def joint_rotations(self, dof_pos: torch.Tensor) -> torch.Tensor:
-        """Each joint's local rotation: the product of its hinges' rotations. Shape: (..., D) -> (..., J, 4)."""
-        axes, sph, sph_pos, hinge, hinge_pos = self._joint_tables(dof_pos.dtype)
-        q = quat_from_axis_angle(axes.expand(dof_pos.shape + (3,)), dof_pos)  # (..., D, 4)
-        out = torch.empty(dof_pos.shape[:-1] + (len(self.joints), 4), dtype=dof_pos.dtype)
-        if len(sph_pos):
-            qs = q[..., sph, :]  # (..., S, 3, 4)
-            out[..., sph_pos, :] = quat_mul(quat_mul(qs[..., 0, :], qs[..., 1, :]), qs[..., 2, :])
-        if len(hinge_pos):
-            out[..., hinge_pos, :] = q[..., hinge, :]
-        return out
-
-    def _joint_tables(self, dtype: torch.dtype) -> tuple:
-        key = ("joints", dtype)
-        if key not in self._cache:
-            axes = torch.tensor(self.mj_model.jnt_axis[1:], dtype=dtype)
-            sph_pos = torch.tensor([i for i, j in enumerate(self.joints) if j.is_spherical], dtype=torch.long)
-            hinge_pos = torch.tensor([i for i, j in enumerate(self.joints) if not j.is_spherical], dtype=torch.long)
-            self._cache[key] = (axes, self.spherical_dof_index, sph_pos, self.hinge_dof_index, hinge_pos)
-        return self._cache[key]
-
     def frames_to_qpos(self, frames: np.ndarray) -> np.ndarray:
         """MuJoCo qpos for motion frames. Shape: (N, 6 + num_dofs) -> (N, 7 + num_dofs)."""
         frames = np.asarray(frames, dtype=np.float64)

@@ -126,17 +126,20 @@ def test_body_velocities_match_mujoco(character):
             np.testing.assert_allclose(vel[i, b].numpy(), res[3:], atol=1e-9)
 
 
-def test_joint_rotations_compose_the_hinges(character):
+def test_kinematic_tree_joint_matrices_are_the_local_rotations(character):
+    """The joint matrices the observations use are each jointed body's rotation relative to its parent."""
+    from amp_studio.rotations import quat_to_matrix
+
     gen = torch.Generator().manual_seed(2)
     dof = torch.rand(50, 28, generator=gen, dtype=torch.float64) - 0.5
-    rot = character.joint_rotations(dof)
-    assert rot.shape == (50, 12, 4)
-    # A joint's local rotation is its body's rotation relative to its parent (rest rotations are identity).
-    root = torch.tensor([1.0, 0, 0, 0], dtype=torch.float64).expand(50, 4)
+    root = quat_normalize(torch.randn(50, 4, generator=gen, dtype=torch.float64))
+    tree = character.kinematic_tree(torch.float64)
+    _, level_mats, joint_mats = tree(torch.zeros(50, 3, dtype=torch.float64), root, dof)
+    body_mats = tree.body_matrices(level_mats)
+    assert joint_mats.shape == (50, 12, 3, 3)
     _, body_rot = character.forward_kinematics(torch.zeros(50, 3, dtype=torch.float64), root, dof)
-    from amp_studio.rotations import quat_conj, quat_mul
-
+    assert torch.allclose(body_mats, quat_to_matrix(body_rot), atol=1e-9)
     for j, joint in enumerate(character.joints):
         parent = character.parents[joint.body]
-        rel = quat_mul(quat_conj(body_rot[:, parent]), body_rot[:, joint.body])
-        assert torch.allclose((rel * rot[:, j]).sum(-1).abs(), torch.ones(50, dtype=torch.float64), atol=1e-9)
+        rel = body_mats[:, parent].transpose(-1, -2) @ body_mats[:, joint.body]
+        assert torch.allclose(joint_mats[:, j], rel, atol=1e-9), joint.name
