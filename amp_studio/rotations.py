@@ -84,15 +84,6 @@ def quat_to_exp_map(q: torch.Tensor, shortest: bool = True) -> torch.Tensor:
     return v * scale
 
 
-def quat_to_axis_angle(q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Unit axis and angle in [0, pi]. Shape: (..., 4) -> (..., 3), (...)."""
-    e = quat_to_exp_map(q)
-    angle = e.norm(dim=-1)
-    axis = e / angle.unsqueeze(-1).clamp_min(_EPS)
-    axis = torch.where((angle < 1e-7).unsqueeze(-1), torch.tensor([1.0, 0.0, 0.0], dtype=q.dtype), axis)
-    return axis, angle
-
-
 def quat_slerp(q0: torch.Tensor, q1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """Spherical interpolation along the shorter arc. Shapes: (..., 4), (..., 4), (...) or (..., 1) -> (..., 4)."""
     if t.dim() == q0.dim() - 1:

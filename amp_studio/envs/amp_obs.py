@@ -8,15 +8,10 @@ from __future__ import annotations
 
 import torch
 
-from amp_studio.rotations import quat_rotate
-
-_X = (1.0, 0.0, 0.0)
-_Z = (0.0, 0.0, 1.0)
-
 
 def heading_angle(rot: torch.Tensor) -> torch.Tensor:
     """Yaw of the rotated x axis. Shape: (..., 4) -> (...)."""
-    fwd = quat_rotate(rot, torch.tensor(_X, dtype=rot.dtype).expand(rot.shape[:-1] + (3,)))
+    fwd = rotation_axes(rot)[0]
     return torch.atan2(fwd[..., 1], fwd[..., 0])
 
 
@@ -29,21 +24,13 @@ def heading_inverse(rot: torch.Tensor) -> torch.Tensor:
 
 def tan_norm(rot: torch.Tensor) -> torch.Tensor:
     """The rotated x (tangent) and z (normal) axes: a continuous 6-D rotation code. Shape: (..., 4) -> (..., 6)."""
-    shape = rot.shape[:-1] + (3,)
-    x = quat_rotate(rot, torch.tensor(_X, dtype=rot.dtype).expand(shape))
-    z = quat_rotate(rot, torch.tensor(_Z, dtype=rot.dtype).expand(shape))
-    return torch.cat((x, z), dim=-1)
+    return torch.cat(rotation_axes(rot), dim=-1)
 
 
 def heading_cos_sin(rot: torch.Tensor, global_obs: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """cos and sin of the heading (identity when global_obs). Shape: (..., 4) -> (...), (...)."""
-    w, x, y, z = rot.unbind(-1)
-    if global_obs:
-        return torch.ones_like(w), torch.zeros_like(w)
-    fx = 1.0 - 2.0 * (y * y + z * z)
-    fy = 2.0 * (x * y + w * z)
-    norm = torch.sqrt(fx * fx + fy * fy).clamp_min(1e-9)
-    return fx / norm, fy / norm
+    cos, sin = _heading_of(rotation_axes(rot)[0], global_obs)
+    return cos.squeeze(-1), sin.squeeze(-1)
 
 
 def unturn(cos: torch.Tensor, sin: torch.Tensor, v: torch.Tensor) -> torch.Tensor:

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from amp_studio.envs.amp_env import AMPEnv
-from amp_studio.envs.amp_obs import heading_cos_sin
+from amp_studio.envs.amp_obs import heading_cos_sin, unturn
 from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.learning.amp_agent import AMPAgent
 
@@ -16,11 +16,8 @@ from amp_studio.learning.amp_agent import AMPAgent
 def relative_body_positions(env: AMPEnv, body_pos: torch.Tensor, root_pos: torch.Tensor,
                             root_rot: torch.Tensor) -> torch.Tensor:
     """Non-root body positions relative to the root, in its heading frame. Shape: (N, B, 3) -> (N, B - 1, 3)."""
-    rel = body_pos[:, 1:] - root_pos.unsqueeze(1)
     cos, sin = heading_cos_sin(root_rot)
-    cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
-    x, y, z = rel.unbind(-1)
-    return torch.stack((cos * x + sin * y, cos * y - sin * x, z), dim=-1)
+    return unturn(cos.unsqueeze(1), sin.unsqueeze(1), body_pos[:, 1:] - root_pos.unsqueeze(1))
 
 
 def dtw_pose_error(motion: np.ndarray, reference: np.ndarray) -> float:
@@ -78,9 +75,8 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
     poses: list[list[np.ndarray]] = [[] for _ in range(n)]
     lengths, falls, speeds, errors, successes, distances = [], 0, [], [], [], []
     references: dict[int, np.ndarray] = {}
-    started = 0
+    started = n  # episodes begun so far
     active = torch.ones(n, dtype=torch.bool)
-    started += n
     while len(lengths) < episodes:
         actions, _ = agent.act(obs, deterministic=True)
         obs, _, done, info = env.step(actions)
