@@ -100,7 +100,10 @@ class AgentConfig:
     task_reward_weight: float = 0.0
     disc_reward_weight: float = 1.0
     torch_threads: int = 0
-    """Threads for torch (0: torch's default)."""
+    """Threads for torch in the update (0: torch's default)."""
+    rollout_torch_threads: int = 1
+    """Threads for torch while collecting rollouts (0: torch_threads). The env's and policy's tensors are small;
+    more threads gain them little, and OpenMP workers spinning between ops slow the physics pool's threads."""
 
     def validate(self) -> str | None:
         """A problem with the values, or None."""

@@ -78,7 +78,13 @@ class Runner:
     def train_iteration(self) -> dict[str, float]:
         """Collect steps_per_iter steps of every env, update the agent; returns the iteration's metrics."""
         start = time.perf_counter()
-        episode_stats = self._collect()
+        update_threads = torch.get_num_threads()
+        if self.config.rollout_torch_threads > 0:
+            torch.set_num_threads(self.config.rollout_torch_threads)
+        try:
+            episode_stats = self._collect()
+        finally:
+            torch.set_num_threads(update_threads)
         collected = time.perf_counter()
         n = self.storage.log_probs.numel()
         last_values = self.agent.evaluate_value(self.obs)
