@@ -1,4 +1,4 @@
-"""AMP Studio entry point: `python main.py motion info FILE`, `python main.py motion convert IN OUT`."""
+"""AMP Studio: `python main.py` opens the app; `--mode train|test` is the headless CLI; `motion ...` clip tools."""
 
 import sys
 

@@ -74,7 +74,16 @@ def _build_run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--test_episodes", type=int, help="episodes to evaluate (default: the agent config's)")
     parser.add_argument("--motion_file", help="clip or dataset to use instead of the env config's")
     parser.add_argument("--json", action="store_true", help="test: end with one JSON object of the results")
+    parser.add_argument("--disc_reward_weight", type=float, help="imitation (style) reward weight (agent config's)")
+    parser.add_argument("--task_reward_weight", type=float, help="task reward weight (agent config's)")
     return parser
+
+
+def agent_overrides(args: argparse.Namespace) -> dict | None:
+    """Agent settings given on the command line."""
+    keys = ("disc_reward_weight", "task_reward_weight")
+    found = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+    return found or None
 
 
 def _with_arg_file(argv: list[str]) -> list[str]:
@@ -133,7 +142,7 @@ def _train(args: argparse.Namespace) -> int:
 
     overrides = {"motion_file": args.motion_file} if args.motion_file else None
     runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs, args.seed,
-                           args.out_dir, overrides, logger=args.logger)
+                           args.out_dir, overrides, agent_overrides(args), logger=args.logger)
     if args.model_file:
         if runner.load_checkpoint(args.model_file) == "policy":
             print(f"starting from the policy in {args.model_file} (a policy-only file: fresh critic and discriminator)")
@@ -221,9 +230,10 @@ def main(argv: list[str] | None = None) -> int:
             args = _build_motion_parser().parse_args(argv[1:])
             handler = {"info": _motion_info, "convert": _motion_convert}[args.motion_command]
             return handler(args)
-        if not argv:
-            _build_run_parser().print_help()
-            return 0
+        if not argv or argv[0] in ("--screenshot", "--motion", "--run", "gui"):
+            from amp_studio.gui.app import main as gui_main
+
+            return gui_main(argv[1:] if argv and argv[0] == "gui" else argv)
         args = _build_run_parser().parse_args(_with_arg_file(argv))
         return _train(args) if args.mode == "train" else _test(args)
     except AmpStudioError as exc:

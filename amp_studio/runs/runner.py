@@ -41,6 +41,8 @@ class Runner:
         self.wall_time = 0.0
         self.obs = env.reset()
         self.episode_steps = torch.zeros(env.num_envs, dtype=torch.long)
+        self.on_step: Callable[[], None] | None = None
+        """Called after every env control step (the GUI worker streams poses and answers commands there)."""
 
     # ----- one iteration -----
 
@@ -67,6 +69,8 @@ class Runner:
                 self.episode_steps[ended] = 0
                 next_obs = env.reset(ended)
             obs = next_obs
+            if self.on_step is not None:
+                self.on_step()
         self.obs = obs
         finished = torch.cat(lengths) if lengths else torch.zeros(0)
         return {

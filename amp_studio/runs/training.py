@@ -33,7 +33,7 @@ def make_training(env_config: str | Path, engine_config: str | Path, agent_confi
     init = env.clip_mean_action() if agent_cfg.model.actor_init_to_clip_mean else None
     agent = AMPAgent(agent_cfg, env.obs_dim, env.action_dim, env.disc_obs_dim, seed=seed, init_action=init)
     configs = {
-        "env_config.yaml": _as_used(env_config, env_overrides),
+        "env_config.yaml": _as_used(env_config, env_overrides, block="env"),
         "engine_config.yaml": Path(engine_config).read_text(encoding="utf-8"),
         "agent_config.yaml": _as_used(agent_config, agent_overrides),
     }
@@ -46,8 +46,13 @@ def make_training(env_config: str | Path, engine_config: str | Path, agent_confi
     return Runner(env, agent, agent_cfg, run_dir, configs, log)
 
 
-def _as_used(path: str | Path, overrides: dict | None) -> str:
+def _as_used(path: str | Path, overrides: dict | None, block: str | None = None) -> str:
+    """The config file's text; with overrides, the settings with the overrides merged in (still loadable)."""
     text = Path(path).read_text(encoding="utf-8")
-    if overrides:
-        text += "\n# overrides applied to this run:\n" + yaml.safe_dump({"overrides": overrides}, sort_keys=False)
-    return text
+    if not overrides:
+        return text
+    doc = yaml.safe_load(text) or {}
+    target = doc.setdefault(block, {}) if block else doc
+    target.update(overrides)
+    header = f"# {path} with overrides {overrides}\n"
+    return header + yaml.safe_dump(doc, sort_keys=False)

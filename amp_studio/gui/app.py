@@ -1,0 +1,67 @@
+"""Starting the desktop app, and `--screenshot`: render the window with a clip and a run, save it, exit."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="amp-studio", description="AMP Studio desktop app")
+    parser.add_argument("--screenshot", help="render the window to this PNG and exit")
+    parser.add_argument("--motion", action="append", default=[], help="clip or dataset to load (repeatable)")
+    parser.add_argument("--run", action="append", default=[], help="run directory to open (repeatable)")
+    parser.add_argument("--size", default="1500x950", help="window size for screenshots, WxH")
+    return parser
+
+
+def _wait(app, condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Open the main window (or render it to --screenshot); returns the exit code."""
+    args = _parser().parse_args(argv)
+    if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
+        # No screen: Qt's offscreen platform paints the same widgets; MuJoCo renders through EGL anyway.
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    import amp_studio.gui  # noqa: F401 - sets MUJOCO_GL before MuJoCo loads
+    from amp_studio.gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("AMP Studio")
+    app.setOrganizationName("AMPStudio")
+    window = MainWindow()
+    if args.screenshot:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+        window.resize(width, height)
+    window.show()
+    for path in args.motion:
+        window.motion_panel.add_path(path)
+    for path in args.run:
+        window.open_run(path)
+    if not args.screenshot:
+        code = app.exec()
+        return int(code)
+    _wait(app, lambda: not window.motion_panel.busy, 120)
+    if window.motion_panel.entries:
+        window.timeline.seek(0.4 * window.timeline.duration)
+    shown = window.viewport.frames_shown
+    _wait(app, lambda: window.viewport.frames_shown > shown, 20)
+    _wait(app, lambda: False, 0.3)  # let plots and layout settle
+    Path(args.screenshot).parent.mkdir(parents=True, exist_ok=True)
+    ok = window.grab().save(args.screenshot)
+    print(f"screenshot: {args.screenshot}" if ok else f"error: could not write {args.screenshot}")
+    window.shutdown()
+    return 0 if ok else 1

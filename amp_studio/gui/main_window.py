@@ -1,0 +1,413 @@
+"""The main window: motion library, viewport with timeline, training controls, runs, plots and log."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from amp_studio import DEFAULT_CHARACTER
+from amp_studio.gui.clip_poses import ClipPoses
+from amp_studio.gui.log_panel import LogPanel
+from amp_studio.gui.motion_panel import ClipEntry, MotionPanel
+from amp_studio.gui.plots_panel import PlotsPanel
+from amp_studio.gui.run_model import RunRecord, load_run
+from amp_studio.gui.runs_panel import RunsPanel
+from amp_studio.gui.timeline import Timeline
+from amp_studio.gui.training_panel import TrainingPanel, train_arguments
+from amp_studio.gui.viewport import Viewport
+from amp_studio.gui.worker_client import WorkerClient
+from amp_studio.worker.protocol import Message
+
+SETTINGS_VERSION = 1
+
+
+def app_settings() -> QSettings:
+    """Where the window layout is kept (AMP_STUDIO_SETTINGS names an ini file instead, e.g. for tests)."""
+    path = os.environ.get("AMP_STUDIO_SETTINGS")
+    if path:
+        return QSettings(path, QSettings.Format.IniFormat)
+    return QSettings("AMPStudio", "AMP Studio")
+
+
+class MainWindow(QMainWindow):
+    """Everything in one window; runs and replays are worker processes this window supervises."""
+
+    def __init__(self, char_file: str = str(DEFAULT_CHARACTER)):
+        super().__init__()
+        self.setWindowTitle("AMP Studio")
+        self.setObjectName("MainWindow")
+        self.resize(1500, 950)
+        self.setDockNestingEnabled(True)
+        from amp_studio.engine_availability import available_engines
+
+        self.viewport = Viewport(char_file)
+        self.timeline = Timeline()
+        self.source_label = QLabel("No clip loaded: add clips in the motion library, or start a run")
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(self.source_label)
+        cl.addWidget(self.viewport, 1)
+        cl.addWidget(self.timeline)
+        self.setCentralWidget(central)
+
+        self.motion_panel = MotionPanel(char_file)
+        self.training_panel = TrainingPanel(available_engines())
+        self.runs_panel = RunsPanel()
+        self.plots_panel = PlotsPanel()
+        self.log_panel = LogPanel()
+        self.docks = {}
+        for name, widget, area in (
+            ("Motion library", self.motion_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("Training", self.training_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("Runs", self.runs_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("Plots", self.plots_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
+            ("Log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
+        ):
+            dock = QDockWidget(name, self)
+            dock.setObjectName(f"dock_{name.replace(' ', '_').lower()}")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[name] = dock
+        self.tabifyDockWidget(self.docks["Plots"], self.docks["Log"])
+        self.docks["Plots"].raise_()
+
+        self.workers: list[WorkerClient | None] = []  # by run index
+        self.replay: WorkerClient | None = None
+        self.replay_run: int = -1
+        self.clip: ClipPoses | None = None
+        self.source = "none"  # what the viewport shows: none | clip | run | replay
+        self._fps_frames, self._fps_time = 0, time.monotonic()
+        self.fps_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.fps_label)
+        self._build_menus()
+        self._connect()
+        self._fps_timer = QTimer(self)
+        self._fps_timer.setInterval(1000)
+        self._fps_timer.timeout.connect(self._update_fps)
+        self._fps_timer.start()
+        self.restore_layout()
+        self.statusBar().showMessage("Ready")
+
+    # ----- wiring -----
+
+    def _build_menus(self) -> None:
+        def action(menu, text, slot, shortcut=None, checkable=False, checked=False):
+            a = QAction(text, self)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+            a.setCheckable(checkable)
+            if checkable:
+                a.setChecked(checked)
+                a.toggled.connect(slot)
+            else:
+                a.triggered.connect(slot)
+            menu.addAction(a)
+            return a
+
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        action(file, "Add clips…", self.motion_panel.add_by_dialog, QKeySequence.StandardKey.Open)
+        action(file, "Open run…", self.open_run_by_dialog, "Ctrl+Shift+O")
+        action(file, "Save dataset…", self.motion_panel.save_by_dialog, QKeySequence.StandardKey.Save)
+        action(file, "Save screenshot…", self._screenshot_by_dialog, "Ctrl+Shift+S")
+        file.addSeparator()
+        action(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        training = bar.addMenu("&Training")
+        tp = self.training_panel
+        action(training, "Start run", tp.start_button.click, "Ctrl+Return")
+        action(training, "Pause", tp.pause_button.click, "Ctrl+P")
+        action(training, "Resume", tp.resume_button.click, "Ctrl+Shift+P")
+        action(training, "Stop", tp.stop_button.click, "Ctrl+.")
+        action(training, "Save checkpoint", tp.save_button.click, "Ctrl+K")
+        action(training, "Copy command line", tp.copy_command_line, "Ctrl+Shift+C")
+        view = bar.addMenu("&View")
+        action(view, "Play / pause clip", lambda: self.timeline.set_playing(not self.timeline.playing), "Space")
+        action(view, "Tracking camera", self.viewport.set_tracking, "T", checkable=True, checked=True)
+        action(view, "Shadows", self.viewport.set_shadows, "Ctrl+Shift+H", checkable=True, checked=False)
+        view.addSeparator()
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        action(view, "Reset layout", self.reset_layout)
+
+    def _connect(self) -> None:
+        mp, tp, rp = self.motion_panel, self.training_panel, self.runs_panel
+        mp.clip_selected.connect(self.show_clip)
+        mp.load_failed.connect(self._load_failed)
+        self.timeline.time_changed.connect(self._clip_time)
+        tp.start_requested.connect(self.start_run)
+        tp.command.connect(self._run_command)
+        tp.weights_changed.connect(self.set_weights)
+        rp.run_selected.connect(self._run_selected)
+        rp.replay_requested.connect(self.start_replay)
+        rp.open_requested.connect(self.open_run_by_dialog)
+        self.viewport.ground_clicked.connect(self._ground_clicked)
+        self.viewport.frame_shown.connect(self._count_frame)
+
+    # ----- clips -----
+
+    def show_clip(self, entry: ClipEntry) -> None:
+        """Play a library clip in the viewport."""
+        self.clip = ClipPoses(entry.frames, entry.fps, entry.loop)
+        self.source = "clip"
+        self.viewport.pick_targets = False
+        self.source_label.setText(f"Clip: {entry.name}" + (f"  ⚠ {'; '.join(entry.flags)}" if entry.flags else ""))
+        self.timeline.set_clip(self.clip.duration, entry.fps)
+        if not self.training_panel.motion_file.text():
+            self.training_panel.motion_file.setPlaceholderText(str(entry.path))
+
+    def _clip_time(self, t: float) -> None:
+        if self.source == "clip" and self.clip is not None:
+            self.viewport.set_pose(self.clip.qpos(t))
+
+    def _load_failed(self, text: str) -> None:
+        self.log_panel.add("library", text)
+        self.statusBar().showMessage(f"Not loaded: {text}", 10000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Clip not loaded", text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # not modal-blocking: training and the event loop go on
+
+    # ----- runs -----
+
+    def start_run(self, settings: dict) -> int:
+        """Start a training worker for the settings; returns the run's index."""
+        root = Path(settings["out_root"])
+        env_name = Path(settings["env_config"]).stem.replace("_humanoid_env", "")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        out_dir = root / f"{env_name}_{stamp}"
+        n = 1
+        while out_dir.exists():
+            n += 1
+            out_dir = root / f"{env_name}_{stamp}_{n}"
+        args = train_arguments(settings, str(out_dir))
+        record = RunRecord(name=out_dir.name, run_dir=out_dir, max_samples=settings.get("max_samples"),
+                           disc_reward_weight=settings["disc_reward_weight"],
+                           task_reward_weight=settings["task_reward_weight"])
+        worker = WorkerClient("train", args, self)
+        index = len(self.workers)
+        self.workers.append(worker)
+        worker.message.connect(lambda msg, i=index: self._worker_message(i, msg))
+        worker.state_changed.connect(lambda state, i=index: self._worker_state(i, state))
+        worker.output.connect(lambda line, name=record.name: self.log_panel.add(name, line))
+        self.plots_panel.add_run(record)
+        self.runs_panel.add_run(record)
+        worker.start()
+        self.log_panel.add(record.name, "started: " + self.training_panel.command_line(str(out_dir)))
+        self.source = "run"
+        return index
+
+    def _worker_message(self, index: int, msg: Message) -> None:
+        record = self.runs_panel.runs[index]
+        kind = msg.type
+        if kind == "started":
+            record.command = msg.get("command", "")
+            record.run_dir = Path(msg.get("run_dir")) if msg.get("run_dir") else record.run_dir
+        elif kind == "iteration":
+            metrics = msg.get("metrics", {})
+            record.metrics.append(metrics)
+        elif kind == "pose":
+            if self.source == "run" and self.runs_panel.selected() == index:
+                self.viewport.set_pose(msg.get("qpos"), None, msg.get("target"))
+                self.source_label.setText(f"Live: {record.name}, env {msg.get('env_id', 0)}")
+        elif kind == "weights_applied":
+            change = (int(msg.get("iteration")), float(msg.get("disc_reward_weight")),
+                      float(msg.get("task_reward_weight")))
+            record.weight_changes.append(change)
+            record.acknowledged_weights = change
+            if self.runs_panel.selected() == index:
+                self._show_acknowledged(record)
+            self.log_panel.add(record.name, f"reward weights {change[1]:g} / {change[2]:g} from iteration {change[0]}")
+        elif kind == "checkpoint":
+            record.refresh_checkpoints()
+            self.log_panel.add(record.name, f"checkpoint {msg.get('path')} (iteration {msg.get('iteration')})")
+        elif kind == "log":
+            record.output.append(msg.get("line", ""))
+            self.log_panel.add(record.name, msg.get("line", ""))
+        elif kind == "error":
+            self.log_panel.add(record.name, f"error: {msg.get('message')}")
+        self.runs_panel.update_run(index)
+
+    def _worker_state(self, index: int, state: str) -> None:
+        record = self.runs_panel.runs[index]
+        record.status = state
+        worker = self.workers[index]
+        if state == "failed" and worker is not None:
+            record.output.extend(worker.last_output)
+            tail = "\n".join(list(worker.last_output)[-8:])
+            self.log_panel.add(record.name, f"FAILED: {worker.error}\n{tail}")
+            self.statusBar().showMessage(f"{record.name} failed: {worker.error}", 15000)
+        self.runs_panel.update_run(index)
+        if self.runs_panel.selected() == index:
+            self.training_panel.set_run_controls(state)
+
+    def _run_selected(self, index: int) -> None:
+        if index < 0:
+            self.training_panel.set_run_controls(None)
+            return
+        record = self.runs_panel.runs[index]
+        worker = self.workers[index] if index < len(self.workers) else None
+        self.training_panel.set_run_controls(worker.state if worker is not None else None)
+        self.training_panel.disc_weight.set_value(record.disc_reward_weight)
+        self.training_panel.task_weight.set_value(record.task_reward_weight)
+        self._show_acknowledged(record)
+        if worker is not None and worker.alive:
+            self.source = "run"
+
+    def _show_acknowledged(self, record: RunRecord) -> None:
+        ack = record.acknowledged_weights
+        tp = self.training_panel
+        tp.disc_weight.ack.setText(f"✓ {ack[1]:g} @ it {ack[0]}" if ack else "")
+        tp.task_weight.ack.setText(f"✓ {ack[2]:g} @ it {ack[0]}" if ack else "")
+
+    def selected_worker(self) -> WorkerClient | None:
+        """The worker of the selected run, if it is alive."""
+        index = self.runs_panel.selected()
+        if 0 <= index < len(self.workers) and self.workers[index] is not None and self.workers[index].alive:
+            return self.workers[index]
+        return None
+
+    def _run_command(self, command: str) -> None:
+        worker = self.selected_worker()
+        if worker is None:
+            self.statusBar().showMessage("No running run selected", 5000)
+            return
+        if command == "stop":
+            worker.stop()
+        else:
+            worker.send(command)
+
+    def set_weights(self, disc: float, task: float) -> int:
+        """Send new reward weights to the selected run; returns the command's seq (0: no live run)."""
+        index = self.runs_panel.selected()
+        worker = self.selected_worker()
+        if worker is None:
+            return 0
+        record = self.runs_panel.runs[index]
+        record.disc_reward_weight, record.task_reward_weight = disc, task
+        return worker.send("set_reward_weights", disc_reward_weight=disc, task_reward_weight=task)
+
+    def open_run_by_dialog(self) -> None:
+        """Ask for a run directory and open it."""
+        path = QFileDialog.getExistingDirectory(self, "Open run directory", "output")
+        if path:
+            self.open_run(path)
+
+    def open_run(self, path: str | Path) -> int:
+        """Show an existing run's curves and checkpoints; returns its index (-1 if it is not a run)."""
+        try:
+            record = load_run(path)
+        except (OSError, ValueError) as exc:
+            self.log_panel.add("runs", str(exc))
+            self.statusBar().showMessage(str(exc), 10000)
+            return -1
+        self.workers.append(None)
+        self.plots_panel.add_run(record)
+        index = self.runs_panel.add_run(record)
+        self.log_panel.add(record.name, f"opened {path}: {record.metrics.size} iterations, "
+                                        f"{len(record.checkpoints)} checkpoints")
+        return index
+
+    # ----- replay -----
+
+    def start_replay(self, index: int, checkpoint: str) -> WorkerClient:
+        """Replay a checkpoint in a worker; the viewport shows it with the reference clip as a ghost."""
+        if self.replay is not None:
+            self.replay.stop()
+        record = self.runs_panel.runs[index]
+        args = ["--model_file", checkpoint, "--num_envs", "1"]
+        run_dir = record.run_dir
+        for flag, name in (("--env_config", "env_config.yaml"), ("--agent_config", "agent_config.yaml"),
+                           ("--engine_config", "engine_config.yaml")):
+            if run_dir is not None and (run_dir / name).is_file():
+                args += [flag, str(run_dir / name)]
+        worker = WorkerClient("replay", args, self)
+        worker.message.connect(self._replay_message)
+        worker.output.connect(lambda line: self.log_panel.add("replay", line))
+        worker.state_changed.connect(lambda state: self.log_panel.add("replay", f"replay {state}"
+                                     + (f": {worker.error}" if state == "failed" else "")))
+        self.replay, self.replay_run = worker, index
+        self.source = "replay"
+        worker.start()
+        self.source_label.setText(f"Replay: {Path(checkpoint).name} of {record.name}")
+        return worker
+
+    def _replay_message(self, msg: Message) -> None:
+        if msg.type == "pose" and self.source == "replay":
+            target = msg.get("target")
+            self.viewport.pick_targets = target is not None
+            self.viewport.set_pose(msg.get("qpos"), msg.get("ref_qpos"), target)
+        elif msg.type == "error":
+            self.log_panel.add("replay", f"error: {msg.get('message')}")
+
+    def _ground_clicked(self, x: float, y: float) -> None:
+        if self.source == "replay" and self.replay is not None and self.replay.alive:
+            self.replay.send("set_target", xy=[x, y])
+            self.statusBar().showMessage(f"Target moved to ({x:.2f}, {y:.2f})", 3000)
+
+    # ----- window -----
+
+    def _count_frame(self) -> None:
+        self._fps_frames += 1
+
+    def _update_fps(self) -> None:
+        now = time.monotonic()
+        fps = self._fps_frames / max(now - self._fps_time, 1e-6)
+        self._fps_frames, self._fps_time = 0, now
+        self.fps_label.setText(f"{fps:.0f} fps")
+
+    def _screenshot_by_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "amp_studio.png", "PNG (*.png)")
+        if path:
+            self.grab().save(path)
+
+    def restore_layout(self) -> None:
+        """Window geometry and dock layout from the last session."""
+        s = app_settings()
+        self._default_state = self.saveState(SETTINGS_VERSION)
+        geometry, state = s.value("geometry"), s.value("state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state, SETTINGS_VERSION)
+
+    def save_layout(self) -> None:
+        """Keep geometry and dock layout for the next session."""
+        s = app_settings()
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("state", self.saveState(SETTINGS_VERSION))
+        s.sync()
+
+    def reset_layout(self) -> None:
+        """Back to the default dock layout."""
+        self.restoreState(self._default_state, SETTINGS_VERSION)
+
+    def shutdown(self) -> None:
+        """Stop workers (they checkpoint first), the loader and the renderer."""
+        for worker in [*self.workers, self.replay]:
+            if worker is not None and worker.alive:
+                worker.send("stop")
+        deadline = time.monotonic() + 10
+        for worker in [*self.workers, self.replay]:
+            if worker is not None and worker.alive:
+                worker.process.waitForFinished(max(0, int(1000 * (deadline - time.monotonic()))))
+                worker.kill()
+        self.motion_panel.shutdown()
+        self.viewport.close_renderer()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.save_layout()
+        self.shutdown()
+        super().closeEvent(event)

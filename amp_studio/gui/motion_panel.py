@@ -1,0 +1,251 @@
+"""The motion library panel: clips and datasets added by dialog or drag and drop, checked, weighted, saved."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+CLIP_FILTER = "Motion clips and datasets (*.pkl *.txt *.yaml *.yml);;All files (*)"
+COLUMNS = ("name", "duration", "fps", "frames", "loop", "weight", "QA")
+WEIGHT_COLUMN = COLUMNS.index("weight")
+
+
+@dataclass
+class ClipEntry:
+    """One clip in the library, with what its checks found."""
+
+    path: Path
+    frames: object  # numpy array (num_frames, 6 + num_dofs)
+    fps: float
+    loop: str
+    weight: float
+    info: dict
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The file's name without folders."""
+        return self.path.name
+
+    @property
+    def duration(self) -> float:
+        """Seconds."""
+        return (len(self.frames) - 1) / self.fps
+
+
+def load_entries(path: Path, char_file: str) -> list[ClipEntry]:
+    """Read a clip or a dataset and check every clip on the character (runs off the GUI thread).
+
+    Imports the motion tools here, on first use, so that the window opens without loading them.
+    """
+    from amp_studio.character import CharacterModel
+    from amp_studio.motion import load_motions
+    from amp_studio.motion.motion_checks import motion_info, qa_flags
+
+    character = CharacterModel(char_file)
+    motions = load_motions(path, character.num_dofs)
+    entries = []
+    for clip, weight in motions:
+        info = motion_info(clip, character)
+        source = Path(clip.source) if getattr(clip, "source", None) else path
+        entries.append(ClipEntry(source, clip.frames, clip.fps, clip.loop, weight, info, qa_flags(info)))
+    return entries
+
+
+class _Results(QObject):
+    loaded = Signal(object, object)  # path, list[ClipEntry] or Exception
+
+
+class MotionPanel(QWidget):
+    """A table of the loaded clips. Loading runs on a thread; a bad file reports an error and changes nothing."""
+
+    clip_selected = Signal(object)  # ClipEntry
+    load_failed = Signal(str)       # "file: problem"
+    clips_changed = Signal()
+
+    def __init__(self, char_file: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.char_file = char_file
+        self.entries: list[ClipEntry] = []
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-load")
+        self._pending = 0
+        self._results = _Results()
+        self._results.loaded.connect(self._loaded)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels([c.capitalize() if c != "QA" else c for c in COLUMNS])
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.itemChanged.connect(self._item_changed)
+        self.add_button = QPushButton("Add…")
+        self.remove_button = QPushButton("Remove")
+        self.save_button = QPushButton("Save dataset…")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy: loading and checking a clip has no known length
+        self.progress.setVisible(False)
+        self.message = QLabel("Drop clips (.pkl, .txt) or datasets (.yaml) here")
+        self.message.setWordWrap(True)
+        buttons = QHBoxLayout()
+        for b in (self.add_button, self.remove_button, self.save_button):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.message)
+        self.add_button.clicked.connect(self.add_by_dialog)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.save_button.clicked.connect(self.save_by_dialog)
+        self.setAcceptDrops(True)
+
+    # ----- adding -----
+
+    def add_by_dialog(self) -> None:
+        """Ask for files, then load them."""
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add motion clips", "", CLIP_FILTER)
+        for p in paths:
+            self.add_path(p)
+
+    def add_path(self, path: str | Path) -> Future:
+        """Load a clip or dataset in the background; the table changes only if it loads."""
+        path = Path(path)
+        self._pending += 1
+        self.progress.setVisible(True)
+        self.message.setText(f"Loading {path.name}…")
+        future = self._pool.submit(load_entries, path, self.char_file)
+        future.add_done_callback(lambda f, p=path: self._results.loaded.emit(p, f.exception() or f.result()))
+        return future
+
+    @property
+    def busy(self) -> bool:
+        """Whether loads are still running."""
+        return self._pending > 0
+
+    def _loaded(self, path: Path, result) -> None:
+        self._pending -= 1
+        self.progress.setVisible(self._pending > 0)
+        if isinstance(result, BaseException):
+            text = str(result) if str(path) in str(result) else f"{path}: {result}"
+            self.message.setText(f"Not loaded: {text}")
+            self.load_failed.emit(text)
+            return
+        first_new = len(self.entries)
+        for entry in result:
+            self.entries.append(entry)
+            self._append_row(entry)
+        names = ", ".join(e.name for e in result)
+        flagged = sum(1 for e in result if e.flags)
+        self.message.setText(f"Loaded {names}" + (f" ({flagged} with QA flags)" if flagged else ""))
+        self.clips_changed.emit()
+        if result:
+            self.table.selectRow(first_new)
+
+    def _append_row(self, e: ClipEntry) -> None:
+        row = self.table.rowCount()
+        self.table.blockSignals(True)
+        self.table.insertRow(row)
+        values = (e.name, f"{e.duration:.2f} s", f"{e.fps:g}", str(len(e.frames)), e.loop, f"{e.weight:g}",
+                  "; ".join(e.flags) if e.flags else "ok")
+        for col, text in enumerate(values):
+            item = QTableWidgetItem(text)
+            if col != WEIGHT_COLUMN:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            if col == 0:
+                item.setToolTip(str(e.path))
+            if col == len(values) - 1 and e.flags:
+                item.setForeground(Qt.GlobalColor.red)
+                item.setToolTip("\n".join(e.flags))
+            self.table.setItem(row, col, item)
+        self.table.blockSignals(False)
+
+    # ----- editing -----
+
+    def _item_changed(self, item: QTableWidgetItem) -> None:
+        if item.column() != WEIGHT_COLUMN:
+            return
+        entry = self.entries[item.row()]
+        try:
+            weight = float(item.text())
+            if weight < 0 or weight != weight:
+                raise ValueError
+        except ValueError:
+            self.message.setText(f"{entry.name}: weight must be a number >= 0, got '{item.text()}'")
+            weight = entry.weight
+        entry.weight = weight
+        self.table.blockSignals(True)
+        item.setText(f"{weight:g}")
+        self.table.blockSignals(False)
+        self.clips_changed.emit()
+
+    def remove_selected(self) -> None:
+        """Remove the selected clips from the library (not from disk)."""
+        rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)
+        for row in rows:
+            self.table.removeRow(row)
+            del self.entries[row]
+        self.clips_changed.emit()
+
+    def selected(self) -> ClipEntry | None:
+        """The current clip, if any."""
+        rows = sorted({i.row() for i in self.table.selectedIndexes()})
+        return self.entries[rows[0]] if rows else None
+
+    def _selection_changed(self) -> None:
+        entry = self.selected()
+        if entry is not None:
+            self.clip_selected.emit(entry)
+
+    # ----- saving -----
+
+    def save_by_dialog(self) -> None:
+        """Ask where, then save the library as a dataset YAML."""
+        path, _ = QFileDialog.getSaveFileName(self, "Save dataset", "dataset.yaml", "Datasets (*.yaml)")
+        if path:
+            self.save_dataset(path)
+
+    def save_dataset(self, path: str | Path, selected_only: bool = False) -> Path:
+        """Write the clips (all, or the selected ones) and their weights as a dataset YAML."""
+        from amp_studio.motion import write_dataset
+
+        entries = self.entries
+        if selected_only:
+            rows = sorted({i.row() for i in self.table.selectedIndexes()})
+            entries = [self.entries[r] for r in rows]
+        write_dataset([(e.path, e.weight) for e in entries], path)
+        self.message.setText(f"Saved {len(entries)} clips to {path}")
+        return Path(path)
+
+    # ----- drag and drop -----
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.add_path(url.toLocalFile())
+        event.acceptProposedAction()
+
+    def shutdown(self) -> None:
+        """Stop the loader thread."""
+        self._pool.shutdown(wait=False, cancel_futures=True)

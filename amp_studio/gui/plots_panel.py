@@ -1,0 +1,97 @@
+"""Live training curves (pyqtgraph): one plot per metric, every run overlaid, markers at weight changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from amp_studio.gui.run_model import PLOTTED, RunRecord
+
+REFRESH_MS = 100  # curves redraw at 10 Hz at most, whatever the message rate
+PALETTE = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75))
+
+
+class PlotsPanel(QWidget):
+    """Curves against samples for each run; redrawn from the run records on a timer, only when they changed."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=False, background="w", foreground="k")
+        self.layout_widget = pg.GraphicsLayoutWidget()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.layout_widget)
+        self.plots: list[pg.PlotItem] = []
+        for i, (_, title) in enumerate(PLOTTED):
+            plot = self.layout_widget.addPlot(row=i // 3, col=i % 3, title=title)
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            plot.setClipToView(True)
+            plot.setDownsampling(auto=True, mode="peak")
+            plot.setLabel("bottom", "samples")
+            self.plots.append(plot)
+        self.runs: list[RunRecord] = []
+        self._curves: dict[tuple[int, str], pg.PlotDataItem] = {}
+        self._markers: dict[int, list] = {}
+        self._drawn: dict[int, tuple[int, int]] = {}
+        self.redraws = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+
+    def add_run(self, record: RunRecord) -> None:
+        """Overlay a run's curves."""
+        self.runs.append(record)
+        self.refresh()
+
+    def curve(self, run_index: int, key: str) -> pg.PlotDataItem | None:
+        """The curve of one metric of one run (for tests and screenshots)."""
+        return self._curves.get((run_index, key))
+
+    def refresh(self) -> None:
+        """Redraw the runs whose metrics or weight changes are new since the last draw."""
+        for i, run in enumerate(self.runs):
+            state = (run.metrics.version, len(run.weight_changes))
+            if self._drawn.get(i) == state:
+                continue
+            self._drawn[i] = state
+            self._draw_run(i, run)
+            self.redraws += 1
+
+    def _draw_run(self, i: int, run: RunRecord) -> None:
+        color = PALETTE[i % len(PALETTE)]
+        x = run.metrics.series("samples")
+        for plot, (keys, _) in zip(self.plots, PLOTTED, strict=True):
+            for k, key in enumerate(keys):
+                y = run.metrics.series(key)
+                curve = self._curves.get((i, key))
+                if curve is None:
+                    pen = pg.mkPen(color=color, width=2, style=pg.QtCore.Qt.PenStyle.DashLine if k else
+                                   pg.QtCore.Qt.PenStyle.SolidLine)
+                    curve = plot.plot(pen=pen, name=f"{run.name} {key}")
+                    self._curves[(i, key)] = curve
+                finite = np.isfinite(y) & np.isfinite(x)
+                curve.setData(x[finite], y[finite])
+        for marker in self._markers.pop(i, []):
+            marker[0].removeItem(marker[1])
+        iterations = run.metrics.series("iteration")
+        markers = []
+        for iteration, disc, task in run.weight_changes:
+            at = np.nonzero(iterations >= iteration)[0]
+            if len(at) == 0 or at[0] == 0:
+                continue
+            # The change applies from `iteration` on: mark where the previous iteration's samples end.
+            x_at = float(x[at[0] - 1])
+            for plot in self.plots:
+                pen = pg.mkPen(color=color, style=pg.QtCore.Qt.PenStyle.DotLine)
+                line = pg.InfiniteLine(pos=x_at, angle=90, pen=pen, label=f"w {disc:g}/{task:g}",
+                                       labelOpts={"position": 0.9, "color": color})
+                plot.addItem(line)
+                markers.append((plot, line))
+        self._markers[i] = markers
+
+    def marker_count(self, run_index: int) -> int:
+        """Weight-change markers drawn for a run (one per plot per change)."""
+        return len(self._markers.get(run_index, [])) // max(1, len(self.plots))

@@ -1,0 +1,155 @@
+"""What the GUI knows about a run, without any widgets: status, progress, metric curves, weight changes."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+# Shown in the plots panel, in this order: (metric keys, title).
+PLOTTED = (
+    (("disc_reward_mean",), "discriminator reward"),
+    (("task_reward_mean",), "task reward"),
+    (("episode_length_mean",), "episode length (s)"),
+    (("fall_rate",), "fall rate"),
+    (("disc_agent_acc", "disc_demo_acc"), "discriminator accuracy (agent, demo)"),
+    (("samples_per_s",), "samples / s"),
+)
+
+
+class MetricsStore:
+    """Metric curves in arrays that double when full, so appending stays cheap for long runs."""
+
+    def __init__(self, capacity: int = 256):
+        self._data: dict[str, np.ndarray] = {}
+        self.size = 0
+        self._capacity = capacity
+        self.version = 0  # bumps on every change: plots redraw only what changed
+
+    def append(self, metrics: dict) -> None:
+        """One iteration's metrics; keys seen for the first time get NaN for earlier iterations."""
+        if self.size == self._capacity:
+            self._capacity *= 2
+            for key, arr in self._data.items():
+                grown = np.full(self._capacity, np.nan)
+                grown[: self.size] = arr[: self.size]
+                self._data[key] = grown
+        for key, value in metrics.items():
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                continue
+            if key not in self._data:
+                self._data[key] = np.full(self._capacity, np.nan)
+            self._data[key][self.size] = value
+        self.size += 1
+        self.version += 1
+
+    def series(self, key: str) -> np.ndarray:
+        """A metric's values so far (NaN where missing). Shape: (size,)."""
+        arr = self._data.get(key)
+        return np.full(self.size, np.nan) if arr is None else arr[: self.size]
+
+    def last(self, key: str, default: float = math.nan) -> float:
+        """The newest value of a metric."""
+        if self.size == 0 or key not in self._data:
+            return default
+        return float(self._data[key][self.size - 1])
+
+
+@dataclass
+class RunRecord:
+    """One run as the GUI shows it: live from a worker or read from its directory."""
+
+    name: str
+    run_dir: Path | None = None
+    command: str = ""
+    status: str = "starting"  # starting | running | paused | stopping | finished | failed | loaded
+    max_samples: int | None = None
+    started: float = field(default_factory=time.monotonic)
+    metrics: MetricsStore = field(default_factory=MetricsStore)
+    weight_changes: list[tuple[int, float, float]] = field(default_factory=list)  # (iteration, disc, task)
+    checkpoints: list[Path] = field(default_factory=list)
+    output: deque = field(default_factory=lambda: deque(maxlen=200))
+    disc_reward_weight: float = 1.0
+    task_reward_weight: float = 0.0
+    acknowledged_weights: tuple[int, float, float] | None = None
+
+    @property
+    def samples(self) -> int:
+        """Samples trained so far."""
+        return int(self.metrics.last("samples", 0))
+
+    @property
+    def samples_per_s(self) -> float:
+        """The last iteration's training speed."""
+        return self.metrics.last("samples_per_s", 0.0)
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds of training (the run's own wall time)."""
+        return self.metrics.last("wall_time", 0.0)
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds to the sample limit at the average speed so far, or None without a limit."""
+        if not self.max_samples or self.elapsed <= 0 or self.samples <= 0:
+            return None
+        rate = self.samples / self.elapsed
+        return max(0.0, (self.max_samples - self.samples) / rate)
+
+    @property
+    def progress(self) -> float | None:
+        """Fraction of the sample limit done, or None without a limit."""
+        if not self.max_samples:
+            return None
+        return min(1.0, self.samples / self.max_samples)
+
+    def refresh_checkpoints(self) -> list[Path]:
+        """The run directory's checkpoints, newest last."""
+        if self.run_dir is not None:
+            folder = self.run_dir / "checkpoints"
+            self.checkpoints = sorted(folder.glob("*.pt"), key=lambda p: (p.name != "latest.pt", p.name))
+        return self.checkpoints
+
+
+def load_run(run_dir: str | Path) -> RunRecord:
+    """A finished or running run from its directory: curves, weight changes and checkpoints."""
+    run_dir = Path(run_dir)
+    metrics_file = run_dir / "metrics.jsonl"
+    if not metrics_file.is_file():
+        raise FileNotFoundError(f"{run_dir}: not a run directory (no metrics.jsonl)")
+    record = RunRecord(name=run_dir.name, run_dir=run_dir, status="loaded")
+    for n, line in enumerate(metrics_file.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record.metrics.append(json.loads(line))
+        except json.JSONDecodeError:
+            record.output.append(f"{metrics_file}: line {n} is not JSON; skipped")
+    events_file = run_dir / "events.jsonl"
+    if events_file.is_file():
+        for line in events_file.read_text(encoding="utf-8").splitlines():
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if event.get("event") == "reward_weights":
+                record.weight_changes.append((int(event["iteration"]), float(event["disc_reward_weight"]),
+                                              float(event["task_reward_weight"])))
+    if record.metrics.size:
+        record.disc_reward_weight = record.metrics.last("disc_reward_weight", 1.0)
+        record.task_reward_weight = record.metrics.last("task_reward_weight", 0.0)
+    record.refresh_checkpoints()
+    return record
+
+
+def format_duration(seconds: float | None) -> str:
+    """h:mm:ss, or '-' for unknown."""
+    if seconds is None or not math.isfinite(seconds):
+        return "-"
+    s = int(seconds)
+    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}"

@@ -1,0 +1,168 @@
+"""The viewport's 3D scene, without Qt: the character (and a ghost) posed by qpos, rendered by MuJoCo.
+
+The GUI process draws poses with its own kinematic model of the character: it only runs mj_kinematics,
+never physics, so whatever a worker's policy or engine does cannot reach it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import mujoco
+import numpy as np
+
+GHOST_RGBA = (0.35, 0.75, 1.0, 0.35)
+TARGET = "target_marker"
+FLOOR = "floor"
+MAX_SIZE = (1920, 1200)  # offscreen buffer; larger views are rendered at this size and scaled
+
+
+def build_view_model(char_file: str) -> mujoco.MjModel:
+    """The character with a checkered floor, lights, a sky and a movable target marker (a mocap body)."""
+    spec = mujoco.MjSpec.from_file(str(char_file))
+    spec.visual.global_.offwidth, spec.visual.global_.offheight = MAX_SIZE
+    spec.visual.quality.shadowsize = 2048
+    spec.visual.headlight.ambient = [0.35, 0.35, 0.38]
+    spec.visual.headlight.diffuse = [0.45, 0.45, 0.45]
+    spec.add_texture(name="sky", type=mujoco.mjtTexture.mjTEXTURE_SKYBOX,
+                           builtin=mujoco.mjtBuiltin.mjBUILTIN_GRADIENT, width=64, height=64,
+                           rgb1=[0.62, 0.72, 0.82], rgb2=[0.12, 0.14, 0.18])
+    spec.add_texture(name="grid", type=mujoco.mjtTexture.mjTEXTURE_2D, builtin=mujoco.mjtBuiltin.mjBUILTIN_CHECKER,
+                     width=512, height=512, rgb1=[0.55, 0.58, 0.62], rgb2=[0.68, 0.71, 0.75],
+                     mark=mujoco.mjtMark.mjMARK_EDGE, markrgb=[0.55, 0.58, 0.62])
+    # No reflectance: a reflective floor renders the scene twice (2x slower on software GL).
+    material = spec.add_material(name="grid", texrepeat=[1, 1], texuniform=True, reflectance=0.0)
+    material.textures[mujoco.mjtTextureRole.mjTEXROLE_RGB] = "grid"
+    floor = spec.worldbody.add_geom(name=FLOOR, type=mujoco.mjtGeom.mjGEOM_PLANE, size=[0, 0, 0.05],
+                                    material="grid")
+    floor.size = [50.0, 50.0, 0.05]
+    light = spec.worldbody.add_light(name="sun", pos=[0, 0, 6], dir=[0.2, 0.3, -1.0], castshadow=True)
+    light.diffuse = [0.6, 0.6, 0.6]
+    marker = spec.worldbody.add_body(name=TARGET, mocap=True, pos=[0, 0, -10])
+    marker.add_geom(type=mujoco.mjtGeom.mjGEOM_CYLINDER, size=[0.15, 0.02, 0], rgba=[0.95, 0.3, 0.2, 0.9],
+                    contype=0, conaffinity=0, group=1)
+    marker.add_geom(type=mujoco.mjtGeom.mjGEOM_SPHERE, size=[0.06, 0, 0], pos=[0, 0, 1.0],
+                    rgba=[0.95, 0.3, 0.2, 0.9], contype=0, conaffinity=0, group=1)
+    return spec.compile()
+
+
+class Scene:
+    """A posed character, an optional ghost and target, a free camera, and MuJoCo's offscreen renderer.
+
+    Poses and the camera may change on one thread while another renders: `lock` guards the scene update,
+    and the GL work runs outside it. The renderer belongs to the thread that first renders.
+    """
+
+    def __init__(self, char_file: str):
+        self.lock = threading.RLock()
+        self.model = build_view_model(char_file)
+        self.data = mujoco.MjData(self.model)
+        self.ghost = mujoco.MjData(self.model)
+        self.ghost_visible = False
+        self.option = mujoco.MjvOption()
+        self.perturb = mujoco.MjvPerturb()
+        self.camera = mujoco.MjvCamera()
+        self.camera.type = mujoco.mjtCamera.mjCAMERA_FREE
+        self.camera.distance, self.camera.azimuth, self.camera.elevation = 4.0, 135.0, -15.0
+        self.camera.lookat[:] = [0.0, 0.0, 0.9]
+        self.tracking = True
+        self.shadows = False  # 4x slower on software GL; a toggle
+        self._renderer: mujoco.Renderer | None = None
+        self._marker = self.model.body(TARGET).mocapid[0]
+        self._floor = self.model.geom(FLOOR).id
+        self._pick_scene = mujoco.MjvScene(self.model, 1000)
+        self.set_qpos(self.model.qpos0)
+
+    # ----- poses -----
+
+    def set_qpos(self, qpos) -> None:
+        """Pose the character: root position, root quaternion (w, x, y, z), DoF angles."""
+        with self.lock:
+            self.data.qpos[:] = np.asarray(qpos, dtype=np.float64)
+            mujoco.mj_kinematics(self.model, self.data)
+            if self.tracking:
+                root = self.data.qpos[:3]
+                self.camera.lookat[:] = [root[0], root[1], 0.9]
+
+    def set_ghost(self, qpos) -> None:
+        """Pose the translucent reference character, or hide it with None."""
+        with self.lock:
+            self.ghost_visible = qpos is not None
+            if qpos is not None:
+                self.ghost.qpos[:] = np.asarray(qpos, dtype=np.float64)
+                mujoco.mj_kinematics(self.model, self.ghost)
+
+    def set_target(self, xy) -> None:
+        """Show the location target at xy on the ground, or hide it with None."""
+        with self.lock:
+            self.data.mocap_pos[self._marker] = [xy[0], xy[1], 0.0] if xy is not None else [0.0, 0.0, -10.0]
+
+    @property
+    def target(self) -> tuple[float, float] | None:
+        """The target's ground position, or None when hidden."""
+        pos = self.data.mocap_pos[self._marker]
+        return None if pos[2] < -1 else (float(pos[0]), float(pos[1]))
+
+    # ----- camera -----
+
+    def orbit(self, dx: float, dy: float) -> None:
+        """Turn the camera by a drag of (dx, dy) as fractions of the view's height."""
+        self.camera.azimuth -= 180.0 * dx
+        self.camera.elevation = float(np.clip(self.camera.elevation - 90.0 * dy, -89.0, 89.0))
+
+    def pan(self, dx: float, dy: float) -> None:
+        """Move what the camera looks at, in the view plane (turns tracking off)."""
+        self.tracking = False
+        az = math.radians(self.camera.azimuth)
+        right = np.array([math.sin(az), -math.cos(az), 0.0])
+        scale = self.camera.distance
+        self.camera.lookat[:] += scale * (-dx * right + np.array([0.0, 0.0, dy]))
+
+    def zoom(self, steps: float) -> None:
+        """Move closer (positive steps) or farther."""
+        self.camera.distance = float(np.clip(self.camera.distance * 0.9 ** steps, 0.5, 50.0))
+
+    # ----- rendering -----
+
+    def render(self, width: int, height: int) -> np.ndarray:
+        """An RGB image of the scene. Shape: (height, width, 3), uint8."""
+        width, height = max(16, min(width, MAX_SIZE[0])), max(16, min(height, MAX_SIZE[1]))
+        r = self._renderer
+        if r is None or (r.width, r.height) != (width, height):
+            if r is not None:
+                r.close()
+            r = self._renderer = mujoco.Renderer(self.model, height, width)
+        with self.lock:
+            r.update_scene(self.data, self.camera, self.option)
+            scene = r.scene
+            scene.flags[mujoco.mjtRndFlag.mjRND_SHADOW] = self.shadows
+            if self.ghost_visible:
+                first = scene.ngeom
+                mujoco.mjv_addGeoms(self.model, self.ghost, self.option, self.perturb,
+                                    mujoco.mjtCatBit.mjCAT_DYNAMIC, scene)
+                for i in range(first, scene.ngeom):
+                    scene.geoms[i].rgba[:] = GHOST_RGBA
+        return r.render()
+
+    def pick_ground(self, relx: float, rely: float, aspect: float) -> tuple[float, float] | None:
+        """The ground point under a view position (x from the left, y from the bottom, both 0..1), or None.
+
+        Uses a scene of its own (no GL needed), so it can run on the GUI thread while another thread renders.
+        """
+        with self.lock:
+            scene = self._pick_scene
+            mujoco.mjv_updateScene(self.model, self.data, self.option, self.perturb, self.camera,
+                                   mujoco.mjtCatBit.mjCAT_ALL, scene)
+            point = np.zeros(3)
+            geom, flex, skin = np.array([-1], np.int32), np.array([-1], np.int32), np.array([-1], np.int32)
+            mujoco.mjv_select(self.model, self.data, self.option, aspect, relx, rely, scene, point, geom, flex, skin)
+        if geom[0] != self._floor:
+            return None
+        return float(point[0]), float(point[1])
+
+    def close(self) -> None:
+        """Free the GL context."""
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None

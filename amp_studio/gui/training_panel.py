@@ -1,0 +1,223 @@
+"""The training panel: what to train, the reward balance, and the run controls."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from amp_studio import DATA_DIR
+
+ENVS = {
+    "imitation": ("amp_humanoid_env.yaml", "amp_humanoid_agent.yaml"),
+    "location": ("amp_location_humanoid_env.yaml", "amp_task_humanoid_agent.yaml"),
+}
+SLIDER_STEPS = 100  # slider ticks per unit of weight
+DEBOUNCE_MS = 150
+
+
+class WeightControl(QWidget):
+    """A reward weight as a slider and a numeric field kept in step; `changed(value)` after edits settle."""
+
+    changed = Signal(float)
+
+    def __init__(self, label: str, value: float, maximum: float = 2.0, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, int(maximum * SLIDER_STEPS))
+        self.spin = QDoubleSpinBox()
+        self.spin.setRange(0.0, 100.0)
+        self.spin.setDecimals(2)
+        self.spin.setSingleStep(0.05)
+        self.ack = QLabel("")
+        self.ack.setToolTip("The value the training run acknowledged, and the iteration it took effect")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel(label))
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.spin)
+        layout.addWidget(self.ack)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(lambda: self.changed.emit(self.value()))
+        self.set_value(value)
+        self.slider.valueChanged.connect(self._slider_moved)
+        self.spin.valueChanged.connect(self._spin_changed)
+
+    def value(self) -> float:
+        """The current weight."""
+        return float(self.spin.value())
+
+    def set_value(self, value: float) -> None:
+        """Show a value without emitting `changed`."""
+        for w in (self.slider, self.spin):
+            w.blockSignals(True)
+        self.spin.setValue(value)
+        self.slider.setValue(int(round(value * SLIDER_STEPS)))
+        for w in (self.slider, self.spin):
+            w.blockSignals(False)
+
+    def _slider_moved(self, ticks: int) -> None:
+        self.spin.blockSignals(True)
+        self.spin.setValue(ticks / SLIDER_STEPS)
+        self.spin.blockSignals(False)
+        self._debounce.start()
+
+    def _spin_changed(self, value: float) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(int(round(value * SLIDER_STEPS)))
+        self.slider.blockSignals(False)
+        self._debounce.start()
+
+
+class TrainingPanel(QWidget):
+    """Choose env, engine, envs, seed and limits; start runs; steer the selected run."""
+
+    start_requested = Signal(dict)   # the settings (see settings())
+    command = Signal(str)            # pause | resume | stop | save_checkpoint, for the selected run
+    weights_changed = Signal(float, float)  # disc_reward_weight, task_reward_weight
+
+    def __init__(self, engines: dict[str, str | None], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.env = QComboBox()
+        for name in ENVS:
+            self.env.addItem(name)
+        self.engine = QComboBox()
+        for name, reason in engines.items():
+            self.engine.addItem(name)
+            item = self.engine.model().item(self.engine.count() - 1)
+            if reason:
+                item.setEnabled(False)
+                item.setToolTip(reason)
+                item.setText(f"{name} (unavailable)")
+        self.num_envs = QSpinBox()
+        self.num_envs.setRange(1, 65536)
+        self.num_envs.setValue(256)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.max_samples = QSpinBox()
+        self.max_samples.setRange(0, 2_000_000_000)
+        self.max_samples.setSingleStep(1_000_000)
+        self.max_samples.setValue(20_000_000)
+        self.max_samples.setSpecialValueText("no limit")
+        self.motion_file = QLineEdit()
+        self.motion_file.setPlaceholderText("the env config's clip (or the motion library's selection)")
+        self.out_dir = QLineEdit(str(Path("output").resolve()))
+        form = QFormLayout()
+        form.addRow("Env", self.env)
+        form.addRow("Engine", self.engine)
+        form.addRow("Envs", self.num_envs)
+        form.addRow("Seed", self.seed)
+        form.addRow("Sample limit", self.max_samples)
+        form.addRow("Motion", self.motion_file)
+        form.addRow("Runs folder", self.out_dir)
+        setup = QGroupBox("New run")
+        setup.setLayout(form)
+
+        self.disc_weight = WeightControl("imitation", 1.0)
+        self.task_weight = WeightControl("task", 0.0)
+        balance = QGroupBox("Reward balance (applies to the selected run at its next iteration)")
+        bl = QVBoxLayout(balance)
+        bl.addWidget(self.disc_weight)
+        bl.addWidget(self.task_weight)
+        self.disc_weight.changed.connect(self._weights_edited)
+        self.task_weight.changed.connect(self._weights_edited)
+
+        self.start_button = QPushButton("Start")
+        self.pause_button = QPushButton("Pause")
+        self.resume_button = QPushButton("Resume")
+        self.stop_button = QPushButton("Stop")
+        self.save_button = QPushButton("Save checkpoint")
+        self.copy_button = QPushButton("Copy command line")
+        grid = QGridLayout()
+        for i, b in enumerate((self.start_button, self.pause_button, self.resume_button, self.stop_button,
+                               self.save_button, self.copy_button)):
+            grid.addWidget(b, i // 3, i % 3)
+        layout = QVBoxLayout(self)
+        layout.addWidget(setup)
+        layout.addWidget(balance)
+        layout.addLayout(grid)
+        layout.addStretch(1)
+        self.start_button.clicked.connect(lambda: self.start_requested.emit(self.settings()))
+        self.pause_button.clicked.connect(lambda: self.command.emit("pause"))
+        self.resume_button.clicked.connect(lambda: self.command.emit("resume"))
+        self.stop_button.clicked.connect(lambda: self.command.emit("stop"))
+        self.save_button.clicked.connect(lambda: self.command.emit("save_checkpoint"))
+        self.copy_button.clicked.connect(self.copy_command_line)
+        self.env.currentTextChanged.connect(self._env_changed)
+        self.set_run_controls(None)
+
+    def _env_changed(self, name: str) -> None:
+        # The task configs balance both; pure imitation has no task reward to weigh.
+        self.task_weight.set_value(0.5 if name == "location" else 0.0)
+        self.disc_weight.set_value(0.5 if name == "location" else 1.0)
+
+    def _weights_edited(self) -> None:
+        self.weights_changed.emit(self.disc_weight.value(), self.task_weight.value())
+
+    def settings(self) -> dict:
+        """The new run's settings."""
+        env_file, agent_file = ENVS[self.env.currentText()]
+        return {
+            "env_config": str(DATA_DIR / "envs" / env_file),
+            "agent_config": str(DATA_DIR / "agents" / agent_file),
+            "engine_config": str(DATA_DIR / "engines" / f"{self.engine.currentText().split()[0]}_engine.yaml"),
+            "num_envs": self.num_envs.value(),
+            "seed": self.seed.value(),
+            "max_samples": self.max_samples.value() or None,
+            "motion_file": self.motion_file.text().strip() or None,
+            "out_root": self.out_dir.text().strip() or "output",
+            "disc_reward_weight": self.disc_weight.value(),
+            "task_reward_weight": self.task_weight.value(),
+        }
+
+    def command_line(self, out_dir: str | None = None) -> str:
+        """The equivalent `main.py` command for the current settings."""
+        return shlex.join(["python", "main.py", "--mode", "train", *train_arguments(self.settings(), out_dir)])
+
+    def copy_command_line(self) -> str:
+        """Put the command line on the clipboard; returns it."""
+        text = self.command_line()
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def set_run_controls(self, state: str | None) -> None:
+        """Enable the buttons that apply to the selected run's state (None: no live run selected)."""
+        live = state in ("starting", "running", "paused")
+        self.pause_button.setEnabled(state == "running")
+        self.resume_button.setEnabled(state == "paused")
+        self.stop_button.setEnabled(live)
+        self.save_button.setEnabled(state in ("running", "paused"))
+
+
+def train_arguments(settings: dict, out_dir: str | None = None) -> list[str]:
+    """`main.py --mode train` arguments (and the worker's) for a run's settings."""
+    args = ["--env_config", settings["env_config"], "--agent_config", settings["agent_config"],
+            "--engine_config", settings["engine_config"], "--num_envs", str(settings["num_envs"]),
+            "--seed", str(settings["seed"]), "--out_dir", out_dir or str(Path(settings["out_root"]) / "run")]
+    if settings.get("max_samples"):
+        args += ["--max_samples", str(settings["max_samples"])]
+    if settings.get("motion_file"):
+        args += ["--motion_file", settings["motion_file"]]
+    for key in ("disc_reward_weight", "task_reward_weight"):
+        if settings.get(key) is not None:
+            args += [f"--{key}", f"{settings[key]:g}"]
+    return args

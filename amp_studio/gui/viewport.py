@@ -1,0 +1,181 @@
+"""The 3D viewport: MuJoCo renders the scene on a thread of its own; the widget shows the newest frame.
+
+Rendering never runs on the GUI thread (a software-GL frame takes tens of milliseconds), and poses arriving
+faster than frames are simply overwritten: the viewport always shows the newest.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtGui import QImage, QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from amp_studio.gui.scene import Scene
+
+MAX_FPS = 60.0
+
+
+class _FrameSignal(QObject):
+    ready = Signal(QImage)
+
+
+class RenderThread(threading.Thread):
+    """Renders the scene whenever it is marked dirty, at most MAX_FPS times a second."""
+
+    def __init__(self, scene: Scene, signal: _FrameSignal):
+        super().__init__(name="viewport-render", daemon=True)
+        self.scene = scene
+        self.signal = signal
+        self.size = (640, 480)
+        self.frames = 0
+        self._dirty = threading.Event()
+        self._stopping = False
+
+    def request(self) -> None:
+        """Render again soon."""
+        self._dirty.set()
+
+    def stop(self) -> None:
+        """End the thread after its current frame; frees the GL context."""
+        self._stopping = True
+        self._dirty.set()
+        self.join(timeout=5)
+
+    def run(self) -> None:
+        try:
+            while True:
+                self._dirty.wait()
+                if self._stopping:
+                    return
+                self._dirty.clear()
+                start = time.monotonic()
+                width, height = self.size
+                pixels = self.scene.render(width, height)
+                h, w = pixels.shape[:2]
+                image = QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+                self.frames += 1
+                self.signal.ready.emit(image)
+                time.sleep(max(0.0, 1.0 / MAX_FPS - (time.monotonic() - start)))
+        finally:
+            self.scene.close()
+
+
+class Viewport(QWidget):
+    """Shows the scene; left-drag orbits, right- or shift-drag pans, the wheel zooms, a click picks the ground.
+
+    `ground_clicked(x, y)` is emitted for clicks (not drags) on the floor when `pick_targets` is on.
+    """
+
+    ground_clicked = Signal(float, float)
+    frame_shown = Signal()
+
+    def __init__(self, char_file: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setMinimumSize(320, 240)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.scene = Scene(char_file)
+        self.pick_targets = False
+        self.image: QImage | None = None
+        self.frames_shown = 0
+        self._press: QPointF | None = None
+        self._last: QPointF | None = None
+        self._dragged = False
+        self._signal = _FrameSignal()
+        self._signal.ready.connect(self._show_frame)
+        self._thread = RenderThread(self.scene, self._signal)
+        self._thread.start()
+        self.refresh()
+
+    # ----- what is shown -----
+
+    def set_pose(self, qpos, ghost=None, target=None) -> None:
+        """Pose the character (and ghost, and target marker); the next frame shows them."""
+        self.scene.set_qpos(qpos)
+        self.scene.set_ghost(ghost)
+        self.scene.set_target(target)
+        self.refresh()
+
+    def set_shadows(self, on: bool) -> None:
+        """Shadows look better and render about 4x slower on software GL."""
+        self.scene.shadows = on
+        self.refresh()
+
+    def set_tracking(self, on: bool) -> None:
+        """The camera follows the character's root."""
+        self.scene.tracking = on
+        self.scene.set_qpos(self.scene.data.qpos.copy())
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Ask for a new frame at the widget's size."""
+        ratio = self.devicePixelRatioF()
+        self._thread.size = (max(16, int(self.width() * ratio)), max(16, int(self.height() * ratio)))
+        self._thread.request()
+
+    def _show_frame(self, image: QImage) -> None:
+        self.image = image
+        self.frames_shown += 1
+        self.update()
+        self.frame_shown.emit()
+
+    def close_renderer(self) -> None:
+        """Stop the render thread (before the widget goes away)."""
+        if self._thread.is_alive():
+            self._thread.stop()
+
+    # ----- Qt events -----
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        if self.image is None:
+            painter.fillRect(self.rect(), Qt.GlobalColor.darkGray)
+        else:
+            painter.drawImage(self.rect(), self.image)
+        painter.end()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.refresh()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self._press = self._last = event.position()
+        self._dragged = False
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._last is None:
+            return
+        pos = event.position()
+        dx, dy = (pos.x() - self._last.x()) / self.height(), (pos.y() - self._last.y()) / self.height()
+        self._last = pos
+        if (pos - self._press).manhattanLength() > 4:
+            self._dragged = True
+        pan = event.buttons() & Qt.MouseButton.RightButton or event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        if pan:
+            self.scene.pan(dx, dy)
+        elif event.buttons() & Qt.MouseButton.LeftButton:
+            self.scene.orbit(dx, dy)
+        self.refresh()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if not self._dragged and self.pick_targets and event.button() == Qt.MouseButton.LeftButton:
+            self.click_at(event.position().x(), event.position().y())
+        self._press = self._last = None
+
+    def click_at(self, x: float, y: float) -> tuple[float, float] | None:
+        """Pick the ground under widget pixel (x, y); emits ground_clicked when it hits the floor."""
+        point = self.scene.pick_ground(x / self.width(), 1.0 - y / self.height(), self.width() / self.height())
+        if point is not None:
+            self.ground_clicked.emit(*point)
+        return point
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        self.scene.zoom(event.angleDelta().y() / 120.0)
+        self.refresh()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.close_renderer()
+        super().closeEvent(event)

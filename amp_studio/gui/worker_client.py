@@ -1,0 +1,167 @@
+"""The GUI's side of a worker process: QProcess, JSON lines in both directions, and a state machine.
+
+A worker that exits without saying `finished`, exits non-zero or crashes is `failed`, with its last output
+kept for the user; the window itself never waits on it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import deque
+
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
+
+from amp_studio import DATA_DIR
+from amp_studio.worker.protocol import Encoder, Message, ProtocolError, decode, is_known
+
+STOP_GRACE_MS = 15000  # a training iteration must finish and write its checkpoint first
+TERMINATE_GRACE_MS = 5000
+STATES = ("starting", "running", "paused", "stopping", "finished", "failed")
+
+
+class WorkerClient(QObject):
+    """Starts `python -m amp_studio.worker MODE ARGS`, sends commands and turns its lines into signals."""
+
+    message = Signal(object)      # a protocol Message from the worker
+    state_changed = Signal(str)
+    output = Signal(str)          # a line of the worker's stderr (or a protocol problem)
+
+    def __init__(self, mode: str, args: list[str], parent: QObject | None = None):
+        super().__init__(parent)
+        self.mode = mode
+        self.args = list(args)
+        self.state = "starting"
+        self.last_output: deque[str] = deque(maxlen=40)
+        self.error: str | None = None
+        self._finished_said = False
+        self._encoder = Encoder()
+        self._buffer = b""
+        self._err_buffer = b""
+        self.process = QProcess(self)
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("PYTHONUNBUFFERED", "1")
+        self.process.setProcessEnvironment(env)
+        self.process.setWorkingDirectory(str(DATA_DIR.parent))
+        self.process.readyReadStandardOutput.connect(self._read_stdout)
+        self.process.readyReadStandardError.connect(self._read_stderr)
+        self.process.finished.connect(self._exited)
+        self.process.errorOccurred.connect(self._process_error)
+        self._escalation = QTimer(self)
+        self._escalation.setSingleShot(True)
+        self._escalation.timeout.connect(self._escalate)
+
+    def start(self) -> None:
+        """Launch the process."""
+        self.process.start(sys.executable, ["-m", "amp_studio.worker", self.mode, *self.args])
+
+    @property
+    def pid(self) -> int:
+        """The worker's process id (0 when not running)."""
+        return int(self.process.processId())
+
+    @property
+    def alive(self) -> bool:
+        """Whether the process is running."""
+        return self.process.state() != QProcess.ProcessState.NotRunning
+
+    def send(self, kind: str, **fields) -> int:
+        """Send a command; returns its seq (replies carry it as reply_to), or 0 if the worker is gone."""
+        if not self.alive:
+            return 0
+        self.process.write(self._encoder.encode(kind, **fields).encode("utf-8"))
+        return self._encoder.last_seq
+
+    def stop(self) -> None:
+        """Ask politely (checkpoint, then exit); terminate, then kill, if it does not."""
+        if not self.alive:
+            return
+        self.send("stop")
+        self._set_state("stopping")
+        self._escalation.start(STOP_GRACE_MS)
+
+    def _escalate(self) -> None:
+        if not self.alive:
+            return
+        if self.process.state() == QProcess.ProcessState.Running and not getattr(self, "_terminated", False):
+            self._terminated = True
+            self.process.terminate()
+            self._escalation.start(TERMINATE_GRACE_MS)
+        else:
+            self.process.kill()
+
+    def kill(self) -> None:
+        """End the process at once."""
+        if self.alive:
+            self.process.kill()
+
+    # ----- reading -----
+
+    def _read_stdout(self) -> None:
+        self._buffer += bytes(self.process.readAllStandardOutput())
+        *lines, self._buffer = self._buffer.split(b"\n")
+        for raw in lines:
+            if not raw.strip():
+                continue
+            try:
+                msg = decode(raw)
+            except ProtocolError as exc:
+                self._note(f"protocol: {exc}")
+                continue
+            if not is_known(msg):
+                self._note(f"protocol: unknown message type '{msg.type}' skipped")
+                continue
+            self._handle(msg)
+
+    def _handle(self, msg: Message) -> None:
+        if msg.type == "status":
+            state = msg.get("state")
+            if state in STATES and self.state not in ("finished", "failed"):
+                self._set_state(state)
+        elif msg.type == "started":
+            self._set_state("running")
+        elif msg.type == "finished":
+            self._finished_said = True
+        elif msg.type == "error":
+            self.error = msg.get("message", "error")
+            for line in (msg.get("traceback") or "").splitlines():
+                self._note(line)
+        elif msg.type == "log":
+            self.last_output.append(msg.get("line", ""))
+        self.message.emit(msg)
+
+    def _read_stderr(self) -> None:
+        self._err_buffer += bytes(self.process.readAllStandardError())
+        *lines, self._err_buffer = self._err_buffer.split(b"\n")
+        for raw in lines:
+            self._note(raw.decode("utf-8", errors="replace"))
+
+    def _note(self, line: str) -> None:
+        self.last_output.append(line)
+        self.output.emit(line)
+
+    def _process_error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self.error = f"the worker could not start: {self.process.errorString()}"
+            self._note(self.error)
+            self._set_state("failed")
+
+    def _exited(self, code: int, status: QProcess.ExitStatus) -> None:
+        self._escalation.stop()
+        self._read_stdout()
+        self._read_stderr()
+        if self._err_buffer:
+            self._note(self._err_buffer.decode("utf-8", errors="replace"))
+            self._err_buffer = b""
+        crashed = status == QProcess.ExitStatus.CrashExit
+        if crashed or code != 0 or not self._finished_said or self.error:
+            if self.error is None:
+                how = "was killed or crashed" if crashed else f"exited with code {code}"
+                self.error = f"the worker {how}" + ("" if self._finished_said else " before finishing")
+            self._set_state("failed")
+        else:
+            self._set_state("finished")
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state)

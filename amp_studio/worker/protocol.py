@@ -1,0 +1,104 @@
+"""Messages between the GUI and a worker process: one JSON object per line, after Jupyter's envelope.
+
+Every message is `{"v": 1, "type": ..., "seq": n, "t": unix time, ...fields}`; a reply to a command carries
+`reply_to` = the command's seq. Commands go GUI -> worker on stdin, events worker -> GUI on stdout. Neither
+side imports Qt or torch here, so the GUI can use this module without loading the trainer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+
+VERSION = 1
+
+# GUI -> worker
+COMMANDS = frozenset({
+    "set_reward_weights",  # disc_reward_weight, task_reward_weight (either may be absent)
+    "pause",
+    "resume",
+    "stop",                # checkpoint, then exit
+    "save_checkpoint",
+    "stream_env",          # env_id: which env's poses to stream
+    "set_target",          # xy: a location target (replay of a location policy)
+})
+
+# worker -> GUI
+EVENTS = frozenset({
+    "started",          # run_dir, command (the equivalent command line), num_envs, env_name, mode
+    "status",           # state: running | paused | stopping (also the heartbeat)
+    "iteration",        # metrics: one iteration's metrics
+    "pose",             # qpos, time, [ref_qpos], [target]
+    "checkpoint",       # path, iteration
+    "weights_applied",  # iteration (the first using them), disc_reward_weight, task_reward_weight
+    "log",              # line
+    "error",            # message, traceback
+    "finished",         # reason
+})
+
+
+class ProtocolError(ValueError):
+    """A line that is not a message of this protocol."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One protocol message: its type, its fields, and the envelope."""
+
+    type: str
+    fields: dict = field(default_factory=dict)
+    seq: int = 0
+    reply_to: int | None = None
+    t: float = 0.0
+
+    def get(self, key: str, default=None):
+        """A field's value."""
+        return self.fields.get(key, default)
+
+
+class Encoder:
+    """Numbers messages from one sender and turns them into lines."""
+
+    def __init__(self):
+        self._seq = itertools.count(1)
+        self.last_seq = 0
+
+    def encode(self, kind: str, reply_to: int | None = None, **fields) -> str:
+        """A message as one line of JSON (with its newline)."""
+        if kind not in COMMANDS and kind not in EVENTS:
+            raise ProtocolError(f"unknown message type '{kind}'")
+        self.last_seq = next(self._seq)
+        envelope = {"v": VERSION, "type": kind, "seq": self.last_seq, "t": time.time()}
+        if reply_to is not None:
+            envelope["reply_to"] = reply_to
+        reserved = envelope.keys() & fields.keys()
+        if reserved:
+            raise ProtocolError(f"fields {sorted(reserved)} are reserved for the envelope")
+        return json.dumps({**envelope, **fields}, allow_nan=True) + "\n"
+
+
+def decode(line: str | bytes) -> Message:
+    """A message from one line. Raises ProtocolError for anything that is not a message of this version."""
+    if isinstance(line, bytes):
+        line = line.decode("utf-8", errors="replace")
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(f"not JSON ({exc.msg}): {line[:80]!r}") from None
+    if not isinstance(data, dict) or "type" not in data:
+        raise ProtocolError(f"not a message: {line[:80]!r}")
+    if data.get("v") != VERSION:
+        raise ProtocolError(f"protocol version {data.get('v')!r}, expected {VERSION}")
+    kind = data.pop("type")
+    data.pop("v")
+    seq = int(data.pop("seq", 0))
+    reply_to = data.pop("reply_to", None)
+    t = float(data.pop("t", 0.0))
+    return Message(kind, data, seq, reply_to, t)
+
+
+def is_known(message: Message) -> bool:
+    """Whether this side of the protocol knows the message's type (unknown ones are logged and skipped)."""
+    return message.type in COMMANDS or message.type in EVENTS

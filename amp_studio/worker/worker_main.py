@@ -1,0 +1,313 @@
+"""The worker process: the CLI's trainer (or a policy replay) driven by protocol commands on stdin.
+
+    python -m amp_studio.worker train  --out_dir RUN [any `main.py --mode train` argument]
+    python -m amp_studio.worker replay --model_file CKPT [--env_config ...] [--engine_config ...]
+
+Events go to the process's original stdout, one JSON line each; everything else anything prints (Python or C)
+is sent to stderr, so a stray print cannot corrupt the protocol. When stdin closes (the GUI went away) the
+worker stops as if told to: a training run writes its checkpoint first.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from amp_studio.worker.protocol import Encoder, Message, ProtocolError, decode
+
+POSE_INTERVAL = 1.0 / 30  # the viewport's rate: faster streaming only costs the trainer
+HEARTBEAT_INTERVAL = 1.0
+
+
+class Channel:
+    """Commands read from stdin on a thread; events written to the protocol stream from any thread."""
+
+    def __init__(self, out_stream, in_stream):
+        self._out = out_stream
+        self._encoder = Encoder()
+        self._lock = threading.Lock()
+        self.commands: queue.Queue[Message] = queue.Queue()
+        threading.Thread(target=self._read, args=(in_stream,), name="commands", daemon=True).start()
+
+    def send(self, kind: str, reply_to: int | None = None, **fields) -> None:
+        """Write one event line."""
+        line = self._encoder.encode(kind, reply_to, **fields)
+        with self._lock:
+            self._out.write(line)
+            self._out.flush()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            if not line.strip():
+                continue
+            try:
+                self.commands.put(decode(line))
+            except ProtocolError as exc:
+                self.send("log", line=f"worker: ignored a command line: {exc}")
+        self.commands.put(Message("stop", {"reason": "the controlling process closed the channel"}))
+
+    def pending(self) -> list[Message]:
+        """Commands received since the last call."""
+        out = []
+        while True:
+            try:
+                out.append(self.commands.get_nowait())
+            except queue.Empty:
+                return out
+
+
+def _pose_fields(env, env_id: int) -> dict:
+    """The streamed env's MuJoCo qpos (root position, root quaternion w x y z, DoFs) and its target, if any."""
+    s = env.engine.get_state()
+    qpos = [*s.root_pos[env_id].tolist(), *s.root_rot[env_id].tolist(), *s.dof_pos[env_id].tolist()]
+    fields = {"qpos": qpos}
+    if hasattr(env, "target"):
+        fields["target"] = env.target[env_id].tolist()
+    return fields
+
+
+class TrainingWorker:
+    """Runs Runner.train for the CLI's arguments and answers commands between env steps."""
+
+    def __init__(self, args, channel: Channel, command_line: str):
+        from amp_studio.runs.training import make_training
+
+        self.args = args
+        self.channel = channel
+        overrides = {"motion_file": args.motion_file} if args.motion_file else None
+        from amp_studio.cli import agent_overrides
+
+        self.runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs,
+                                    args.seed, args.out_dir, overrides, agent_overrides(args), logger=args.logger,
+                                    log=lambda line: channel.send("log", line=line))
+        if args.model_file:
+            how = self.runner.load_checkpoint(args.model_file)
+            channel.send("log", line=f"{'resumed' if how == 'full' else 'policy loaded'} from {args.model_file}")
+        self.runner.on_step = self._on_step
+        self.command_line = command_line
+        self.paused = False
+        self.stopping = False
+        self.stream_env = 0
+        self._last_pose = 0.0
+        self._last_status = 0.0
+        self._sim_time = 0.0
+
+    def run(self) -> int:
+        """Train until the sample limit or a stop command; returns the exit code."""
+        r = self.runner
+        self.channel.send("started", mode="train", run_dir=str(Path(self.args.out_dir).resolve()),
+                          command=self.command_line, num_envs=r.env.num_envs, env_name=type(r.env).__name__,
+                          max_samples=self.args.max_samples, iteration=r.iteration, samples=r.samples,
+                          disc_reward_weight=r.agent.disc_reward_weight,
+                          task_reward_weight=r.agent.task_reward_weight)
+        self._status("running")
+        reason = "done"
+        try:
+            r.train(max_samples=self.args.max_samples, callback=self._on_iteration)
+            if self.stopping:
+                reason = "stopped"
+        except KeyboardInterrupt:
+            reason = "stopped"
+        path = r.run_dir.checkpoints / "latest.pt"
+        self.channel.send("checkpoint", path=str(path), iteration=r.iteration)
+        self.channel.send("finished", reason=reason, iteration=r.iteration, samples=r.samples)
+        return 0
+
+    def _status(self, state: str) -> None:
+        self._last_status = time.monotonic()
+        self.channel.send("status", state=state, iteration=self.runner.iteration, samples=self.runner.samples)
+
+    def _handle(self, message: Message) -> None:
+        r = self.runner
+        kind = message.type
+        if kind == "set_reward_weights":
+            effective = r.set_reward_weights(message.get("disc_reward_weight"), message.get("task_reward_weight"),
+                                             source="gui")
+            self.channel.send("weights_applied", message.seq, iteration=effective,
+                              disc_reward_weight=r.agent.disc_reward_weight,
+                              task_reward_weight=r.agent.task_reward_weight)
+        elif kind == "pause" and not self.paused:
+            self.paused = True
+            if r.run_dir is not None:
+                r.run_dir.log_event("pause", iteration=r.iteration)
+            self._status("paused")
+        elif kind == "resume" and self.paused:
+            self.paused = False
+            if r.run_dir is not None:
+                r.run_dir.log_event("resume", iteration=r.iteration)
+            self._status("running")
+        elif kind == "stop":
+            self.stopping = True
+            self.paused = False
+            self._status("stopping")
+        elif kind == "save_checkpoint":
+            path = r.save_checkpoint()
+            self.channel.send("checkpoint", message.seq, path=str(path), iteration=r.iteration)
+        elif kind == "stream_env":
+            self.stream_env = max(0, min(int(message.get("env_id", 0)), r.env.num_envs - 1))
+        else:
+            self.channel.send("log", line=f"worker: '{kind}' does not apply to training; ignored")
+
+    def _poll(self) -> None:
+        for message in self.channel.pending():
+            self._handle(message)
+
+    def _on_step(self) -> None:
+        """After every env control step: commands, pose streaming, heartbeat; blocks here while paused."""
+        self._poll()
+        while self.paused and not self.stopping:
+            time.sleep(0.05)
+            self._poll()
+            if time.monotonic() - self._last_status > HEARTBEAT_INTERVAL:
+                self._status("paused")
+        now = time.monotonic()
+        self._sim_time += self.runner.env.dt
+        if now - self._last_pose >= POSE_INTERVAL:
+            self._last_pose = now
+            self.channel.send("pose", time=self._sim_time, env_id=self.stream_env,
+                              **_pose_fields(self.runner.env, self.stream_env))
+        if now - self._last_status > HEARTBEAT_INTERVAL:
+            self._status("stopping" if self.stopping else "running")
+
+    def _on_iteration(self, metrics: dict) -> bool:
+        self._poll()
+        self.channel.send("iteration", metrics=metrics)
+        return not self.stopping
+
+
+class ReplayWorker:
+    """Runs a checkpoint's policy deterministically in real time on one env and streams its poses.
+
+    For imitation the reference clip's pose (the clip the episode started in, at the same elapsed time) is
+    streamed beside it as a ghost; for the location task the target, which `set_target` moves.
+    """
+
+    def __init__(self, args, channel: Channel):
+        import torch
+
+        from amp_studio.runs.run_directory import load_checkpoint
+        from amp_studio.runs.training import make_training
+
+        self.torch = torch
+        self.channel = channel
+        overrides = {"motion_file": args.motion_file} if args.motion_file else None
+        runner = make_training(args.env_config, args.engine_config, args.agent_config, 1, args.seed, None,
+                               overrides, log=lambda line: None)
+        runner.agent.load_state_dict(load_checkpoint(args.model_file)["agent"], policy_only=True)
+        self.env, self.agent = runner.env, runner.agent
+        self.model_file = args.model_file
+        self.paused = False
+        self.stopping = False
+        self.realtime = not args.fast
+
+    def _start_episode(self) -> None:
+        env, torch = self.env, self.torch
+        ids = torch.zeros(1, dtype=torch.long)
+        self.clip = env.motion_lib.sample_clips(1, generator=env.generator)
+        self.clip_time = env.motion_lib.sample_times(self.clip, generator=env.generator)
+        self.obs = env.reset_to(ids, self.clip, self.clip_time)
+        self.elapsed = 0.0
+
+    def _ref_qpos(self) -> list[float]:
+        s = self.env.motion_lib.get_state(self.clip, self.clip_time + self.elapsed)
+        return [*s.root_pos[0].tolist(), *s.root_rot[0].tolist(), *s.dof_pos[0].tolist()]
+
+    def run(self) -> int:
+        """Replay until told to stop."""
+        env, torch = self.env, self.torch
+        is_task = hasattr(env, "set_target")
+        self.channel.send("started", mode="replay", model_file=str(self.model_file), num_envs=1,
+                          env_name=type(env).__name__)
+        self._start_episode()
+        last_status = 0.0
+        while not self.stopping:
+            start = time.monotonic()
+            for message in self.channel.pending():
+                if message.type == "stop":
+                    self.stopping = True
+                elif message.type in ("pause", "resume"):
+                    self.paused = message.type == "pause"
+                elif message.type == "set_target" and is_task:
+                    xy = torch.tensor([message.get("xy")], dtype=torch.float32)
+                    env.set_target(torch.zeros(1, dtype=torch.long), xy, hold=True)
+                    self.obs = env._obs
+            if start - last_status > HEARTBEAT_INTERVAL:
+                last_status = start
+                self.channel.send("status", state="paused" if self.paused else "running")
+            if self.paused:
+                time.sleep(0.05)
+                continue
+            with torch.no_grad():
+                actions, _ = self.agent.act(self.obs, deterministic=True)
+            self.obs, _, done, _ = env.step(actions)
+            self.elapsed += env.dt
+            fields = _pose_fields(env, 0)
+            if not is_task:
+                fields["ref_qpos"] = self._ref_qpos()
+            self.channel.send("pose", time=self.elapsed, done=int(done[0]), **fields)
+            if done[0]:
+                self._start_episode()
+            if self.realtime:
+                time.sleep(max(0.0, env.dt - (time.monotonic() - start)))
+        self.channel.send("finished", reason="stopped")
+        return 0
+
+
+def _protocol_stream():
+    """The original stdout for protocol lines; fd 1 and sys.stdout then go to stderr."""
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return out
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse `train|replay` and the CLI's arguments, then serve the protocol until done."""
+    import shlex
+
+    from amp_studio.cli import _build_run_parser, _with_arg_file
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = _protocol_stream()
+    channel = Channel(out, sys.stdin)
+    if not argv or argv[0] not in ("train", "replay"):
+        channel.send("error", message="usage: python -m amp_studio.worker train|replay [arguments]", traceback="")
+        return 2
+    mode, rest = argv[0], argv[1:]
+    parser = _build_run_parser()
+    parser.add_argument("--fast", action="store_true", help="replay: as fast as possible, not in real time")
+    try:
+        args = parser.parse_args(["--mode", "train" if mode == "train" else "test", *_with_arg_file(rest)])
+    except SystemExit:
+        channel.send("error", message=f"bad worker arguments: {' '.join(rest)}", traceback="")
+        return 2
+    except Exception as exc:
+        channel.send("error", message=str(exc), traceback="")
+        return 2
+    if mode == "train":
+        Path(args.out_dir).mkdir(parents=True, exist_ok=True)
+        # Native crashes (segfaults in a backend) leave their traceback beside the run.
+        faulthandler.enable(open(Path(args.out_dir) / "fault.log", "w"))  # noqa: SIM115 - open for the process
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if mode == "train":
+            command = shlex.join(["python", "main.py", "--mode", "train", *rest])
+            return TrainingWorker(args, channel, command).run()
+        return ReplayWorker(args, channel).run()
+    except KeyboardInterrupt:
+        channel.send("finished", reason="interrupted")
+        return 0
+    except Exception as exc:  # reported to the GUI with its traceback, then the process ends
+        channel.send("error", message=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+        return 1
