@@ -5,11 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Qt's xcb platform plugin needs these under Xvfb; EGL/GL/OSMesa serve MuJoCo's renderer.
+# Qt's xcb platform plugin needs these under Xvfb; EGL (Mesa, software llvmpipe) and OSMesa serve MuJoCo's
+# offscreen renderer, which the viewport uses under a desktop, Xvfb or Qt's offscreen platform alike.
 DEB_PACKAGES=(
   xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
   libxcb-xinerama0 libxcb-randr0 libxcb-xkb1 libxcb-cursor0 libxkbcommon-x11-0 libxkbcommon0
-  libegl1 libgl1 libopengl0 libosmesa6 libglib2.0-0 libfontconfig1 libdbus-1-3
+  libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri libopengl0 libosmesa6 libglib2.0-0 libfontconfig1 libdbus-1-3
 )
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

@@ -57,8 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     _wait(app, lambda: not window.motion_panel.busy, 120)
     if window.motion_panel.entries:
         window.timeline.seek(0.4 * window.timeline.duration)
-    shown = window.viewport.frames_shown
-    _wait(app, lambda: window.viewport.frames_shown > shown, 20)
+    _wait(app, lambda: window.viewport.up_to_date and window.viewport.image is not None, 20)
     _wait(app, lambda: False, 0.3)  # let plots and layout settle
     Path(args.screenshot).parent.mkdir(parents=True, exist_ok=True)
     ok = window.grab().save(args.screenshot)

@@ -56,6 +56,7 @@ class Scene:
 
     def __init__(self, char_file: str):
         self.lock = threading.RLock()
+        self.version = 0  # bumped by every change; a frame knows which version it shows
         self.model = build_view_model(char_file)
         self.data = mujoco.MjData(self.model)
         self.ghost = mujoco.MjData(self.model)
@@ -81,6 +82,7 @@ class Scene:
         with self.lock:
             self.data.qpos[:] = np.asarray(qpos, dtype=np.float64)
             mujoco.mj_kinematics(self.model, self.data)
+            self.version += 1
             if self.tracking:
                 root = self.data.qpos[:3]
                 self.camera.lookat[:] = [root[0], root[1], 0.9]
@@ -92,11 +94,13 @@ class Scene:
             if qpos is not None:
                 self.ghost.qpos[:] = np.asarray(qpos, dtype=np.float64)
                 mujoco.mj_kinematics(self.model, self.ghost)
+            self.version += 1
 
     def set_target(self, xy) -> None:
         """Show the location target at xy on the ground, or hide it with None."""
         with self.lock:
             self.data.mocap_pos[self._marker] = [xy[0], xy[1], 0.0] if xy is not None else [0.0, 0.0, -10.0]
+            self.version += 1
 
     @property
     def target(self) -> tuple[float, float] | None:
@@ -108,12 +112,14 @@ class Scene:
 
     def orbit(self, dx: float, dy: float) -> None:
         """Turn the camera by a drag of (dx, dy) as fractions of the view's height."""
+        self.version += 1
         self.camera.azimuth -= 180.0 * dx
         self.camera.elevation = float(np.clip(self.camera.elevation - 90.0 * dy, -89.0, 89.0))
 
     def pan(self, dx: float, dy: float) -> None:
         """Move what the camera looks at, in the view plane (turns tracking off)."""
         self.tracking = False
+        self.version += 1
         az = math.radians(self.camera.azimuth)
         right = np.array([math.sin(az), -math.cos(az), 0.0])
         scale = self.camera.distance
@@ -121,12 +127,13 @@ class Scene:
 
     def zoom(self, steps: float) -> None:
         """Move closer (positive steps) or farther."""
+        self.version += 1
         self.camera.distance = float(np.clip(self.camera.distance * 0.9 ** steps, 0.5, 50.0))
 
     # ----- rendering -----
 
-    def render(self, width: int, height: int) -> np.ndarray:
-        """An RGB image of the scene. Shape: (height, width, 3), uint8."""
+    def render(self, width: int, height: int) -> tuple[np.ndarray, int]:
+        """An RGB image of the scene and the version it shows. Shape: (height, width, 3), uint8."""
         width, height = max(16, min(width, MAX_SIZE[0])), max(16, min(height, MAX_SIZE[1]))
         r = self._renderer
         if r is None or (r.width, r.height) != (width, height):
@@ -134,6 +141,7 @@ class Scene:
                 r.close()
             r = self._renderer = mujoco.Renderer(self.model, height, width)
         with self.lock:
+            version = self.version
             r.update_scene(self.data, self.camera, self.option)
             scene = r.scene
             scene.flags[mujoco.mjtRndFlag.mjRND_SHADOW] = self.shadows
@@ -143,7 +151,7 @@ class Scene:
                                     mujoco.mjtCatBit.mjCAT_DYNAMIC, scene)
                 for i in range(first, scene.ngeom):
                     scene.geoms[i].rgba[:] = GHOST_RGBA
-        return r.render()
+        return r.render(), version
 
     def pick_ground(self, relx: float, rely: float, aspect: float) -> tuple[float, float] | None:
         """The ground point under a view position (x from the left, y from the bottom, both 0..1), or None.

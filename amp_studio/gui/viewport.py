@@ -19,7 +19,7 @@ MAX_FPS = 60.0
 
 
 class _FrameSignal(QObject):
-    ready = Signal(QImage)
+    ready = Signal(QImage, int)
 
 
 class RenderThread(threading.Thread):
@@ -53,11 +53,11 @@ class RenderThread(threading.Thread):
                 self._dirty.clear()
                 start = time.monotonic()
                 width, height = self.size
-                pixels = self.scene.render(width, height)
+                pixels, version = self.scene.render(width, height)
                 h, w = pixels.shape[:2]
                 image = QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
                 self.frames += 1
-                self.signal.ready.emit(image)
+                self.signal.ready.emit(image, version)
                 time.sleep(max(0.0, 1.0 / MAX_FPS - (time.monotonic() - start)))
         finally:
             self.scene.close()
@@ -81,6 +81,7 @@ class Viewport(QWidget):
         self.pick_targets = False
         self.image: QImage | None = None
         self.frames_shown = 0
+        self.shown_version = -1  # the scene version of the frame on screen
         self._press: QPointF | None = None
         self._last: QPointF | None = None
         self._dragged = False
@@ -116,11 +117,17 @@ class Viewport(QWidget):
         self._thread.size = (max(16, int(self.width() * ratio)), max(16, int(self.height() * ratio)))
         self._thread.request()
 
-    def _show_frame(self, image: QImage) -> None:
+    def _show_frame(self, image: QImage, version: int) -> None:
         self.image = image
+        self.shown_version = version
         self.frames_shown += 1
         self.update()
         self.frame_shown.emit()
+
+    @property
+    def up_to_date(self) -> bool:
+        """Whether the frame on screen shows the scene's latest pose and camera."""
+        return self.shown_version >= self.scene.version
 
     def close_renderer(self) -> None:
         """Stop the render thread (before the widget goes away)."""

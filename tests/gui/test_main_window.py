@@ -1,0 +1,97 @@
+"""The window itself: docks, menus, layout kept between sessions, the command line it offers, screenshots."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QGuiApplication
+
+from amp_studio.cli import _build_run_parser
+from tests.gui.conftest import WALK
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_docks_menus_and_shortcuts(window):
+    assert set(window.docks) == {"Motion library", "Training", "Runs", "Plots", "Log"}
+    menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
+    assert set(menus) == {"File", "Training", "View"}
+    shortcuts = {a.text(): a.shortcut().toString() for m in menus.values() for a in m.actions() if a.text()}
+    assert shortcuts["Add clips…"] == "Ctrl+O"
+    assert shortcuts["Start run"] == "Ctrl+Return"
+    assert shortcuts["Play / pause clip"] == "Space"
+    assert window.statusBar().currentMessage() == "Ready"
+
+
+def test_layout_is_restored_in_the_next_session(qtbot):
+    from amp_studio.gui.main_window import MainWindow
+
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    first.docks["Log"].hide()
+    first.resize(1111, 777)
+    first.close()
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    assert second.docks["Log"].isHidden()
+    assert not second.docks["Plots"].isHidden()
+    # the offscreen platform reports window frames a few pixels differently from a real one
+    assert abs(second.width() - 1111) < 16 and abs(second.height() - 777) < 16
+    second.reset_layout()
+    assert not second.docks["Log"].isHidden()
+    second.close()
+
+
+def test_copy_command_line_gives_the_equivalent_cli_command(window, tmp_path):
+    tp = window.training_panel
+    tp.env.setCurrentText("location")
+    tp.num_envs.setValue(64)
+    tp.seed.setValue(7)
+    tp.max_samples.setValue(5_000_000)
+    tp.out_dir.setText(str(tmp_path))
+    tp.disc_weight.spin.setValue(0.7)
+    text = tp.copy_command_line()
+    assert QGuiApplication.clipboard().text() == text
+    argv = shlex.split(text)
+    assert argv[:4] == ["python", "main.py", "--mode", "train"]
+    args = _build_run_parser().parse_args(argv[2:])
+    assert args.env_config.endswith("amp_location_humanoid_env.yaml")
+    assert args.agent_config.endswith("amp_task_humanoid_agent.yaml")
+    assert (args.num_envs, args.seed, args.max_samples) == (64, 7, 5_000_000)
+    assert args.disc_reward_weight == 0.7 and args.task_reward_weight == 0.5
+
+
+def test_unavailable_engines_are_shown_disabled_with_the_reason(window):
+    combo = window.training_panel.engine
+    items = {combo.model().item(i).text(): combo.model().item(i) for i in range(combo.count())}
+    assert items["mujoco"].isEnabled()
+    gym = items.get("isaac_gym (unavailable)")
+    assert gym is not None and not gym.isEnabled()
+    assert "isaacgym" in gym.toolTip() and "NVIDIA GPU" in gym.toolTip()
+
+
+def test_opening_a_folder_that_is_not_a_run_is_reported(window, tmp_path):
+    assert window.open_run(tmp_path) == -1
+    assert "not a run directory" in window.log_panel.toPlainText()
+    assert window.runs_panel.table.rowCount() == 0
+
+
+def test_screenshot_command_writes_a_png_of_the_window(tmp_path):
+    out = tmp_path / "shot.png"
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("DISPLAY",)}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["AMP_STUDIO_SETTINGS"] = str(tmp_path / "settings.ini")
+    done = subprocess.run([sys.executable, "main.py", "--screenshot", str(out), "--motion", str(WALK),
+                           "--size", "1000x700"], cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(out))
+    assert image.width() >= 1000 and image.height() >= 700  # docks' minimum sizes may widen the window
+    colors = {image.pixel(x, y) for x in range(0, image.width(), 37) for y in range(0, image.height(), 41)}
+    assert len(colors) > 20  # widgets and a rendered scene, not a blank window

@@ -1,0 +1,96 @@
+"""A real worker process: trains, applies reward weights at an iteration it names, stops with a checkpoint."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from amp_studio.worker.protocol import Encoder, decode
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class WorkerProcess:
+    def __init__(self, *args: str):
+        self.proc = subprocess.Popen([sys.executable, "-m", "amp_studio.worker", *args], cwd=REPO,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+        self.encoder = Encoder()
+        self.messages = []
+
+    def send(self, kind: str, **fields) -> int:
+        self.proc.stdin.write(self.encoder.encode(kind, **fields))
+        self.proc.stdin.flush()
+        return self.encoder.last_seq
+
+    def wait_for(self, predicate, timeout: float = 120.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            msg = decode(line)
+            self.messages.append(msg)
+            if predicate(msg):
+                return msg
+        raise AssertionError(f"no such message; got {[m.type for m in self.messages][-20:]}; "
+                             f"stderr: {self.proc.stderr.read()[-2000:] if self.proc.poll() is not None else ''}")
+
+
+@pytest.mark.slow
+def test_training_worker_applies_weights_and_stops_with_a_checkpoint(tmp_path):
+    run = tmp_path / "run"
+    w = WorkerProcess("train", "--num_envs", "4", "--out_dir", str(run), "--logger", "txt")
+    try:
+        started = w.wait_for(lambda m: m.type == "started")
+        assert started.get("run_dir") == str(run.resolve())
+        assert started.get("command").startswith("python main.py --mode train")
+        w.wait_for(lambda m: m.type == "iteration")
+        seq = w.send("set_reward_weights", disc_reward_weight=0.25, task_reward_weight=0.0)
+        ack = w.wait_for(lambda m: m.type == "weights_applied")
+        assert ack.reply_to == seq and ack.get("disc_reward_weight") == 0.25
+        applied_at = ack.get("iteration")
+        later = w.wait_for(lambda m: m.type == "iteration" and m.get("metrics")["iteration"] >= applied_at)
+        assert later.get("metrics")["disc_reward_weight"] == 0.25
+        assert any(m.type == "pose" and len(m.get("qpos")) == 35 for m in w.messages)
+        w.send("pause")
+        w.wait_for(lambda m: m.type == "status" and m.get("state") == "paused")
+        w.send("resume")
+        w.wait_for(lambda m: m.type == "status" and m.get("state") == "running")
+        w.send("save_checkpoint")
+        w.wait_for(lambda m: m.type == "checkpoint")
+        w.send("stop")
+        finished = w.wait_for(lambda m: m.type == "finished")
+        assert finished.get("reason") == "stopped"
+        assert w.proc.wait(timeout=60) == 0
+    finally:
+        w.proc.kill()
+    assert (run / "checkpoints" / "latest.pt").is_file()
+    events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
+    change = [e for e in events if e["event"] == "reward_weights"]
+    assert change and change[0]["iteration"] == applied_at and change[0]["source"] == "gui"
+    assert {"pause", "resume"} <= {e["event"] for e in events}
+
+
+def test_a_closed_channel_stops_the_worker(tmp_path):
+    w = WorkerProcess("train", "--num_envs", "2", "--out_dir", str(tmp_path / "run"), "--logger", "txt")
+    try:
+        w.wait_for(lambda m: m.type == "started")
+        w.proc.stdin.close()
+        w.wait_for(lambda m: m.type == "finished")
+        assert w.proc.wait(timeout=60) == 0
+    finally:
+        w.proc.kill()
+    assert (tmp_path / "run" / "checkpoints" / "latest.pt").is_file()
+
+
+def test_bad_arguments_are_an_error_message():
+    w = WorkerProcess("train", "--num_envs", "many")
+    msg = w.wait_for(lambda m: m.type == "error")
+    assert "bad worker arguments" in msg.get("message")
+    assert w.proc.wait(timeout=30) == 2
