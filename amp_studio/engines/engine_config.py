@@ -15,7 +15,7 @@ class EngineConfig:
     """Which physics backend runs the characters, and at what rates."""
 
     engine_name: str
-    """Backend: `mujoco` (CPU, always available)."""
+    """Backend: `mujoco` (CPU, always available) or `isaac_gym` (PhysX; needs the isaacgym package and a GPU)."""
     control_mode: str = "pos"
     """Actions are PD position targets."""
     control_freq: int = 30
@@ -23,7 +23,15 @@ class EngineConfig:
     sim_freq: int = 120
     """Physics steps per second; a multiple of control_freq."""
     num_threads: int = 2
-    """Threads stepping the characters in C (MuJoCo); 0 or 1 steps on the calling thread."""
+    """Threads stepping the characters in C (MuJoCo); 0 or 1 steps on the calling thread. isaac_gym: PhysX's
+    worker threads on the CPU pipeline; unused on the GPU pipeline."""
+    env_spacing: float = 5.0
+    """isaac_gym: metres between neighbouring characters on the grid that shares one PhysX scene. Ignored by
+    mujoco, whose characters never meet."""
+    ground_contact_height: float = 0.3
+    """isaac_gym: a body touches the ground only if its origin is below this height (m), since PhysX's net contact
+    forces also count body-body contacts. 0.3 clears a tilted foot (~0.13) and a head on the ground (~0.27).
+    Ignored by mujoco, whose contacts name the floor."""
 
     def validate(self) -> str | None:
         """A problem with the values, or None."""
@@ -33,6 +41,10 @@ class EngineConfig:
             return f"sim_freq ({self.sim_freq}) must be a positive multiple of control_freq ({self.control_freq})"
         if self.num_threads < 0:
             return f"num_threads must not be negative, got {self.num_threads}"
+        if self.env_spacing <= 0:
+            return f"env_spacing must be positive, got {self.env_spacing}"
+        if self.ground_contact_height <= 0:
+            return f"ground_contact_height must be positive, got {self.ground_contact_height}"
         return None
 
     @property
