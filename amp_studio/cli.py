@@ -74,6 +74,8 @@ def _build_run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--test_episodes", type=int, help="episodes to evaluate (default: the agent config's)")
     parser.add_argument("--motion_file", help="clip or dataset to use instead of the env config's")
     parser.add_argument("--json", action="store_true", help="test: end with one JSON object of the results")
+    parser.add_argument("--devices", nargs="+", help="train with one process per device, e.g. cpu cpu or "
+                        "cuda:0 cuda:1 (gradients averaged; torchrun's environment is honoured for multi-node)")
     parser.add_argument("--disc_reward_weight", type=float, help="imitation (style) reward weight (agent config's)")
     parser.add_argument("--task_reward_weight", type=float, help="task reward weight (agent config's)")
     return parser
@@ -138,30 +140,48 @@ def _motion_convert(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    devices = args.devices or ["cpu"]
+    from amp_studio.runs.multiprocess import launch, launched_by_torchrun
+
+    if len(devices) > 1 or launched_by_torchrun():
+        launch(devices, _train_process, args)
+    else:
+        _train_process(devices[0], 1, args)
+    return 0
+
+
+def _train_process(device: str, world: int, args: argparse.Namespace) -> None:
+    """One training process (of `world`): the whole run when there is one."""
+    from amp_studio.learning import distributed
+    from amp_studio.runs.multiprocess import threads_per_process
     from amp_studio.runs.training import make_training
 
+    main = distributed.is_main()
+    say = print if main else (lambda *a, **k: None)
     overrides = {"motion_file": args.motion_file} if args.motion_file else None
     runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs, args.seed,
-                           args.out_dir, overrides, agent_overrides(args), logger=args.logger)
+                           args.out_dir, overrides, agent_overrides(args), logger=args.logger,
+                           threads=threads_per_process(world) if world > 1 else None)
     if args.model_file:
         if runner.load_checkpoint(args.model_file) == "policy":
-            print(f"starting from the policy in {args.model_file} (a policy-only file: fresh critic and discriminator)")
+            say(f"starting from the policy in {args.model_file} (a policy-only file: fresh critic and discriminator)")
         else:
-            print(f"resumed from {args.model_file} at iteration {runner.iteration}, {runner.samples:,d} samples")
+            say(f"resumed from {args.model_file} at iteration {runner.iteration}, {runner.samples:,d} samples")
     callback = None
-    viewer = _viewer(args, runner.env.engine)
+    viewer = _viewer(args, runner.env.engine) if main else None
     if viewer is not None:
         def callback(metrics: dict) -> None:
             viewer.update()
-    print(f"training in {args.out_dir} ({args.num_envs} envs); Ctrl-C stops and saves a checkpoint")
+    processes = f", {world} processes on {' '.join(args.devices)}" if world > 1 else ""
+    say(f"training in {args.out_dir} ({args.num_envs} envs{' each' if world > 1 else ''}{processes}); "
+        "Ctrl-C stops and saves a checkpoint")
     # A polite kill (SIGTERM) stops like Ctrl-C: the checkpoint is written before exiting.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         runner.train(max_samples=args.max_samples, callback=callback)
     except KeyboardInterrupt:
-        print("stopped")
-    print(f"checkpoint: {Path(args.out_dir) / 'checkpoints' / 'latest.pt'}")
-    return 0
+        say("stopped")
+    say(f"checkpoint: {Path(args.out_dir) / 'checkpoints' / 'latest.pt'}")
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -7,6 +7,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from amp_studio.learning import distributed
 from amp_studio.learning.agent_config import AgentConfig, OptimizerConfig
 from amp_studio.learning.networks import hidden_sizes, mlp
 from amp_studio.learning.normalizer import Normalizer
@@ -61,6 +62,12 @@ class AMPAgent:
         self.replay = ReplayBuffer(config.disc_buffer_size, disc_obs_dim)
         self.disc_reward_weight = config.disc_reward_weight
         self.task_reward_weight = config.task_reward_weight
+        # Processes seed differently (their envs differ); the networks must start equal.
+        distributed.broadcast_state(self.modules())
+
+    def modules(self) -> list[torch.nn.Module]:
+        """The networks and normalizers (what must be equal on every process)."""
+        return [self.actor, self.critic, self.disc, self.obs_norm, self.disc_obs_norm]
 
     # ----- acting -----
 
@@ -141,6 +148,7 @@ class AMPAgent:
             loss = F.mse_loss(self.critic(obs[idx]).squeeze(-1), returns[idx])
             self.critic_opt.zero_grad()
             loss.backward()
+            distributed.average_gradients(self.critic.parameters())
             self.critic_opt.step()
             losses.append(loss.item())
         return {"critic_loss": sum(losses) / len(losses)}
@@ -162,6 +170,7 @@ class AMPAgent:
                 loss = loss + c.action_reg_weight * (mean * mean).sum(-1).mean()
             self.actor_opt.zero_grad()
             loss.backward()
+            distributed.average_gradients(self.actor.parameters())
             self.actor_opt.step()
             with torch.no_grad():
                 stats["actor_loss"].append(loss.item())
@@ -187,6 +196,7 @@ class AMPAgent:
             loss, step_stats = self.disc_loss(agent, demo)
             self.disc_opt.zero_grad()
             loss.backward()
+            distributed.average_gradients(self.disc.parameters())
             self.disc_opt.step()
             for key, value in step_stats.items():
                 stats[key].append(value)

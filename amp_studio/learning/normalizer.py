@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from amp_studio.learning import distributed
+
 
 class Normalizer(torch.nn.Module):
     """(x - mean) / std, clipped; statistics from every batch seen until max_samples (Chan's parallel update)."""
@@ -22,11 +24,23 @@ class Normalizer(torch.nn.Module):
     @torch.no_grad()
     def update(self, x: torch.Tensor) -> None:
         """Fold a batch into the statistics. Shape: (B, size)."""
-        if self.count >= self.max_samples or len(x) == 0:
+        if self.count >= self.max_samples:
             return
         x = x.double()
-        n = float(len(x))
-        mean, var = x.mean(0), x.var(0, unbiased=False)
+        if distributed.active():
+            # Every process folds in the batches of all: the statistics stay identical on every rank.
+            sums = distributed.all_reduce_sum(torch.cat((torch.tensor([float(len(x))], dtype=x.dtype),
+                                                         x.sum(0), (x * x).sum(0))))
+            n = float(sums[0])
+            if n == 0:
+                return
+            mean = sums[1:1 + x.shape[1]] / n
+            var = (sums[1 + x.shape[1]:] / n - mean * mean).clamp_min(0.0)
+        else:
+            if len(x) == 0:
+                return
+            n = float(len(x))
+            mean, var = x.mean(0), x.var(0, unbiased=False)
         total = self.count + n
         delta = mean - self.mean
         self.var.copy_((self.var * self.count + var * n + delta * delta * self.count * n / total) / total)

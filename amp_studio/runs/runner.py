@@ -11,6 +11,7 @@ import torch
 
 from amp_studio.envs.amp_env import AMPEnv
 from amp_studio.envs.vec_env import DoneFlag
+from amp_studio.learning import distributed
 from amp_studio.learning.agent_config import AgentConfig
 from amp_studio.learning.amp_agent import AMPAgent
 from amp_studio.learning.rollout_storage import RolloutStorage
@@ -95,6 +96,7 @@ class Runner:
         demo = self.env.fetch_disc_obs_demo(n)
         metrics = self.agent.update(self.storage, last_values, demo)
         end = time.perf_counter()
+        n *= distributed.world_size()  # every process collected as many
         self.iteration += 1
         self.samples += n
         self.wall_time += end - start
@@ -121,7 +123,8 @@ class Runner:
                 if self.run_dir is not None:
                     self.run_dir.log_metrics(metrics)
                 line = self._progress_line(metrics, max_samples, start_samples, start_time)
-                self._log(line)
+                if distributed.is_main():
+                    self._log(line)
                 if self.run_dir is not None:
                     self.run_dir.log(line)
                     if self.iteration % self.config.iters_per_output == 0:
@@ -131,8 +134,19 @@ class Runner:
                 if callback is not None and callback(metrics) is False:
                     break
         finally:
+            if distributed.active():
+                self._check_ranks_in_sync()
             if self.run_dir is not None:
                 self.save_checkpoint()
+
+    def _check_ranks_in_sync(self) -> None:
+        """Every process's parameters must be identical; a difference means the collectives are broken."""
+        prints = distributed.gather_fingerprints(self.agent.modules())
+        in_sync = len(set(prints)) == 1
+        if self.run_dir is not None:
+            self.run_dir.log_event("ranks_in_sync", iteration=self.iteration, in_sync=in_sync, fingerprints=prints)
+        if not in_sync and distributed.is_main():
+            self._log(f"warning: parameters differ between processes after iteration {self.iteration}: {prints}")
 
     def _progress_line(self, m: dict, max_samples: int | None, start_samples: int, start_time: float) -> str:
         rate = (self.samples - start_samples) / max(self.wall_time - start_time, 1e-9)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ import yaml
 from amp_studio.engines import load_engine_config
 from amp_studio.envs import make_env
 from amp_studio.envs.env_config import load_env_config
+from amp_studio.learning import distributed
 from amp_studio.learning.agent_config import load_agent_config
 from amp_studio.learning.amp_agent import AMPAgent
 from amp_studio.runs.run_directory import RunDirectory
@@ -21,12 +23,20 @@ from amp_studio.runs.runner import Runner
 def make_training(env_config: str | Path, engine_config: str | Path, agent_config: str | Path, num_envs: int,
                   seed: int = 0, out_dir: str | Path | None = None, env_overrides: dict | None = None,
                   agent_overrides: dict | None = None, logger: str = "tb",
-                  log: Callable[[str], None] = print) -> Runner:
-    """Env, agent and runner from the three configs; with out_dir, a run directory holding the configs as used."""
+                  log: Callable[[str], None] = print, threads: int | None = None) -> Runner:
+    """Env, agent and runner from the three configs; with out_dir, a run directory holding the configs as used.
+
+    In a multi-process run every process calls this; each seeds its envs with seed + rank, only rank 0 keeps
+    the run directory, and `threads` caps the physics and torch threads of each process.
+    """
+    seed = seed + distributed.rank()
     torch.manual_seed(seed)
     name, env_cfg, engine_overrides = load_env_config(env_config, env_overrides)
     engine_cfg = load_engine_config(engine_config, engine_overrides)
     agent_cfg = load_agent_config(agent_config, agent_overrides)
+    if threads is not None:
+        engine_cfg = dataclasses.replace(engine_cfg, num_threads=threads)
+        agent_cfg = dataclasses.replace(agent_cfg, torch_threads=threads)
     if agent_cfg.torch_threads > 0:
         torch.set_num_threads(agent_cfg.torch_threads)
     env = make_env(name, env_cfg, engine_cfg, num_envs, seed=seed)
@@ -38,11 +48,12 @@ def make_training(env_config: str | Path, engine_config: str | Path, agent_confi
         "agent_config.yaml": _as_used(agent_config, agent_overrides),
     }
     run_dir = None
-    if out_dir is not None:
+    if out_dir is not None and distributed.is_main():
         run_dir = RunDirectory(out_dir, tensorboard=logger == "tb")
         for file, text in configs.items():
             run_dir.write_config(file, text)
-        run_dir.log_event("started", num_envs=num_envs, seed=seed, time_started=time.time())
+        run_dir.log_event("started", num_envs=num_envs, seed=seed, processes=distributed.world_size(),
+                          time_started=time.time())
     return Runner(env, agent, agent_cfg, run_dir, configs, log)
 
 
