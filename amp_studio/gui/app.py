@@ -31,9 +31,18 @@ def _wait(app, condition, seconds: float) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Open the main window (or render it to --screenshot); returns the exit code."""
     args = _parser().parse_args(argv)
-    if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
+    headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or
+                                                         os.environ.get("WAYLAND_DISPLAY") or
+                                                         os.environ.get("QT_QPA_PLATFORM"))
+    if args.screenshot and headless:
         # No screen: Qt's offscreen platform paints the same widgets; MuJoCo renders through EGL anyway.
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    elif headless:
+        print("error: no display here (DISPLAY is not set), so the window cannot open. Run it in a desktop "
+              "session, or on a virtual screen with `xvfb-run -a python main.py`; `python main.py --screenshot "
+              "OUT.png` renders the window without one, and `python main.py --mode train` trains headless.",
+              file=sys.stderr)
+        return 1
     from PySide6.QtWidgets import QApplication
 
     import amp_studio.gui  # noqa: F401 - sets MUJOCO_GL before MuJoCo loads

@@ -84,6 +84,9 @@ class MainWindow(QMainWindow):
             self.docks[name] = dock
         self.tabifyDockWidget(self.docks["Plots"], self.docks["Log"])
         self.docks["Plots"].raise_()
+        self.resizeDocks([self.docks["Motion library"], self.docks["Training"]], [460, 400],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["Plots"]], [330], Qt.Orientation.Vertical)
 
         self.workers: list[WorkerClient | None] = []  # by run index
         self.replay: WorkerClient | None = None
