@@ -77,9 +77,9 @@ def main() -> None:
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("AMP_STUDIO_SETTINGS", os.path.join(tempfile.mkdtemp(), "settings.ini"))
-    import amp_studio.gui  # noqa: F401 - MUJOCO_GL before MuJoCo loads
     from PySide6.QtWidgets import QApplication
 
+    import amp_studio.gui  # noqa: F401 - MUJOCO_GL before MuJoCo loads
     from amp_studio.gui.main_window import MainWindow
 
     app = QApplication(sys.argv[:1])

@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
         rp.run_selected.connect(self._run_selected)
         rp.replay_requested.connect(self.start_replay)
         rp.open_requested.connect(self.open_run_by_dialog)
+        rp.stream_env_changed.connect(lambda env_id: self._run_command("stream_env", env_id=env_id))
         self.viewport.ground_clicked.connect(self._ground_clicked)
         self.viewport.frame_shown.connect(self._count_frame)
 
@@ -282,7 +283,7 @@ class MainWindow(QMainWindow):
             return self.workers[index]
         return None
 
-    def _run_command(self, command: str) -> None:
+    def _run_command(self, command: str, **fields) -> None:
         worker = self.selected_worker()
         if worker is None:
             self.statusBar().showMessage("No running run selected", 5000)
@@ -290,7 +291,7 @@ class MainWindow(QMainWindow):
         if command == "stop":
             worker.stop()
         else:
-            worker.send(command)
+            worker.send(command, **fields)
 
     def set_weights(self, disc: float, task: float) -> int:
         """Send new reward weights to the selected run; returns the command's seq (0: no live run)."""

@@ -8,8 +8,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -29,6 +31,7 @@ class RunsPanel(QWidget):
     run_selected = Signal(int)               # index into runs, or -1
     replay_requested = Signal(int, str)      # run index, checkpoint path
     open_requested = Signal()
+    stream_env_changed = Signal(int)         # which env of the selected run the viewport shows
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -46,7 +49,13 @@ class RunsPanel(QWidget):
         self.checkpoints.setToolTip("Checkpoints of the selected run")
         self.replay_button = QPushButton("Replay")
         self.open_button = QPushButton("Open run…")
+        self.stream_env = QSpinBox()
+        self.stream_env.setRange(0, 65535)
+        self.stream_env.setToolTip("Which env of the selected run the viewport shows live")
+        self.stream_env.valueChanged.connect(self.stream_env_changed.emit)
         row = QHBoxLayout()
+        row.addWidget(QLabel("Show env"))
+        row.addWidget(self.stream_env)
         row.addWidget(self.open_button)
         row.addWidget(self.checkpoints, 1)
         row.addWidget(self.replay_button)

@@ -24,6 +24,9 @@ from amp_studio.worker.protocol import Encoder, Message, ProtocolError, decode
 
 POSE_INTERVAL = 1.0 / 30  # the viewport's rate: faster streaming only costs the trainer
 HEARTBEAT_INTERVAL = 1.0
+# Workers yield to the window on a busy machine: with training on every core, the viewport and the event loop
+# still get their share. Training loses little, since the GUI needs little.
+NICENESS = 5
 
 
 class Channel:
@@ -300,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         # Native crashes (segfaults in a backend) leave their traceback beside the run.
         faulthandler.enable(open(Path(args.out_dir) / "fault.log", "w"))  # noqa: SIM115 - open for the process
     signal.signal(signal.SIGTERM, _interrupt)
+    if hasattr(os, "nice"):
+        os.nice(NICENESS)
     try:
         if mode == "train":
             command = shlex.join(["python", "main.py", "--mode", "train", *rest])

@@ -35,8 +35,10 @@ def test_live_run_weights_kill_and_replay(qtbot, window, tmp_path):
     window.plots_panel.refresh()
     xs, ys = window.plots_panel.curve(0, "disc_reward_mean").getData()
     assert len(xs) >= 1 and xs[0] == record.metrics.series("samples")[0]
-    # the streamed env reaches the viewport
+    # the streamed env reaches the viewport; the user picks another env to watch
     qtbot.waitUntil(lambda: window.source_label.text().startswith("Live"), timeout=30000)
+    window.runs_panel.stream_env.setValue(2)
+    qtbot.waitUntil(lambda: window.source_label.text().endswith("env 2"), timeout=30000)
 
     # the user drags the imitation slider: the worker acknowledges with the iteration it applies from
     tp.disc_weight.slider.setValue(40)
