@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from amp_studio.gui.scene import Scene
 
-MAX_FPS = 60.0
+MAX_FPS = 40.0  # smooth enough for a viewport; every frame costs the training worker CPU
 
 
 class _FrameSignal(QObject):
