@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# `import mujoco` fixes its GL backend for the whole process (glfw when MUJOCO_GL is unset, which needs a
+# display). The GUI tests render offscreen through EGL, so choose it before any test module imports mujoco.
+os.environ.setdefault("MUJOCO_GL", "egl")
 
 import pytest
 
