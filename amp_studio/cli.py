@@ -68,6 +68,7 @@ def _build_run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out_dir", default="output", help="run directory (train)")
     parser.add_argument("--model_file", help="checkpoint: the policy to test, or a run to resume (train)")
     parser.add_argument("--max_samples", type=int, help="stop training after this many samples")
+    parser.add_argument("--max_minutes", type=float, help="stop training after this many minutes of training")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--logger", choices=("tb", "txt"), default="tb",
                         help="tb: TensorBoard events as well as metrics.jsonl; txt: metrics.jsonl and log only")
@@ -178,10 +179,14 @@ def _train_process(device: str, world: int, args: argparse.Namespace) -> None:
     # A polite kill (SIGTERM) stops like Ctrl-C: the checkpoint is written before exiting.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        runner.train(max_samples=args.max_samples, callback=callback)
+        runner.train(max_samples=args.max_samples, callback=callback, max_seconds=_seconds(args.max_minutes))
     except KeyboardInterrupt:
         say("stopped")
     say(f"checkpoint: {Path(args.out_dir) / 'checkpoints' / 'latest.pt'}")
+
+
+def _seconds(minutes: float | None) -> float | None:
+    return None if minutes is None else 60.0 * minutes
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         action(file, "Add clips…", self.motion_panel.add_by_dialog, QKeySequence.StandardKey.Open)
         action(file, "Open run…", self.open_run_by_dialog, "Ctrl+Shift+O")
         action(file, "Save dataset…", self.motion_panel.save_by_dialog, QKeySequence.StandardKey.Save)
+        action(file, "Save selected clips as dataset…", lambda: self.motion_panel.save_by_dialog(selected_only=True))
         action(file, "Save screenshot…", self._screenshot_by_dialog, "Ctrl+Shift+S")
         file.addSeparator()
         action(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -198,6 +199,7 @@ class MainWindow(QMainWindow):
             out_dir = root / f"{env_name}_{stamp}_{n}"
         args = train_arguments(settings, str(out_dir))
         record = RunRecord(name=out_dir.name, run_dir=out_dir, max_samples=settings.get("max_samples"),
+                           max_minutes=settings.get("max_minutes"),
                            disc_reward_weight=settings["disc_reward_weight"],
                            task_reward_weight=settings["task_reward_weight"])
         worker = WorkerClient("train", args, self)

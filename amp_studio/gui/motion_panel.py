@@ -114,7 +114,7 @@ class MotionPanel(QWidget):
         layout.addWidget(self.message)
         self.add_button.clicked.connect(self.add_by_dialog)
         self.remove_button.clicked.connect(self.remove_selected)
-        self.save_button.clicked.connect(self.save_by_dialog)
+        self.save_button.clicked.connect(lambda: self.save_by_dialog())
         self.setAcceptDrops(True)
 
     # ----- adding -----
@@ -216,11 +216,11 @@ class MotionPanel(QWidget):
 
     # ----- saving -----
 
-    def save_by_dialog(self) -> None:
-        """Ask where, then save the library as a dataset YAML."""
+    def save_by_dialog(self, selected_only: bool = False) -> None:
+        """Ask where, then save the library (or its selected clips) as a dataset YAML."""
         path, _ = QFileDialog.getSaveFileName(self, "Save dataset", "dataset.yaml", "Datasets (*.yaml)")
         if path:
-            self.save_dataset(path)
+            self.save_dataset(path, selected_only)
 
     def save_dataset(self, path: str | Path, selected_only: bool = False) -> Path:
         """Write the clips (all, or the selected ones) and their weights as a dataset YAML."""

@@ -69,6 +69,7 @@ class RunRecord:
     command: str = ""
     status: str = "starting"  # starting | running | paused | stopping | finished | failed | loaded
     max_samples: int | None = None
+    max_minutes: float | None = None
     started: float = field(default_factory=time.monotonic)
     metrics: MetricsStore = field(default_factory=MetricsStore)
     weight_changes: list[tuple[int, float, float]] = field(default_factory=list)  # (iteration, disc, task)
@@ -95,18 +96,23 @@ class RunRecord:
 
     @property
     def eta(self) -> float | None:
-        """Seconds to the sample limit at the average speed so far, or None without a limit."""
-        if not self.max_samples or self.elapsed <= 0 or self.samples <= 0:
-            return None
-        rate = self.samples / self.elapsed
-        return max(0.0, (self.max_samples - self.samples) / rate)
+        """Seconds to the first limit reached (samples at the average speed so far, or time), or None."""
+        lefts = []
+        if self.max_samples and self.elapsed > 0 and self.samples > 0:
+            lefts.append(max(0.0, (self.max_samples - self.samples) / (self.samples / self.elapsed)))
+        if self.max_minutes:
+            lefts.append(max(0.0, 60.0 * self.max_minutes - self.elapsed))
+        return min(lefts) if lefts else None
 
     @property
     def progress(self) -> float | None:
-        """Fraction of the sample limit done, or None without a limit."""
-        if not self.max_samples:
-            return None
-        return min(1.0, self.samples / self.max_samples)
+        """Fraction done of the nearest limit (samples or time), or None without a limit."""
+        done = []
+        if self.max_samples:
+            done.append(self.samples / self.max_samples)
+        if self.max_minutes:
+            done.append(self.elapsed / (60.0 * self.max_minutes))
+        return min(1.0, max(done)) if done else None
 
     def refresh_checkpoints(self) -> list[Path]:
         """The run directory's checkpoints, newest last."""

@@ -118,6 +118,11 @@ class TrainingPanel(QWidget):
         self.max_samples.setSingleStep(1_000_000)
         self.max_samples.setValue(20_000_000)
         self.max_samples.setSpecialValueText("no limit")
+        self.max_minutes = QDoubleSpinBox()
+        self.max_minutes.setRange(0.0, 100_000.0)
+        self.max_minutes.setDecimals(1)
+        self.max_minutes.setSuffix(" min")
+        self.max_minutes.setSpecialValueText("no limit")
         self.motion_file = QLineEdit()
         self.motion_file.setPlaceholderText("the env config's clip (or the motion library's selection)")
         self.out_dir = QLineEdit(str(Path("output").resolve()))
@@ -127,6 +132,7 @@ class TrainingPanel(QWidget):
         form.addRow("Envs", self.num_envs)
         form.addRow("Seed", self.seed)
         form.addRow("Sample limit", self.max_samples)
+        form.addRow("Time limit", self.max_minutes)
         form.addRow("Motion", self.motion_file)
         form.addRow("Runs folder", self.out_dir)
         setup = QGroupBox("New run")
@@ -183,6 +189,7 @@ class TrainingPanel(QWidget):
             "num_envs": self.num_envs.value(),
             "seed": self.seed.value(),
             "max_samples": self.max_samples.value() or None,
+            "max_minutes": self.max_minutes.value() or None,
             "motion_file": self.motion_file.text().strip() or None,
             "out_root": self.out_dir.text().strip() or "output",
             "disc_reward_weight": self.disc_weight.value(),
@@ -215,6 +222,8 @@ def train_arguments(settings: dict, out_dir: str | None = None) -> list[str]:
             "--seed", str(settings["seed"]), "--out_dir", out_dir or str(Path(settings["out_root"]) / "run")]
     if settings.get("max_samples"):
         args += ["--max_samples", str(settings["max_samples"])]
+    if settings.get("max_minutes"):
+        args += ["--max_minutes", f"{settings['max_minutes']:g}"]
     if settings.get("motion_file"):
         args += ["--motion_file", settings["motion_file"]]
     for key in ("disc_reward_weight", "task_reward_weight"):

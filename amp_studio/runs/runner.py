@@ -108,21 +108,22 @@ class Runner:
     # ----- the loop -----
 
     def train(self, max_samples: int | None = None, max_iterations: int | None = None,
-              callback: Callable[[dict], bool | None] | None = None) -> None:
-        """Train until max_samples or max_iterations (whichever comes first); callback(metrics) may return
-        False to stop. Writes metrics, progress lines and policy snapshots every iters_per_output iterations;
-        always ends with a full checkpoint (checkpoints/latest.pt)."""
+              callback: Callable[[dict], bool | None] | None = None, max_seconds: float | None = None) -> None:
+        """Train until max_samples, max_iterations or max_seconds of training in this call (whichever comes
+        first); callback(metrics) may return False to stop. Writes metrics, progress lines and policy snapshots
+        every iters_per_output iterations; always ends with a full checkpoint (checkpoints/latest.pt)."""
         if self.config.torch_threads > 0:
             torch.set_num_threads(self.config.torch_threads)
         start_samples = self.samples
         start_time = self.wall_time
         try:
             while (max_samples is None or self.samples < max_samples) and (
-                    max_iterations is None or self.iteration < max_iterations):
+                    max_iterations is None or self.iteration < max_iterations) and (
+                    max_seconds is None or self.wall_time - start_time < max_seconds):
                 metrics = self.train_iteration()
                 if self.run_dir is not None:
                     self.run_dir.log_metrics(metrics)
-                line = self._progress_line(metrics, max_samples, start_samples, start_time)
+                line = self._progress_line(metrics, max_samples, start_samples, start_time, max_seconds)
                 if distributed.is_main():
                     self._log(line)
                 if self.run_dir is not None:
@@ -148,11 +149,17 @@ class Runner:
         if not in_sync and distributed.is_main():
             self._log(f"warning: parameters differ between processes after iteration {self.iteration}: {prints}")
 
-    def _progress_line(self, m: dict, max_samples: int | None, start_samples: int, start_time: float) -> str:
+    def _progress_line(self, m: dict, max_samples: int | None, start_samples: int, start_time: float,
+                       max_seconds: float | None = None) -> str:
         rate = (self.samples - start_samples) / max(self.wall_time - start_time, 1e-9)
-        eta = ""
+        lefts = []
         if max_samples is not None and rate > 0:
-            left = max(0.0, (max_samples - self.samples) / rate)
+            lefts.append(max(0.0, (max_samples - self.samples) / rate))
+        if max_seconds is not None:
+            lefts.append(max(0.0, max_seconds - (self.wall_time - start_time)))
+        eta = ""
+        if lefts:
+            left = min(lefts)
             eta = f" | ETA {int(left // 3600):d}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}"
         # Before any episode has ended there is no length or fall rate yet.
         episode = "-" if math.isnan(m["episode_length_mean"]) else f"{m['episode_length_mean']:.2f}"

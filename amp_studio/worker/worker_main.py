@@ -107,13 +107,15 @@ class TrainingWorker:
         r = self.runner
         self.channel.send("started", mode="train", run_dir=str(Path(self.args.out_dir).resolve()),
                           command=self.command_line, num_envs=r.env.num_envs, env_name=type(r.env).__name__,
-                          max_samples=self.args.max_samples, iteration=r.iteration, samples=r.samples,
+                          max_samples=self.args.max_samples, max_minutes=self.args.max_minutes,
+                          iteration=r.iteration, samples=r.samples,
                           disc_reward_weight=r.agent.disc_reward_weight,
                           task_reward_weight=r.agent.task_reward_weight)
         self._status("running")
         reason = "done"
         try:
-            r.train(max_samples=self.args.max_samples, callback=self._on_iteration)
+            max_seconds = None if self.args.max_minutes is None else 60.0 * self.args.max_minutes
+            r.train(max_samples=self.args.max_samples, callback=self._on_iteration, max_seconds=max_seconds)
             if self.stopping:
                 reason = "stopped"
         except KeyboardInterrupt:

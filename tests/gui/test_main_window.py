@@ -95,3 +95,24 @@ def test_screenshot_command_writes_a_png_of_the_window(tmp_path):
     assert image.width() >= 1000 and image.height() >= 700  # docks' minimum sizes may widen the window
     colors = {image.pixel(x, y) for x in range(0, image.width(), 37) for y in range(0, image.height(), 41)}
     assert len(colors) > 20  # widgets and a rendered scene, not a blank window
+
+
+def test_the_window_renders_on_a_real_x_display(tmp_path):
+    """Under Xvfb Qt uses its xcb platform, as on a desktop (the other tests use the offscreen platform)."""
+    import os
+    import shutil
+
+    import pytest
+
+    if shutil.which("xvfb-run") is None:
+        pytest.skip("xvfb-run is not installed (scripts/setup.sh installs it)")
+    out = tmp_path / "x.png"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
+    env["AMP_STUDIO_SETTINGS"] = str(tmp_path / "settings.ini")
+    done = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "main.py",
+                           "--screenshot", str(out), "--motion", str(WALK)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    from PySide6.QtGui import QImage
+
+    assert QImage(str(out)).width() >= 1000

@@ -135,3 +135,14 @@ def test_resume_needs_the_same_env_count_and_policy_files_only_initialize(tmp_pa
     assert other.iteration == 0
     for a, b in zip(other.agent.actor.parameters(), runner.agent.actor.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_time_limit_stops_training(tmp_path):
+    runner = _runner(tmp_path)
+    lines = []
+    runner._log = lines.append
+    seen = []
+    runner.train(max_seconds=0.5, callback=seen.append)
+    times = [m["wall_time"] for m in seen]
+    assert times[-1] >= 0.5 and all(t < 0.5 for t in times[:-1])  # stops at the first iteration past it
+    assert "ETA" in lines[0]
