@@ -116,3 +116,21 @@ def test_the_window_renders_on_a_real_x_display(tmp_path):
     from PySide6.QtGui import QImage
 
     assert QImage(str(out)).width() >= 1000
+
+
+def test_the_window_opens_without_torch_or_the_trainer(tmp_path):
+    """DESIGN section 1: the GUI process needs neither torch nor the trainer (workers run them)."""
+    import os
+
+    code = ("import sys, amp_studio.gui\n"
+            "from PySide6.QtWidgets import QApplication\n"
+            "from amp_studio.gui.main_window import MainWindow\n"
+            "app = QApplication([]); w = MainWindow(); w.show(); app.processEvents()\n"
+            "trainer = ('amp_studio.learning', 'amp_studio.runs')\n"
+            "bad = [m for m in sys.modules if m == 'torch' or m.startswith(trainer)]\n"
+            "w.shutdown(); print(bad)\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "AMP_STUDIO_SETTINGS": str(tmp_path / "s.ini")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
