@@ -109,6 +109,9 @@ def main() -> None:
           f"{loaded['viewport_fps']:5.1f} fps, event-loop lateness p95 {loaded['latency_p95_ms']:.1f} ms, "
           f"{loaded['pose_rate']:.0f} poses/s streamed")
     window.shutdown()
+    from amp_studio.gui.app import dispose
+
+    dispose(window)
     print(json.dumps({"viewport_fps": round(loaded["viewport_fps"], 1),
                       "latency_p95_ms": round(loaded["latency_p95_ms"], 1),
                       "baseline_viewport_fps": round(base["viewport_fps"], 1),

@@ -18,6 +18,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def dispose(window) -> None:
+    """Close the window and delete it now: Qt crashes at exit if widgets outlive the application object, and
+    the window's signal connections keep its Python wrapper alive until then."""
+    import gc
+
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    window.close()
+    window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+
+
 def _wait(app, condition, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -62,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         window.open_run(path)
     if not args.screenshot:
         code = app.exec()
+        dispose(window)
         return int(code)
     _wait(app, lambda: not window.motion_panel.busy, 120)
     if window.motion_panel.entries:
@@ -72,4 +87,5 @@ def main(argv: list[str] | None = None) -> int:
     ok = window.grab().save(args.screenshot)
     print(f"screenshot: {args.screenshot}" if ok else f"error: could not write {args.screenshot}")
     window.shutdown()
+    dispose(window)
     return 0 if ok else 1

@@ -128,7 +128,8 @@ def test_the_window_opens_without_torch_or_the_trainer(tmp_path):
             "app = QApplication([]); w = MainWindow(); w.show(); app.processEvents()\n"
             "trainer = ('amp_studio.learning', 'amp_studio.runs')\n"
             "bad = [m for m in sys.modules if m == 'torch' or m.startswith(trainer)]\n"
-            "w.shutdown(); print(bad)\n")
+            "from amp_studio.gui.app import dispose\n"
+            "w.shutdown(); dispose(w); print(bad)\n")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "AMP_STUDIO_SETTINGS": str(tmp_path / "s.ini")}
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=120)
