@@ -1,6 +1,6 @@
 """The 3D viewport: MuJoCo renders the scene on a thread of its own; the widget shows the newest frame.
 
-Rendering never runs on the GUI thread (a software-GL frame takes tens of milliseconds), and poses arriving
+Rendering never runs on the GUI thread (a software-GL frame takes 10-30 ms here), and poses arriving
 faster than frames are simply overwritten: the viewport always shows the newest.
 """
 
@@ -55,7 +55,7 @@ class RenderThread(threading.Thread):
                 width, height = self.size
                 pixels, version = self.scene.render(width, height)
                 h, w = pixels.shape[:2]
-                image = QImage(pixels.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+                image = QImage(pixels, w, h, 3 * w, QImage.Format.Format_RGB888).copy()  # copy: pixels are reused
                 self.frames += 1
                 self.signal.ready.emit(image, version)
                 time.sleep(max(0.0, 1.0 / MAX_FPS - (time.monotonic() - start)))
