@@ -94,3 +94,12 @@ def test_bad_arguments_are_an_error_message():
     msg = w.wait_for(lambda m: m.type == "error")
     assert "bad worker arguments" in msg.get("message")
     assert w.proc.wait(timeout=30) == 2
+
+
+def test_a_bad_checkpoint_for_replay_is_an_error_naming_it(tmp_path):
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint")
+    w = WorkerProcess("replay", "--model_file", str(junk))
+    msg = w.wait_for(lambda m: m.type == "error")
+    assert "junk.pt" in msg.get("message") and msg.get("traceback")
+    assert w.proc.wait(timeout=60) == 1
