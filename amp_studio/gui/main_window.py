@@ -369,10 +369,25 @@ class MainWindow(QMainWindow):
         self._fps_frames += 1
 
     def _update_fps(self) -> None:
+        self._watch_workers()
         now = time.monotonic()
         fps = self._fps_frames / max(now - self._fps_time, 1e-6)
         self._fps_frames, self._fps_time = 0, now
         self.fps_label.setText(f"{fps:.0f} fps")
+
+    def _watch_workers(self) -> None:
+        """Mark runs whose worker went silent; the next message from it marks them live again."""
+        for index, worker in enumerate(self.workers):
+            if worker is None:
+                continue
+            record = self.runs_panel.runs[index]
+            if worker.unresponsive and record.status != "unresponsive":
+                record.status = "unresponsive"
+                self.log_panel.add(record.name, "no message from the worker for 30 s (still running?)")
+                self.runs_panel.update_run(index)
+            elif record.status == "unresponsive" and not worker.unresponsive:
+                record.status = worker.state
+                self.runs_panel.update_run(index)
 
     def _screenshot_by_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "amp_studio.png", "PNG (*.png)")

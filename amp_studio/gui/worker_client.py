@@ -7,6 +7,7 @@ kept for the user; the window itself never waits on it.
 from __future__ import annotations
 
 import sys
+import time
 from collections import deque
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
@@ -15,6 +16,9 @@ from amp_studio import DATA_DIR
 from amp_studio.worker.protocol import Encoder, Message, ProtocolError, decode, is_known
 
 STOP_GRACE_MS = 15000  # a training iteration must finish and write its checkpoint first
+# Workers send a status at least every second; a slow start (imports, building thousands of envs) can still
+# take a while, so silence only counts as unresponsive after this long.
+UNRESPONSIVE_S = 30.0
 TERMINATE_GRACE_MS = 5000
 STATES = ("starting", "running", "paused", "stopping", "finished", "failed")
 
@@ -34,6 +38,7 @@ class WorkerClient(QObject):
         self.last_output: deque[str] = deque(maxlen=40)
         self.error: str | None = None
         self._finished_said = False
+        self.last_seen = time.monotonic()
         self._encoder = Encoder()
         self._buffer = b""
         self._err_buffer = b""
@@ -96,7 +101,13 @@ class WorkerClient(QObject):
 
     # ----- reading -----
 
+    @property
+    def unresponsive(self) -> bool:
+        """Alive but silent for longer than UNRESPONSIVE_S (heartbeats stopped)."""
+        return self.alive and time.monotonic() - self.last_seen > UNRESPONSIVE_S
+
     def _read_stdout(self) -> None:
+        self.last_seen = time.monotonic()
         self._buffer += bytes(self.process.readAllStandardOutput())
         *lines, self._buffer = self._buffer.split(b"\n")
         for raw in lines:
