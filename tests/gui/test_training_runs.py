@@ -84,10 +84,18 @@ def test_live_run_weights_kill_and_replay(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: replay.state == "finished", timeout=30000)
 
 
-def test_pause_resume_stop(qtbot, window, tmp_path):
+def test_pause_resume_stop_and_a_silent_worker(qtbot, window, tmp_path, monkeypatch):
+    import amp_studio.gui.worker_client as worker_client
+
     record, worker = _start_small_run(window, tmp_path)
     tp = window.training_panel
     qtbot.waitUntil(lambda: record.metrics.size >= 1, timeout=WORKER_TIMEOUT)
+    # a worker that stops answering (here: stopped by a signal) is flagged, and recovers when it answers again
+    monkeypatch.setattr(worker_client, "UNRESPONSIVE_S", 1.0)
+    os.kill(worker.pid, signal.SIGSTOP)
+    qtbot.waitUntil(lambda: record.status == "unresponsive", timeout=10000)
+    os.kill(worker.pid, signal.SIGCONT)
+    qtbot.waitUntil(lambda: record.status == "running", timeout=10000)
     tp.pause_button.click()
     qtbot.waitUntil(lambda: record.status == "paused", timeout=30000)
     assert tp.resume_button.isEnabled() and not tp.pause_button.isEnabled()
