@@ -67,7 +67,8 @@ class WeightControl(QWidget):
         return float(self.spin.value())
 
     def set_value(self, value: float) -> None:
-        """Show a value without emitting `changed`."""
+        """Show a value without emitting `changed` (an edit still waiting to be sent is dropped)."""
+        self._debounce.stop()
         for w in (self.slider, self.spin):
             w.blockSignals(True)
         self.spin.setValue(value)
