@@ -89,6 +89,21 @@ def agent_overrides(args: argparse.Namespace) -> dict | None:
     return found or None
 
 
+def training_from_args(args: argparse.Namespace, num_envs: int | None = None, out_dir: str | None = None, **kwargs):
+    """The Runner for parsed `--mode train|test` arguments (the CLI's and the GUI worker's one way to build it)."""
+    from amp_studio.runs.training import make_training
+
+    overrides = {"motion_file": args.motion_file} if args.motion_file else None
+    return make_training(args.env_config, args.engine_config, args.agent_config,
+                         args.num_envs if num_envs is None else num_envs, args.seed, out_dir, overrides,
+                         agent_overrides(args), **kwargs)
+
+
+def max_seconds(args: argparse.Namespace) -> float | None:
+    """--max_minutes in seconds (None: no time limit)."""
+    return None if args.max_minutes is None else 60.0 * args.max_minutes
+
+
 def _with_arg_file(argv: list[str]) -> list[str]:
     """MimicKit's --arg_file: its arguments first, so that the command line overrides them."""
     if "--arg_file" not in argv:
@@ -155,14 +170,11 @@ def _train_process(device: str, world: int, args: argparse.Namespace) -> None:
     """One training process (of `world`): the whole run when there is one."""
     from amp_studio.learning import distributed
     from amp_studio.runs.multiprocess import threads_per_process
-    from amp_studio.runs.training import make_training
 
     main = distributed.is_main()
     say = print if main else (lambda *a, **k: None)
-    overrides = {"motion_file": args.motion_file} if args.motion_file else None
-    runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs, args.seed,
-                           args.out_dir, overrides, agent_overrides(args), logger=args.logger,
-                           threads=threads_per_process(world) if world > 1 else None)
+    runner = training_from_args(args, out_dir=args.out_dir, logger=args.logger,
+                                threads=threads_per_process(world) if world > 1 else None)
     if args.model_file:
         if runner.load_checkpoint(args.model_file) == "policy":
             say(f"starting from the policy in {args.model_file} (a policy-only file: fresh critic and discriminator)")
@@ -179,14 +191,10 @@ def _train_process(device: str, world: int, args: argparse.Namespace) -> None:
     # A polite kill (SIGTERM) stops like Ctrl-C: the checkpoint is written before exiting.
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        runner.train(max_samples=args.max_samples, callback=callback, max_seconds=_seconds(args.max_minutes))
+        runner.train(max_samples=args.max_samples, callback=callback, max_seconds=max_seconds(args))
     except KeyboardInterrupt:
         say("stopped")
     say(f"checkpoint: {Path(args.out_dir) / 'checkpoints' / 'latest.pt'}")
-
-
-def _seconds(minutes: float | None) -> float | None:
-    return None if minutes is None else 60.0 * minutes
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -208,13 +216,10 @@ def _viewer(args: argparse.Namespace, engine):
 def _test(args: argparse.Namespace) -> int:
     from amp_studio.runs.evaluation import evaluate
     from amp_studio.runs.run_directory import load_checkpoint
-    from amp_studio.runs.training import make_training
 
     if not args.model_file:
         raise AmpStudioError(None, "--mode test needs --model_file (a checkpoint)")
-    overrides = {"motion_file": args.motion_file} if args.motion_file else None
-    runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs, args.seed,
-                           None, overrides)
+    runner = training_from_args(args)
     runner.agent.load_state_dict(load_checkpoint(args.model_file)["agent"], policy_only=True)
     env = runner.env
     viewer = _viewer(args, env.engine)

@@ -23,14 +23,18 @@ def is_installed(module: str) -> bool:
         return False
 
 
+def isaac_gym_missing() -> str:
+    """The one-sentence reason the isaac_gym engine cannot run here."""
+    return ISAAC_GYM_MISSING.format(python=f"{sys.version_info.major}.{sys.version_info.minor}")
+
+
 def engine_availability(name: str) -> str | None:
     """None if the engine `name` can be used here, else one sentence saying why not (imports nothing heavy)."""
-    python = f"{sys.version_info.major}.{sys.version_info.minor}"
     if name == "mujoco":
         return None if is_installed("mujoco") else "the mujoco engine needs the mujoco package (pip install mujoco)"
     if name == "isaac_gym":
         if not is_installed("isaacgym") or not (3, 6) <= sys.version_info[:2] <= (3, 8):
-            return ISAAC_GYM_MISSING.format(python=python)
+            return isaac_gym_missing()
         return None
     return f"unknown engine_name '{name}' (available: {', '.join(KNOWN_ENGINES)})"
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-
 from amp_studio.character import CharacterModel
 from amp_studio.config_loading import ConfigError
 from amp_studio.engine_availability import (
-    ISAAC_GYM_MISSING,
     KNOWN_ENGINES,
     available_engines,
     engine_availability,
     is_installed,
+    isaac_gym_missing,
 )
 from amp_studio.engines.engine import Engine
 from amp_studio.engines.engine_config import EngineConfig, load_engine_config
@@ -31,7 +29,7 @@ def make_engine(config: EngineConfig, character: CharacterModel, num_envs: int) 
 def _make_isaac_gym(config: EngineConfig, character: CharacterModel, num_envs: int) -> Engine:
     # No version check here: the import decides, so that any isaacgym that imports (or a test's stand-in) is used.
     if not is_installed("isaacgym"):
-        raise ConfigError(None, ISAAC_GYM_MISSING.format(python=f"{sys.version_info.major}.{sys.version_info.minor}"))
+        raise ConfigError(None, isaac_gym_missing())
     try:
         from amp_studio.engines.isaac_gym_engine import IsaacGymEngine
     except ImportError as exc:

@@ -228,6 +228,7 @@ class MainWindow(QMainWindow):
             if self.source == "run" and self.runs_panel.selected() == index:
                 self.viewport.set_pose(msg.get("qpos"), None, msg.get("target"))
                 self.source_label.setText(f"Live: {record.name}, env {msg.get('env_id', 0)}")
+            return  # poses arrive at up to 30 Hz and change nothing in the runs table
         elif kind == "weights_applied":
             change = (int(msg.get("iteration")), float(msg.get("disc_reward_weight")),
                       float(msg.get("task_reward_weight")))

@@ -106,7 +106,7 @@ class RunsPanel(QWidget):
         return rows[0].row() if rows else -1
 
     def _fill_checkpoints(self, r: RunRecord) -> None:
-        paths = [str(p) for p in r.refresh_checkpoints()]
+        paths = [str(p) for p in r.checkpoints]  # kept current by checkpoint events and on selection
         current = [self.checkpoints.itemData(i) for i in range(self.checkpoints.count())]
         if paths != current:
             chosen = self.checkpoints.currentData()
@@ -120,6 +120,7 @@ class RunsPanel(QWidget):
     def _selection_changed(self) -> None:
         index = self.selected()
         if index >= 0:
+            self.runs[index].refresh_checkpoints()
             self._fill_checkpoints(self.runs[index])
         self.run_selected.emit(index)
 

@@ -30,7 +30,6 @@ class RenderThread(threading.Thread):
         self.scene = scene
         self.signal = signal
         self.size = (640, 480)
-        self.frames = 0
         self._dirty = threading.Event()
         self._stopping = False
 
@@ -56,7 +55,6 @@ class RenderThread(threading.Thread):
                 pixels, version = self.scene.render(width, height)
                 h, w = pixels.shape[:2]
                 image = QImage(pixels, w, h, 3 * w, QImage.Format.Format_RGB888).copy()  # copy: pixels are reused
-                self.frames += 1
                 self.signal.ready.emit(image, version)
                 time.sleep(max(0.0, 1.0 / MAX_FPS - (time.monotonic() - start)))
         finally:

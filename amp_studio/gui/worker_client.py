@@ -38,6 +38,7 @@ class WorkerClient(QObject):
         self.last_output: deque[str] = deque(maxlen=40)
         self.error: str | None = None
         self._finished_said = False
+        self._terminated = False
         self.last_seen = time.monotonic()
         self._encoder = Encoder()
         self._buffer = b""
@@ -87,7 +88,7 @@ class WorkerClient(QObject):
     def _escalate(self) -> None:
         if not self.alive:
             return
-        if self.process.state() == QProcess.ProcessState.Running and not getattr(self, "_terminated", False):
+        if not self._terminated:
             self._terminated = True
             self.process.terminate()
             self._escalation.start(TERMINATE_GRACE_MS)

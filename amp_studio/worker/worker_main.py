@@ -80,16 +80,12 @@ class TrainingWorker:
     """Runs Runner.train for the CLI's arguments and answers commands between env steps."""
 
     def __init__(self, args, channel: Channel, command_line: str):
-        from amp_studio.runs.training import make_training
+        from amp_studio.cli import training_from_args
 
         self.args = args
         self.channel = channel
-        overrides = {"motion_file": args.motion_file} if args.motion_file else None
-        from amp_studio.cli import agent_overrides
-
-        self.runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs,
-                                    args.seed, args.out_dir, overrides, agent_overrides(args), logger=args.logger,
-                                    log=lambda line: channel.send("log", line=line))
+        self.runner = training_from_args(args, out_dir=args.out_dir, logger=args.logger,
+                                         log=lambda line: channel.send("log", line=line))
         if args.model_file:
             how = self.runner.load_checkpoint(args.model_file)
             channel.send("log", line=f"{'resumed' if how == 'full' else 'policy loaded'} from {args.model_file}")
@@ -103,7 +99,9 @@ class TrainingWorker:
         self._sim_time = 0.0
 
     def run(self) -> int:
-        """Train until the sample limit or a stop command; returns the exit code."""
+        """Train until a limit or a stop command; returns the exit code."""
+        from amp_studio.cli import max_seconds
+
         r = self.runner
         self.channel.send("started", mode="train", run_dir=str(Path(self.args.out_dir).resolve()),
                           command=self.command_line, num_envs=r.env.num_envs, env_name=type(r.env).__name__,
@@ -114,8 +112,7 @@ class TrainingWorker:
         self._status("running")
         reason = "done"
         try:
-            max_seconds = None if self.args.max_minutes is None else 60.0 * self.args.max_minutes
-            r.train(max_samples=self.args.max_samples, callback=self._on_iteration, max_seconds=max_seconds)
+            r.train(max_samples=self.args.max_samples, callback=self._on_iteration, max_seconds=max_seconds(self.args))
             if self.stopping:
                 reason = "stopped"
         except KeyboardInterrupt:
@@ -197,14 +194,12 @@ class ReplayWorker:
     def __init__(self, args, channel: Channel):
         import torch
 
+        from amp_studio.cli import training_from_args
         from amp_studio.runs.run_directory import load_checkpoint
-        from amp_studio.runs.training import make_training
 
         self.torch = torch
         self.channel = channel
-        overrides = {"motion_file": args.motion_file} if args.motion_file else None
-        runner = make_training(args.env_config, args.engine_config, args.agent_config, 1, args.seed, None,
-                               overrides, log=lambda line: None)
+        runner = training_from_args(args, num_envs=1, log=lambda line: None)
         runner.agent.load_state_dict(load_checkpoint(args.model_file)["agent"], policy_only=True)
         self.env, self.agent = runner.env, runner.agent
         self.model_file = args.model_file
