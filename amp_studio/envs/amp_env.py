@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import torch
 
 from amp_studio.character import CharacterModel, CharacterState
@@ -13,12 +15,19 @@ from amp_studio.envs.vec_env import DoneFlag, VecEnv
 from amp_studio.motion import MotionLibrary
 
 
+_STATE_FIELDS = tuple(f.name for f in dataclasses.fields(CharacterState))
+
+
 class AMPEnv(VecEnv):
     """Imitation by adversarial motion priors: the env reward is zero; style comes from the discriminator.
 
     `info["disc_obs"]` after each step is the agent's discriminator observation over the last
     `num_disc_obs_steps` control steps; `fetch_disc_obs_demo(n)` gives the same observation of clip windows.
     """
+
+    RESET_BATCH = 64
+    """Episode starts prepared at once: a few envs reset at nearly every step, and one clip lookup and FK for 64
+    starts costs little more than one for a single start."""
 
     def __init__(self, config: EnvConfig, engine_config: EngineConfig, num_envs: int, seed: int | None = None,
                  motion_lib: MotionLibrary | None = None):
@@ -30,6 +39,10 @@ class AMPEnv(VecEnv):
         self.dt = self.engine.control_dt
         self.generator = torch.Generator()
         self.generator.manual_seed(seed if seed is not None else torch.seed())
+        # Demo windows have their own stream: the trainer fetches them on a background thread while episodes
+        # reset on the main thread.
+        self.demo_generator = torch.Generator()
+        self.demo_generator.manual_seed(int(torch.randint(0, 2**62, (1,), generator=self.generator)))
 
         ch = self.character
         self.key_body_ids = torch.tensor(ch.key_body_ids, dtype=torch.long)
@@ -57,6 +70,7 @@ class AMPEnv(VecEnv):
         self._head = k - 1
         self._init_task()
         self._obs = self._compute_obs()
+        self._pending_starts: dict[str, torch.Tensor] = {}
         self.reset()
         self.obs_dim = int(self._obs.shape[-1])
         self.disc_obs_dim = int(self.disc_obs().shape[-1])
@@ -67,22 +81,43 @@ class AMPEnv(VecEnv):
         """Reference state initialization for env_ids (all if None). Returns every env's observation."""
         ids = torch.arange(self.num_envs) if env_ids is None else env_ids.long()
         if len(ids):
-            clip_ids = self.motion_lib.sample_clips(len(ids), generator=self.generator)
+            self._start(ids, self._take_random_starts(len(ids)))
+        return self._obs
+
+    def _take_random_starts(self, n: int) -> dict[str, torch.Tensor]:
+        """n starts drawn by clip weight (at random times if rand_reset), from a batch prepared ahead."""
+        if len(self._pending_starts.get("vec", ())) < n:
+            m = max(n, self.RESET_BATCH)
+            clip_ids = self.motion_lib.sample_clips(m, generator=self.generator)
             if self.config.rand_reset:
                 times = self.motion_lib.sample_times(clip_ids, generator=self.generator)
             else:
-                times = torch.zeros(len(ids), dtype=self.motion_lib.dtype)
-            self.reset_to(ids, clip_ids, times)
-        return self._obs
+                times = torch.zeros(m, dtype=self.motion_lib.dtype)
+            self._pending_starts = self._starts(clip_ids, times)
+        taken = {key: value[:n] for key, value in self._pending_starts.items()}
+        self._pending_starts = {key: value[n:] for key, value in self._pending_starts.items()}
+        return taken
 
     def reset_to(self, env_ids: torch.Tensor, clip_ids: torch.Tensor, times: torch.Tensor) -> torch.Tensor:
         """Start env_ids at the given clips and times; the discriminator history is the clip up to that time."""
-        n, k = len(env_ids), self.num_disc_steps
+        self._start(env_ids, self._starts(clip_ids, times))
+        return self._obs
+
+    def _starts(self, clip_ids: torch.Tensor, times: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Episode starts at clip times: each window's states (by CharacterState field) and features, (n, K, ...)."""
+        n, k = len(clip_ids), self.num_disc_steps
         window = self._clip_window(clip_ids, times)
-        self.engine.reset(env_ids, window.index(torch.arange(n) * k + k - 1))
-        self.progress[env_ids] = 0
         vec, flat = self._features(window)
-        vec, flat = vec.reshape((n, k) + vec.shape[1:]), flat.reshape(n, k, -1)
+        starts = {name: getattr(window, name).reshape(n, k, -1) for name in _STATE_FIELDS}
+        starts.update(vec=vec.reshape((n, k) + vec.shape[1:]), flat=flat.reshape(n, k, -1))
+        return starts
+
+    def _start(self, env_ids: torch.Tensor, starts: dict[str, torch.Tensor]) -> None:
+        """Put env_ids at the last state of their start windows, with the windows as discriminator history."""
+        k = self.num_disc_steps
+        self.engine.reset(env_ids, CharacterState(*(starts[name][:, -1] for name in _STATE_FIELDS)))
+        self.progress[env_ids] = 0
+        vec, flat = starts["vec"], starts["flat"]
         ring = torch.arange(self._head + 1, self._head + 1 + k) % k  # the window's places, oldest first
         slots = torch.cat((ring, ring + k))
         rows = env_ids.unsqueeze(1)
@@ -92,7 +127,6 @@ class AMPEnv(VecEnv):
         self._flat[env_ids] = flat[:, -1]
         self._reset_task(env_ids)
         self._obs[env_ids] = self._compute_obs(env_ids)
-        return self._obs
 
     def _clip_window(self, clip_ids: torch.Tensor, times: torch.Tensor) -> CharacterState:
         """Clip states at the num_disc_obs_steps control steps ending at times, oldest first (flattened)."""
@@ -137,9 +171,11 @@ class AMPEnv(VecEnv):
                                 c.root_height_obs)
 
     def fetch_disc_obs_demo(self, n: int) -> torch.Tensor:
-        """Discriminator observations of n clip windows sampled by clip weight and uniformly in time."""
-        clip_ids = self.motion_lib.sample_clips(n, generator=self.generator)
-        times = self.motion_lib.sample_times(clip_ids, generator=self.generator)
+        """Discriminator observations of n clip windows sampled by clip weight and uniformly in time.
+
+        Uses only `demo_generator` and read-only clip data, so it may run beside stepping and resets."""
+        clip_ids = self.motion_lib.sample_clips(n, generator=self.demo_generator)
+        times = self.motion_lib.sample_times(clip_ids, generator=self.demo_generator)
         return self.disc_obs_demo(clip_ids, times)
 
     def _compute_obs(self, env_ids: torch.Tensor | None = None) -> torch.Tensor:
@@ -201,7 +237,9 @@ class AMPEnv(VecEnv):
     def state_dict(self) -> dict:
         """Episodes in progress, the discriminator windows, the random state and the engine's simulation."""
         state = {name: getattr(self, name).clone() for name in self._STATE}
-        state.update(head=self._head, generator=self.generator.get_state(), engine=self.engine.state_dict())
+        state.update(head=self._head, generator=self.generator.get_state(),
+                     demo_generator=self.demo_generator.get_state(), engine=self.engine.state_dict(),
+                     pending_starts={key: value.clone() for key, value in self._pending_starts.items()})
         return state
 
     def load_state_dict(self, state: dict) -> None:
@@ -210,6 +248,8 @@ class AMPEnv(VecEnv):
             getattr(self, name).copy_(state[name])
         self._head = int(state["head"])
         self.generator.set_state(state["generator"])
+        self.demo_generator.set_state(state["demo_generator"])
+        self._pending_starts = {key: value.clone() for key, value in state["pending_starts"].items()}
         self.engine.load_state_dict(state["engine"])
 
     def close(self) -> None:

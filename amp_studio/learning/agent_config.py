@@ -47,13 +47,17 @@ class OptimizerConfig:
     learning_rate: float = 1e-4
     weight_decay: float = 0.0
     use_amp: bool = False
-    """Mixed precision (GPU only; ignored on the CPU)."""
+    """Mixed precision in this network's update: hidden layers in amp_type, the output layer in float32. Applied
+    on CPUs with native bf16 (AVX512-BF16, AMX); elsewhere the update stays float32."""
     amp_type: str = "bf16"
+    """Only bf16 (fp16 has no fast CPU path)."""
 
     def validate(self) -> str | None:
         """A problem with the values, or None."""
         if self.type not in OPTIMIZERS:
             return f"type: expected one of {OPTIMIZERS}, got '{self.type}'"
+        if self.amp_type != "bf16":
+            return f"amp_type: only bf16 is supported, got '{self.amp_type}'"
         if self.learning_rate <= 0:
             return f"learning_rate must be positive, got {self.learning_rate}"
         return None
@@ -104,6 +108,10 @@ class AgentConfig:
     rollout_torch_threads: int = 1
     """Threads for torch while collecting rollouts (0: torch_threads). The env's and policy's tensors are small;
     more threads gain them little, and OpenMP workers spinning between ops slow the physics pool's threads."""
+
+    background_updates: bool = True
+    """Train the critic and the discriminator on a background thread while the next rollout is collected. The
+    rollout uses neither, so the result is the same; their losses are then reported one iteration late."""
 
     def validate(self) -> str | None:
         """A problem with the values, or None."""

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
+from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.learning import distributed
 from amp_studio.learning.agent_config import AgentConfig, OptimizerConfig
 from amp_studio.learning.networks import hidden_sizes, mlp
 from amp_studio.learning.normalizer import Normalizer
+from amp_studio.learning.precision import mixed_precision, run_mlp
 from amp_studio.learning.rollout_storage import ReplayBuffer, RolloutStorage, td_lambda_advantages
 
 
 def make_optimizer(params, cfg: OptimizerConfig) -> torch.optim.Optimizer:
     """SGD with momentum 0.9 (MimicKit's) or Adam, from an OptimizerConfig."""
     if cfg.type == "Adam":
-        return torch.optim.Adam(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+        # The fused step is one kernel per tensor; the default loops over tensors in Python (3x slower here).
+        return torch.optim.Adam(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, fused=True)
     return torch.optim.SGD(params, lr=cfg.learning_rate, momentum=0.9, weight_decay=cfg.weight_decay)
 
 
@@ -34,14 +39,19 @@ def action_bound_loss(mean: torch.Tensor) -> torch.Tensor:
 class AMPAgent:
     """Actor, critic and discriminator with their optimizers, normalizers and the discriminator's replay buffer.
 
-    The runner collects rollouts with `act` and `evaluate_value`, then calls `update(storage, ...)`, which blends
-    the rewards with the current weights, trains all three networks and returns metrics.
+    The runner collects rollouts with `act`, then calls `update(storage, ...)`, which blends the rewards with the
+    current weights, trains the policy, and starts training the critic and the discriminator, on a background
+    thread while the next rollout is collected when `background_updates` is set (`wait` joins it).
     """
 
     def __init__(self, config: AgentConfig, obs_dim: int, action_dim: int, disc_obs_dim: int, seed: int = 0,
                  init_action: torch.Tensor | None = None):
         self.config = config
         self.generator = torch.Generator().manual_seed(seed)
+        # The critic's and discriminator's updates draw from their own stream: they may run beside acting.
+        self.update_generator = torch.Generator().manual_seed(seed + 1)
+        self._background: threading.Thread | None = None
+        self._background_result: dict[str, float] | BaseException = {}
         torch.manual_seed(seed)  # network initialization
         m = config.model
         self.actor = mlp(obs_dim, hidden_sizes(m.actor_net), action_dim)
@@ -59,6 +69,9 @@ class AMPAgent:
         self.actor_opt = make_optimizer(self.actor.parameters(), config.actor_optimizer)
         self.critic_opt = make_optimizer(self.critic.parameters(), config.critic_optimizer)
         self.disc_opt = make_optimizer(self.disc.parameters(), config.disc_optimizer)
+        self.bf16 = {name: mixed_precision(opt.use_amp, opt.amp_type) for name, opt in (
+            ("actor", config.actor_optimizer), ("critic", config.critic_optimizer), ("disc", config.disc_optimizer))}
+        """Which networks' updates run their hidden layers in bf16 (see OptimizerConfig.use_amp)."""
         self.replay = ReplayBuffer(config.disc_buffer_size, disc_obs_dim)
         self.disc_reward_weight = config.disc_reward_weight
         self.task_reward_weight = config.task_reward_weight
@@ -108,16 +121,24 @@ class AMPAgent:
         """Discriminator logits of raw discriminator observations. Shape: (B, D) -> (B,)."""
         return self.disc(self.disc_obs_norm(disc_obs)).squeeze(-1)
 
-    def update(self, storage: RolloutStorage, last_values: torch.Tensor, demo_obs: torch.Tensor) -> dict[str, float]:
-        """Rewards from the discriminator and the task, then PPO on actor and critic, then the discriminator."""
+    def update(self, storage: RolloutStorage, last_obs: torch.Tensor,
+               fetch_demo: Callable[[int], torch.Tensor]) -> dict[str, float]:
+        """Rewards from the discriminator and the task, PPO on the actor, then the critic's and discriminator's
+        updates (in the background if configured). fetch_demo(n) gives n demo discriminator observations.
+
+        Returns the rewards' and the actor's metrics, with the critic's and discriminator's from the last update
+        that finished (this one's when not in the background)."""
         c = self.config
+        late = self.wait()
         t, n = storage.log_probs.shape
-        disc_obs = storage.disc_obs.reshape(t * n, -1)
+        obs = storage.obs.reshape(t * n, -1)
+        disc_obs = storage.disc_obs.reshape(t * n, -1).clone()  # the next rollout overwrites the storage
         disc_r = style_reward(self.disc_logits(disc_obs), c.disc_reward_scale).reshape(t, n)
         rewards = self.task_reward_weight * storage.task_rewards + self.disc_reward_weight * disc_r
-        advantages, returns = td_lambda_advantages(rewards, storage.values, storage.dones, storage.timeout_values,
+        obs_norm = self.obs_norm(obs)
+        values, last_values, timeout_values = self._values(storage, obs_norm, last_obs)
+        advantages, returns = td_lambda_advantages(rewards, values, storage.dones, timeout_values,
                                                    last_values, c.discount, c.td_lambda)
-        obs_norm = self.obs_norm(storage.obs.reshape(t * n, -1))
         metrics = {
             "disc_reward_mean": disc_r.mean().item(),
             "disc_reward_std": disc_r.std().item(),
@@ -126,26 +147,68 @@ class AMPAgent:
             "disc_reward_weight": self.disc_reward_weight,
             "task_reward_weight": self.task_reward_weight,
         }
-        metrics.update(self._update_critic(obs_norm, returns.reshape(-1), n))
         metrics.update(self._update_actor(obs_norm, storage.actions.reshape(t * n, -1),
                                           storage.log_probs.reshape(-1), advantages.reshape(-1), n))
-        metrics.update(self._update_disc(disc_obs, demo_obs, n))
-        self.obs_norm.update(storage.obs.reshape(t * n, -1))
-        self.replay.add(disc_obs[torch.randperm(len(disc_obs), generator=self.generator)], c.disc_replay_samples,
-                        self.generator)
+        self.obs_norm.update(obs)
+
+        def critic_and_disc() -> dict[str, float]:
+            out = self._update_critic(obs_norm, returns.reshape(-1), n)
+            out.update(self._update_disc(disc_obs, fetch_demo(t * n), n))
+            self.replay.add(disc_obs[torch.randperm(len(disc_obs), generator=self.update_generator)],
+                            c.disc_replay_samples, self.update_generator)
+            return out
+
+        if c.background_updates:
+            self._background = threading.Thread(target=self._run_background, args=(critic_and_disc,),
+                                                name="critic-disc-update", daemon=True)
+            self._background.start()
+        else:
+            late = critic_and_disc()
+        metrics.update(late)
         return metrics
 
-    def _minibatches(self, total: int, size: int, epochs: int):
+    @torch.no_grad()
+    def _values(self, storage: RolloutStorage, obs_norm: torch.Tensor, last_obs: torch.Tensor):
+        """Values of the rollout's states, of the states after its last step, and of the states where time ran
+        out (zero elsewhere), all from the critic the rollout was collected with."""
+        t, n = storage.log_probs.shape
+        values = self.critic(obs_norm).reshape(t, n)
+        last_values = self.critic(self.obs_norm(last_obs)).squeeze(-1)
+        timeout_values = torch.zeros(t, n)
+        timed_out = storage.dones == DoneFlag.TIME
+        if timed_out.any():
+            timeout_values[timed_out] = self.critic(self.obs_norm(storage.final_obs[timed_out])).squeeze(-1)
+        return values, last_values, timeout_values
+
+    def _run_background(self, work: Callable[[], dict[str, float]]) -> None:
+        try:
+            self._background_result = work()
+        except BaseException as exc:  # re-raised by wait() on the caller's thread
+            self._background_result = exc
+
+    def wait(self) -> dict[str, float]:
+        """Finish the background update, if any; its metrics (empty if there was none). Raises what it raised."""
+        if self._background is not None:
+            self._background.join()
+            self._background = None
+        result, self._background_result = self._background_result, {}
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    @staticmethod
+    def _minibatches(total: int, size: int, epochs: int, generator: torch.Generator):
         for _ in range(epochs):
-            order = torch.randperm(total, generator=self.generator)
+            order = torch.randperm(total, generator=generator)
             for start in range(0, total, size):
                 yield order[start:start + size]
 
     def _update_critic(self, obs: torch.Tensor, returns: torch.Tensor, num_envs: int) -> dict[str, float]:
         c = self.config
         losses = []
-        for idx in self._minibatches(len(obs), c.critic_batch_size * num_envs, c.critic_epochs):
-            loss = F.mse_loss(self.critic(obs[idx]).squeeze(-1), returns[idx])
+        for idx in self._minibatches(len(obs), c.critic_batch_size * num_envs, c.critic_epochs,
+                                       self.update_generator):
+            loss = F.mse_loss(run_mlp(self.critic, obs[idx], self.bf16["critic"]).squeeze(-1), returns[idx])
             self.critic_opt.zero_grad()
             loss.backward()
             distributed.average_gradients(self.critic.parameters())
@@ -158,8 +221,8 @@ class AMPAgent:
         adv = (advantages - advantages.mean()) / advantages.std().clamp_min(1e-5)
         adv = adv.clamp(-c.norm_adv_clip, c.norm_adv_clip)
         stats = {"actor_loss": [], "action_bound_loss": [], "clip_frac": [], "approx_kl": []}
-        for idx in self._minibatches(len(obs), c.actor_batch_size * num_envs, c.actor_epochs):
-            mean = self.actor(obs[idx])
+        for idx in self._minibatches(len(obs), c.actor_batch_size * num_envs, c.actor_epochs, self.generator):
+            mean = run_mlp(self.actor, obs[idx], self.bf16["actor"])
             log_ratio = self._log_prob(mean, actions[idx]) - old_log_probs[idx]
             ratio = torch.exp(log_ratio)
             a = adv[idx]
@@ -188,11 +251,16 @@ class AMPAgent:
         stats = {"disc_loss": [], "disc_grad_penalty": [], "disc_agent_acc": [], "disc_demo_acc": [],
                  "disc_agent_logit": [], "disc_demo_logit": []}
         size = c.disc_batch_size * num_envs
-        for idx in self._minibatches(len(agent_n), size, c.disc_epochs):
-            agent = agent_n[idx]
+        for idx in self._minibatches(len(agent_n), size, c.disc_epochs, self.update_generator):
             if self.replay.size:
-                agent = torch.cat((agent, self.disc_obs_norm(self.replay.sample(len(idx), self.generator))))
-            demo = demo_n[torch.randint(0, len(demo_n), (len(agent),), generator=self.generator)]
+                # MimicKit's split: half the minibatch from this rollout, half from the replay buffer, so the
+                # discriminator's cost per iteration is half a pass over the new samples.
+                half = (len(idx) + 1) // 2
+                agent = torch.cat((agent_n[idx[:half]],
+                                   self.disc_obs_norm(self.replay.sample(len(idx) - half, self.update_generator))))
+            else:
+                agent = agent_n[idx]
+            demo = demo_n[torch.randint(0, len(demo_n), (len(agent),), generator=self.update_generator)]
             loss, step_stats = self.disc_loss(agent, demo)
             self.disc_opt.zero_grad()
             loss.backward()
@@ -211,8 +279,8 @@ class AMPAgent:
         """
         c = self.config
         demo = demo.detach().clone().requires_grad_(True)
-        agent_logit = self.disc(agent).squeeze(-1)
-        demo_logit = self.disc(demo).squeeze(-1)
+        agent_logit = run_mlp(self.disc, agent, self.bf16["disc"]).squeeze(-1)
+        demo_logit = run_mlp(self.disc, demo, self.bf16["disc"]).squeeze(-1)
         bce = 0.5 * (F.binary_cross_entropy_with_logits(agent_logit, torch.zeros_like(agent_logit))
                      + F.binary_cross_entropy_with_logits(demo_logit, torch.ones_like(demo_logit)))
         grad = torch.autograd.grad(demo_logit.sum(), demo, create_graph=True)[0]
@@ -233,18 +301,23 @@ class AMPAgent:
     # ----- checkpoints -----
 
     def state_dict(self) -> dict:
-        """Everything needed to continue exactly: networks, optimizers, normalizers, replay buffer, RNG, weights."""
+        """Everything needed to continue exactly: networks, optimizers, normalizers, replay buffer, RNG, weights.
+        A background update is finished first (its metrics are still reported by the next update)."""
+        late = self.wait()
+        self._background_result = late
         return {
             "actor": self.actor.state_dict(), "critic": self.critic.state_dict(), "disc": self.disc.state_dict(),
             "actor_opt": self.actor_opt.state_dict(), "critic_opt": self.critic_opt.state_dict(),
             "disc_opt": self.disc_opt.state_dict(),
             "obs_norm": self.obs_norm.state_dict(), "disc_obs_norm": self.disc_obs_norm.state_dict(),
             "replay": self.replay.state_dict(), "generator": self.generator.get_state(),
+            "update_generator": self.update_generator.get_state(),
             "disc_reward_weight": self.disc_reward_weight, "task_reward_weight": self.task_reward_weight,
         }
 
     def load_state_dict(self, state: dict, policy_only: bool = False) -> None:
         """Restore from state_dict(); policy_only restores just what acting needs (actor and obs normalizer)."""
+        self.wait()
         self.actor.load_state_dict(state["actor"])
         self.obs_norm.load_state_dict(state["obs_norm"])
         if policy_only:
@@ -257,5 +330,7 @@ class AMPAgent:
         self.disc_obs_norm.load_state_dict(state["disc_obs_norm"])
         self.replay.load_state_dict(state["replay"])
         self.generator.set_state(state["generator"])
+        if "update_generator" in state:  # absent from checkpoints of earlier versions
+            self.update_generator.set_state(state["update_generator"])
         self.disc_reward_weight = float(state["disc_reward_weight"])
         self.task_reward_weight = float(state["task_reward_weight"])

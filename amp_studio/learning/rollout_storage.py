@@ -15,19 +15,19 @@ class RolloutStorage:
         self.obs = torch.zeros(t, n, obs_dim)
         self.actions = torch.zeros(t, n, action_dim)
         self.log_probs = torch.zeros(t, n)
-        self.values = torch.zeros(t, n)
         self.task_rewards = torch.zeros(t, n)
         self.dones = torch.zeros(t, n, dtype=torch.long)
-        self.timeout_values = torch.zeros(t, n)
+        self.final_obs = torch.zeros(t, n, obs_dim)
+        """Each step's observation before any reset: where time ran out, the value of this state bootstraps."""
         self.disc_obs = torch.zeros(t, n, disc_obs_dim)
         self.step = 0
 
-    def add(self, obs, actions, log_probs, values, task_rewards, dones, timeout_values, disc_obs) -> None:
-        """Record one control step of every env."""
+    def add(self, obs, actions, log_probs, task_rewards, dones, final_obs, disc_obs) -> None:
+        """Record one control step of every env. Values are evaluated by the update, for all steps at once."""
         i = self.step
-        self.obs[i], self.actions[i], self.log_probs[i], self.values[i] = obs, actions, log_probs, values
-        self.task_rewards[i], self.dones[i], self.timeout_values[i], self.disc_obs[i] = (
-            task_rewards, dones, timeout_values, disc_obs)
+        self.obs[i], self.actions[i], self.log_probs[i] = obs, actions, log_probs
+        self.task_rewards[i], self.dones[i], self.final_obs[i], self.disc_obs[i] = (
+            task_rewards, dones, final_obs, disc_obs)
         self.step += 1
 
     @property

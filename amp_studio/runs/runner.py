@@ -55,13 +55,8 @@ class Runner:
         obs = self.obs
         while not storage.full:
             actions, log_probs = agent.act(obs)
-            values = agent.evaluate_value(obs)
             next_obs, task_rewards, done, info = env.step(actions)
-            timeout_values = torch.zeros(env.num_envs)
-            timed_out = torch.nonzero(done == DoneFlag.TIME).flatten()
-            if len(timed_out):
-                timeout_values[timed_out] = agent.evaluate_value(next_obs[timed_out])
-            storage.add(obs, actions, log_probs, values, task_rewards, done, timeout_values, info["disc_obs"])
+            storage.add(obs, actions, log_probs, task_rewards, done, next_obs, info["disc_obs"])
             self.episode_steps += 1
             ended = torch.nonzero(done).flatten()
             if len(ended):
@@ -92,9 +87,7 @@ class Runner:
             torch.set_num_threads(update_threads)
         collected = time.perf_counter()
         n = self.storage.log_probs.numel()
-        last_values = self.agent.evaluate_value(self.obs)
-        demo = self.env.fetch_disc_obs_demo(n)
-        metrics = self.agent.update(self.storage, last_values, demo)
+        metrics = self.agent.update(self.storage, self.obs, self.env.fetch_disc_obs_demo)
         end = time.perf_counter()
         n *= distributed.world_size()  # every process collected as many
         self.iteration += 1
@@ -135,6 +128,7 @@ class Runner:
                 if callback is not None and callback(metrics) is False:
                     break
         finally:
+            self.agent.wait()
             if distributed.active():
                 self._check_ranks_in_sync()
             if self.run_dir is not None:

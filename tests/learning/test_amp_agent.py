@@ -46,8 +46,8 @@ def _fake_rollout(agent: AMPAgent, n=8, t=4, obs_dim=3, disc_dim=4) -> RolloutSt
     for _ in range(t):
         obs = torch.randn(n, obs_dim, generator=gen)
         actions, logp = agent.act(obs)
-        storage.add(obs, actions, logp, agent.evaluate_value(obs), torch.rand(n, generator=gen),
-                    torch.full((n,), DoneFlag.NULL), torch.zeros(n), torch.randn(n, disc_dim, generator=gen))
+        storage.add(obs, actions, logp, torch.rand(n, generator=gen), torch.full((n,), DoneFlag.NULL), obs,
+                    torch.randn(n, disc_dim, generator=gen))
     return storage
 
 
@@ -77,17 +77,71 @@ def test_disc_loss_parts_all_train_the_discriminator():
     assert 0.0 <= stats["disc_agent_acc"] <= 1.0
 
 
+def _demo(n: int) -> torch.Tensor:
+    return torch.randn(n, 4) + 1.0
+
+
 def test_update_reports_metrics_and_uses_current_weights():
-    agent = AMPAgent(_tiny(), 3, 2, 4)
+    agent = AMPAgent(_tiny(background_updates=False), 3, 2, 4)
     storage = _fake_rollout(agent)
-    m = agent.update(storage, torch.zeros(8), torch.randn(64, 4))
+    m = agent.update(storage, torch.zeros(8, 3), _demo)
     for key in ("disc_reward_mean", "task_reward_mean", "reward_mean", "actor_loss", "critic_loss", "disc_loss",
                 "disc_grad_penalty", "disc_agent_acc", "disc_demo_acc", "clip_frac", "approx_kl"):
         assert key in m and math.isfinite(m[key]), key
     assert m["disc_reward_weight"] == 1.0 and m["task_reward_weight"] == 0.0
     agent.set_reward_weights(disc_reward_weight=0.25, task_reward_weight=0.75)
-    m2 = agent.update(_fake_rollout(agent), torch.zeros(8), torch.randn(64, 4))
+    m2 = agent.update(_fake_rollout(agent), torch.zeros(8, 3), _demo)
     assert (m2["disc_reward_weight"], m2["task_reward_weight"]) == (0.25, 0.75)
     assert math.isclose(m2["reward_mean"], 0.25 * m2["disc_reward_mean"] + 0.75 * m2["task_reward_mean"],
                         rel_tol=1e-4)
     assert agent.replay.size > 0
+
+
+def _parameters(agent: AMPAgent) -> torch.Tensor:
+    return torch.cat([p.detach().flatten() for m in (agent.actor, agent.critic, agent.disc) for p in m.parameters()])
+
+
+def test_background_updates_give_the_same_agent_and_report_late():
+    """The critic and discriminator trained on a thread beside the next rollout: same parameters as in line."""
+    agents = {bg: AMPAgent(_tiny(background_updates=bg), 3, 2, 4, seed=3) for bg in (False, True)}
+    metrics = {}
+    for bg, agent in agents.items():
+        torch.manual_seed(7)
+        metrics[bg] = [agent.update(_fake_rollout(agent), torch.zeros(8, 3), _demo) for _ in range(3)]
+        agent.wait()
+    assert torch.equal(_parameters(agents[False]), _parameters(agents[True]))
+    assert "disc_loss" not in metrics[True][0] and "critic_loss" not in metrics[True][0]
+    assert metrics[True][1]["disc_loss"] == metrics[False][0]["disc_loss"]
+    assert metrics[True][2]["critic_loss"] == metrics[False][1]["critic_loss"]
+
+
+def test_background_failure_is_raised_by_the_next_wait():
+    agent = AMPAgent(_tiny(), 3, 2, 4)
+
+    def broken_demo(n: int) -> torch.Tensor:
+        raise ValueError("demo clip unreadable")
+
+    agent.update(_fake_rollout(agent), torch.zeros(8, 3), broken_demo)
+    try:
+        agent.wait()
+    except ValueError as exc:
+        assert "demo clip unreadable" in str(exc)
+    else:
+        raise AssertionError("the background error was swallowed")
+    assert agent.wait() == {}  # raised once
+
+
+def test_time_outs_bootstrap_from_the_value_of_the_state_before_the_reset():
+    agent = AMPAgent(_tiny(background_updates=False), 3, 2, 4)
+    storage = _fake_rollout(agent)
+    storage.dones[1, 2] = DoneFlag.TIME
+    storage.dones[2, 5] = DoneFlag.FAIL
+    storage.final_obs[1, 2] = torch.tensor([5.0, -1.0, 2.0])
+    obs_norm = agent.obs_norm(storage.obs.reshape(-1, 3))
+    values, last_values, timeout_values = agent._values(storage, obs_norm, torch.ones(8, 3))
+    with torch.no_grad():
+        expected = agent.critic(agent.obs_norm(storage.final_obs[1, 2:3])).squeeze()
+        assert torch.allclose(values, agent.critic(obs_norm).reshape(4, 8))
+        assert torch.allclose(last_values, agent.critic(agent.obs_norm(torch.ones(8, 3))).squeeze(-1))
+    assert torch.allclose(timeout_values[1, 2], expected)
+    assert timeout_values.count_nonzero() == 1
