@@ -14,7 +14,6 @@ from amp_studio.envs.env_config import EnvConfig
 from amp_studio.envs.vec_env import DoneFlag, VecEnv
 from amp_studio.motion import MotionLibrary
 
-
 _STATE_FIELDS = tuple(f.name for f in dataclasses.fields(CharacterState))
 
 

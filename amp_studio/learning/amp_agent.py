@@ -119,7 +119,7 @@ class AMPAgent:
     @torch.no_grad()
     def disc_logits(self, disc_obs: torch.Tensor) -> torch.Tensor:
         """Discriminator logits of raw discriminator observations. Shape: (B, D) -> (B,)."""
-        return self.disc(self.disc_obs_norm(disc_obs)).squeeze(-1)
+        return run_mlp(self.disc, self.disc_obs_norm(disc_obs), self.bf16["disc"]).squeeze(-1)
 
     def update(self, storage: RolloutStorage, last_obs: torch.Tensor,
                fetch_demo: Callable[[int], torch.Tensor]) -> dict[str, float]:

@@ -1,7 +1,9 @@
 """Learning works: a short deterministic training run really improves the policy.
 
-Fails if learning is broken, e.g. a sign error in the style reward (measured: the same run then survives
-1.08 -> 1.03 s instead of 1.08 -> 1.33 s). A detached gradient penalty is caught in test_amp_agent.
+Fails if learning is broken, e.g. a sign error in the style reward. Measured with this code: survival goes
+1.086 -> 1.178 s (seeds 1 and 2: +0.085 and +0.091 s); with the style reward's sign flipped, 1.086 -> 1.050 s.
+A detached gradient penalty is caught in test_amp_agent. Everything runs in float32 (use_amp off), so the run is
+the same on CPUs with and without native bf16.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ SMALL = {"model": {"actor_net": [64, 64], "critic_net": [64, 64], "disc_net": [6
                    "actor_init_to_clip_mean": True},
          "steps_per_iter": 16, "torch_threads": 1,
          "actor_optimizer": {"type": "Adam", "learning_rate": 1e-3},
-         "critic_optimizer": {"type": "Adam", "learning_rate": 1e-3}}
+         "critic_optimizer": {"type": "Adam", "learning_rate": 1e-3},
+         "disc_optimizer": {"type": "Adam", "learning_rate": 1e-4, "weight_decay": 1e-4}}
 
 
 def _survival(agent) -> float:
@@ -45,7 +48,7 @@ def test_amp_training_makes_the_character_survive_longer():
         after = _survival(runner.agent)
     finally:
         torch.set_num_threads(threads)
-    assert after >= before + 0.12, (before, after)
+    assert after >= before + 0.05, (before, after)
     # The discriminator learned to tell the agent from the clip, and the style reward stayed meaningful.
     assert metrics[-1]["disc_demo_acc"] > 0.8 and metrics[-1]["disc_agent_acc"] > 0.8
     assert 0.0 < metrics[-1]["disc_reward_mean"] < 10.0

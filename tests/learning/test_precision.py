@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -16,7 +18,8 @@ def test_mixed_precision_only_when_asked_and_native(monkeypatch):
 
 
 def test_native_bf16_reads_the_cpu_flags():
-    flags = open("/proc/cpuinfo").read() if __import__("os").path.exists("/proc/cpuinfo") else ""
+    cpuinfo = Path("/proc/cpuinfo")
+    flags = cpuinfo.read_text() if cpuinfo.exists() else ""
     expected = "avx512_bf16" in flags or "amx_bf16" in flags
     assert precision.cpu_has_native_bf16() == expected
 
