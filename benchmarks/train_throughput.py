@@ -1,7 +1,8 @@
 """Training samples per second, everything included, next to raw MuJoCo stepping of the same physics.
 
-train  Runner.train with the CPU profile: rollout (physics, observations, policy, value), demo windows,
-       PPO and discriminator updates, metrics; samples are env control steps.
+train  Runner.train with the CPU profile: rollout (physics, observations, policy), values, demo windows,
+       the policy, critic and discriminator updates (the last two beside the next rollout), metrics; samples
+       are env control steps.
 raw    the rollout calls the training made, replayed as bare mujoco.rollout (same states, targets, model,
        substeps, env count and threads), in env control steps per second.
 The last line is one JSON object: {"train_samples_per_s", "raw_steps_per_s", "ratio"}. Goal: ratio >= 0.5.

@@ -247,8 +247,10 @@ class AMPEnv(VecEnv):
             getattr(self, name).copy_(state[name])
         self._head = int(state["head"])
         self.generator.set_state(state["generator"])
-        self.demo_generator.set_state(state["demo_generator"])
-        self._pending_starts = {key: value.clone() for key, value in state["pending_starts"].items()}
+        # Checkpoints of earlier versions have neither; their runs continue with fresh ones.
+        if "demo_generator" in state:
+            self.demo_generator.set_state(state["demo_generator"])
+        self._pending_starts = {key: value.clone() for key, value in state.get("pending_starts", {}).items()}
         self.engine.load_state_dict(state["engine"])
 
     def close(self) -> None:
