@@ -18,15 +18,15 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_two_cpu_processes_end_with_identical_parameters(tmp_path):
     out = tmp_path / "run"
-    # 4 envs x 16 steps x 2 processes = 128 samples per iteration: two iterations
+    # 4 envs x 32 steps (the default horizon) x 2 processes = 256 samples per iteration: two iterations
     done = subprocess.run([sys.executable, "main.py", "--mode", "train", "--devices", "cpu", "cpu",
-                           "--num_envs", "4", "--max_samples", "256", "--out_dir", str(out), "--logger", "txt"],
+                           "--num_envs", "4", "--max_samples", "512", "--out_dir", str(out), "--logger", "txt"],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "2 processes on cpu cpu" in done.stdout
     metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert [m["iteration"] for m in metrics] == [1, 2]
-    assert [m["samples"] for m in metrics] == [128, 256]  # both processes' samples count
+    assert [m["samples"] for m in metrics] == [256, 512]  # both processes' samples count
     events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
     sync = [e for e in events if e["event"] == "ranks_in_sync"]
     assert len(sync) == 1 and sync[0]["iteration"] == 2
