@@ -173,12 +173,11 @@ class AMPAgent:
         out (zero elsewhere), all from the critic the rollout was collected with."""
         t, n = storage.log_probs.shape
         values = self.critic(obs_norm).reshape(t, n)
-        last_values = self.critic(self.obs_norm(last_obs)).squeeze(-1)
         timeout_values = torch.zeros(t, n)
         timed_out = storage.dones == DoneFlag.TIME
         if timed_out.any():
-            timeout_values[timed_out] = self.critic(self.obs_norm(storage.final_obs[timed_out])).squeeze(-1)
-        return values, last_values, timeout_values
+            timeout_values[timed_out] = self.evaluate_value(storage.final_obs[timed_out])
+        return values, self.evaluate_value(last_obs), timeout_values
 
     def _run_background(self, work: Callable[[], dict[str, float]]) -> None:
         try:
@@ -303,8 +302,7 @@ class AMPAgent:
     def state_dict(self) -> dict:
         """Everything needed to continue exactly: networks, optimizers, normalizers, replay buffer, RNG, weights.
         A background update is finished first (its metrics are still reported by the next update)."""
-        late = self.wait()
-        self._background_result = late
+        self._background_result = self.wait()
         return {
             "actor": self.actor.state_dict(), "critic": self.critic.state_dict(), "disc": self.disc.state_dict(),
             "actor_opt": self.actor_opt.state_dict(), "critic_opt": self.critic_opt.state_dict(),
