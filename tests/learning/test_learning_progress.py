@@ -1,7 +1,7 @@
 """Learning works: a short deterministic training run really improves the policy.
 
 Fails if learning is broken, e.g. a sign error in the style reward. Measured with this code: survival goes
-1.086 -> 1.178 s (seeds 1 and 2: +0.085 and +0.091 s); with the style reward's sign flipped, 1.086 -> 1.050 s.
+1.086 -> 1.261 s (seed 1: +0.189 s); with the style reward's sign flipped, 1.086 -> 1.079 s.
 A detached gradient penalty is caught in test_amp_agent. Everything runs in float32 (use_amp off), so the run is
 the same on CPUs with and without native bf16.
 """
@@ -44,11 +44,11 @@ def test_amp_training_makes_the_character_survive_longer():
                                log=lambda line: None)
         before = _survival(runner.agent)
         metrics = []
-        runner.train(max_iterations=80, callback=metrics.append)
+        runner.train(max_iterations=160, callback=metrics.append)
         after = _survival(runner.agent)
     finally:
         torch.set_num_threads(threads)
-    assert after >= before + 0.05, (before, after)
+    assert after >= before + 0.12, (before, after)
     # The discriminator learned to tell the agent from the clip, and the style reward stayed meaningful.
     assert metrics[-1]["disc_demo_acc"] > 0.8 and metrics[-1]["disc_agent_acc"] > 0.8
     assert 0.0 < metrics[-1]["disc_reward_mean"] < 10.0
