@@ -1,4 +1,5 @@
-"""Forward kinematics with rotation matrices, all bodies of one tree depth at a time.
+"""Forward kinematics with rotation matrices, all bodies of one tree depth at a time; spherical joints rotate by
+the exponential map of their three values, as the ball joints of the simulation do.
 
 Hot paths (every control step, every reset and demo window) need body positions and joint rotations for
 thousands of characters. Batching by depth, keeping each depth's bodies contiguous and precomputing every
@@ -49,7 +50,8 @@ class KinematicTree:
         axes = torch.tensor(m.jnt_axis[[d + 1 for d in order]], dtype=dtype)
         x, y, z = axes.unbind(-1)
         zero = torch.zeros_like(x)
-        # Rodrigues: R = I + sin(a) K + (1 - cos(a)) K^2, with K the cross-product matrix of the axis.
+        # Hinges by Rodrigues: R = I + sin(a) K + (1 - cos(a)) K^2, K the cross-product matrix of the axis;
+        # three-hinge bodies are spherical joints, their three values one exponential map (the axes are x, y, z).
         self.k1 = torch.stack((zero, -z, y, z, zero, -x, -y, x, zero), dim=-1).reshape(-1, 3, 3)
         self.k2 = self.k1 @ self.k1
         self.eye = torch.eye(3, dtype=dtype)
@@ -74,14 +76,14 @@ class KinematicTree:
         Shapes: (B, 3), (B, 4), (B, D) -> (B, num_bodies, 3), (3, 3, num_bodies, B), (B, num_jointed, 3, 3).
         The body rotations are for `body_matrices`, which puts them in body order and the usual layout.
         """
-        angle = dof_pos.T[self.dof_order]  # (D, B)
-        s, c = torch.sin(angle), 1.0 - torch.cos(angle)
-        hinge = self.eye_cm + self.k1_cm * s + self.k2_cm * c  # (3, 3, D, B)
+        values = dof_pos.T[self.dof_order]  # (D, B)
         n = self.num_triples
-        t = hinge[:, :, :3 * n].unflatten(2, (n, 3))
-        triple = _matmul_cm(_matmul_cm(t[:, :, :, 0], t[:, :, :, 1]), t[:, :, :, 2])
+        triple = _exp_map_matrices_cm(values[:3 * n].unflatten(0, (n, 3)).transpose(0, 1), self.eye_cm)
+        angle = values[3 * n:]
+        hinge = self.eye_cm + self.k1_cm[:, :, 3 * n:] * torch.sin(angle) + self.k2_cm[:, :, 3 * n:] * (
+            1.0 - torch.cos(angle))  # (3, 3, hinges, B)
         identity = self.eye_cm.expand(3, 3, 1, dof_pos.shape[0])
-        joint = torch.cat((triple, hinge[:, :, 3 * n:], identity), 2)
+        joint = torch.cat((triple, hinge, identity), 2)
 
         rot = quat_to_matrix(root_rot).permute(1, 2, 0).unsqueeze(2)  # (3, 3, 1, B)
         pos = root_pos.T.unsqueeze(1)  # (3, 1, B)
@@ -100,6 +102,24 @@ class KinematicTree:
     def body_matrices(self, level_matrices: torch.Tensor) -> torch.Tensor:
         """Rotation matrices from __call__'s layout to body order. Shape: (B, num_bodies, 3, 3)."""
         return level_matrices[:, :, self.body_order].permute(3, 2, 0, 1)
+
+
+def _exp_map_matrices_cm(v: torch.Tensor, eye_cm: torch.Tensor) -> torch.Tensor:
+    """Rotation matrices of exponential maps, component-major: exp([v]x) = cos(a) I + sin(a)/a [v]x +
+    (1 - cos(a))/a^2 v v^T with a = |v|. Shape: (3, n, B) -> (3, 3, n, B)."""
+    x, y, z = v.unbind(0)
+    angle_sq = x * x + y * y + z * z
+    angle = angle_sq.sqrt()
+    small = angle < 1e-4
+    safe = torch.where(small, torch.ones_like(angle), angle)
+    # Series below 1e-4 rad; 2 sin^2(a/2) for 1 - cos(a) keeps float32 exact for small angles.
+    a = torch.where(small, 1.0 - angle_sq / 6.0, torch.sin(safe) / safe)
+    half_sin = torch.sin(0.5 * safe) / safe
+    b = torch.where(small, 0.5 - angle_sq / 24.0, 2.0 * half_sin * half_sin)
+    c = 1.0 - b * angle_sq  # cos(a)
+    zero = torch.zeros_like(x)
+    skew = torch.stack((zero, -z, y, z, zero, -x, -y, x, zero)).unflatten(0, (3, 3))
+    return eye_cm * c + skew * a + v.unsqueeze(1) * v.unsqueeze(0) * b
 
 
 def _matmul_cm(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

@@ -9,11 +9,12 @@ import numpy as np
 import torch
 from mujoco import rollout
 
+from amp_studio.ball_joints import build_ball_joint_spec, finish_ball_joint_model
 from amp_studio.character import CharacterModel, CharacterState
 from amp_studio.config_loading import ConfigError
 from amp_studio.engines.engine import Engine
 from amp_studio.engines.engine_config import EngineConfig
-from amp_studio.rotations import quat_conj, quat_normalize, quat_rotate
+from amp_studio.rotations import exp_map_to_quat, quat_conj, quat_normalize, quat_rotate, quat_to_exp_map
 
 FLOOR = "floor"
 SOLVER_WARNINGS = {"count": 0, "last": ""}
@@ -26,11 +27,14 @@ def _count_warning(message: str) -> None:
 _FULL = mujoco.mjtState.mjSTATE_FULLPHYSICS
 # Speeds no character reaches; beyond them the integration has diverged.
 _MAX_QVEL = 1e3
+# Just short of pi: at pi a ball joint's exponential map flips to the opposite side.
+_MAX_TARGET_ANGLE = np.pi - 1e-3
 
 
 def build_sim_model(character: CharacterModel, sim_freq: int) -> mujoco.MjModel:
-    """The character with a ground plane, a light, the physics rate and one floor-contact sensor per body."""
-    spec = mujoco.MjSpec.from_file(str(character.path))
+    """The character with ball joints (amp_studio.ball_joints), a ground plane, a light, the physics rate and one
+    floor-contact sensor per body."""
+    spec, *drives = build_ball_joint_spec(character.path)
     floor = spec.worldbody.add_geom()
     floor.name = FLOOR
     floor.type = mujoco.mjtGeom.mjGEOM_PLANE
@@ -52,7 +56,7 @@ def build_sim_model(character: CharacterModel, sim_freq: int) -> mujoco.MjModel:
         sensor.intprm[0] = 1  # data: number of contacts found
         sensor.intprm[1] = 0  # no reduction
         sensor.intprm[2] = 1
-    return spec.compile()
+    return finish_ball_joint_model(spec, *drives).model
 
 
 class MujocoEngine(Engine):
@@ -84,17 +88,21 @@ class MujocoEngine(Engine):
         self._out = np.zeros((num_envs, self.substeps, nstate))
         self._sens = np.zeros((num_envs, self.substeps, m.nsensordata))
         self._ctrl = np.zeros((num_envs, self.substeps, m.nu))
-        self._ctrl[:] = self._state[:, None, self._qpos][..., 7:]
+        ball = character.ball
+        self._ball_qpos = torch.from_numpy(ball.ball_qpos)
+        self._ball_dofs = torch.from_numpy(ball.ball_dofs)
+        self._hinge_qpos = torch.from_numpy(ball.hinge_qpos)
+        self._hinge_dofs = torch.from_numpy(ball.hinge_dofs)
+        self._ctrl[:] = 0.0  # the rest pose
         self._contact = np.zeros((num_envs, character.num_bodies), dtype=bool)
         self._stale_contacts = np.ones(num_envs, dtype=bool)
         self._failed = torch.zeros(num_envs, dtype=torch.bool)
 
     def _check_actuators(self) -> None:
         m = self.model
-        joints = [int(m.actuator_trnid[a, 0]) for a in range(m.nu)]
-        if m.nu != self.character.num_dofs or joints != list(range(1, m.njnt)):
-            raise ConfigError(self.character.path, "the mujoco engine needs one position actuator per hinge, "
-                                                   "in joint order")
+        if m.nu != self.character.num_dofs or not np.all(m.actuator_gainprm[:, 0] > 0):
+            raise ConfigError(self.character.path, "the mujoco engine needs PD gains for every DoF: position "
+                                                   "actuators, or (MimicKit's files) joint stiffness")
 
     def close(self) -> None:
         """Stop the rollout thread pool."""
@@ -107,8 +115,16 @@ class MujocoEngine(Engine):
             self.close()
 
     def set_targets(self, pd_targets: torch.Tensor) -> None:
-        """PD position targets for every DoF, held for all substeps. Shape: (num_envs, num_dofs)."""
-        self._ctrl[:] = pd_targets.detach().to(torch.float64).numpy()[:, None, :]
+        """PD position targets for every DoF, held for all substeps. Shape: (num_envs, num_dofs).
+
+        A spherical joint's target is an exponential map; one of angle beyond pi is the same rotation as a
+        shorter one the other way, but a PD drive on the map would chase it round and round: it is held at pi.
+        """
+        targets = pd_targets.detach().to(torch.float64)
+        sph = targets[:, self._ball_dofs]
+        angle = sph.norm(dim=-1, keepdim=True)
+        targets[:, self._ball_dofs] = sph * (_MAX_TARGET_ANGLE / angle.clamp_min(_MAX_TARGET_ANGLE))
+        self._ctrl[:] = targets.numpy()[:, None, :]
 
     def step(self) -> None:
         """One control step: `substeps` physics steps of every env, in C across threads."""
@@ -135,12 +151,16 @@ class MujocoEngine(Engine):
             return
         s = state.to(torch.float64)
         root_rot = quat_normalize(s.root_rot)
-        qpos = torch.cat((s.root_pos, root_rot, s.dof_pos), dim=-1).numpy()
-        # MuJoCo's free joint takes its angular velocity in the body frame.
+        qpos = torch.zeros(len(ids), self.model.nq, dtype=torch.float64)
+        qpos[:, :3], qpos[:, 3:7] = s.root_pos, root_rot
+        qpos[:, self._ball_qpos] = exp_map_to_quat(s.dof_pos[:, self._ball_dofs])
+        qpos[:, self._hinge_qpos] = s.dof_pos[:, self._hinge_dofs]
+        # MuJoCo's free joint takes its angular velocity in the body frame; a ball joint's DoF velocity is its
+        # local angular velocity, as in clips.
         local_ang_vel = quat_rotate(quat_conj(root_rot), s.root_ang_vel)
         qvel = torch.cat((s.root_vel, local_ang_vel, s.dof_vel), dim=-1).numpy()
         self._state[ids, 0] = 0.0
-        self._state[ids, self._qpos] = qpos
+        self._state[ids, self._qpos] = qpos.numpy()
         self._state[ids, self._qvel] = qvel
         self._failed[torch.as_tensor(ids)] = False
         self._stale_contacts[ids] = True  # computed on first use; the next step replaces them anyway
@@ -157,13 +177,16 @@ class MujocoEngine(Engine):
     def get_state(self) -> CharacterState:
         """Root and DoF state of every env, float32."""
         if "root_pos" not in self._derived:
-            qpos = torch.from_numpy(self._state[:, self._qpos]).float()
+            qpos = torch.from_numpy(self._state[:, self._qpos])
             qvel = torch.from_numpy(self._state[:, self._qvel]).float()
-            root_rot = quat_normalize(qpos[:, 3:7])
+            root_rot = quat_normalize(qpos[:, 3:7].float())
+            dof_pos = torch.empty(self.num_envs, self.character.num_dofs, dtype=torch.float64)
+            dof_pos[:, self._ball_dofs] = quat_to_exp_map(qpos[:, self._ball_qpos])
+            dof_pos[:, self._hinge_dofs] = qpos[:, self._hinge_qpos]
             self._derived.update(
-                root_pos=qpos[:, :3],
+                root_pos=qpos[:, :3].float(),
                 root_rot=root_rot,
-                dof_pos=qpos[:, 7:],
+                dof_pos=dof_pos.float(),
                 root_vel=qvel[:, :3],
                 root_ang_vel=quat_rotate(root_rot, qvel[:, 3:6]),
                 dof_vel=qvel[:, 6:],
@@ -204,5 +227,5 @@ class MujocoEngine(Engine):
         self._invalidate()
 
     def qpos(self) -> np.ndarray:
-        """MuJoCo qpos of every env (for viewers). Shape: (num_envs, nq)."""
+        """MuJoCo qpos of every env (ball joints as quaternions; for MuJoCo viewers). Shape: (num_envs, nq)."""
         return self._state[:, self._qpos]

@@ -166,7 +166,7 @@ class MainWindow(QMainWindow):
 
     def show_clip(self, entry: ClipEntry) -> None:
         """Play a library clip in the viewport."""
-        self.clip = ClipPoses(entry.frames, entry.fps, entry.loop)
+        self.clip = ClipPoses(entry.frames, entry.fps, entry.loop, self.viewport.scene.character.spherical_starts)
         self.source = "clip"
         self.viewport.pick_targets = False
         self.source_label.setText(f"Clip: {entry.name}" + (f"  ⚠ {'; '.join(entry.flags)}" if entry.flags else ""))
@@ -176,7 +176,7 @@ class MainWindow(QMainWindow):
 
     def _clip_time(self, t: float) -> None:
         if self.source == "clip" and self.clip is not None:
-            self.viewport.set_pose(self.clip.qpos(t))
+            self.viewport.set_pose(self.clip.pose(t))
 
     def _load_failed(self, text: str) -> None:
         self.log_panel.add("library", text)

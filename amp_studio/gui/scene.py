@@ -1,7 +1,8 @@
 """The viewport's 3D scene, without Qt: the character (and a ghost) posed by qpos, rendered by MuJoCo.
 
 The GUI process draws poses with its own kinematic model of the character: it only runs mj_kinematics,
-never physics, so whatever a worker's policy or engine does cannot reach it.
+never physics, so whatever a worker's policy or engine does cannot reach it. It is the simulation's model, with
+ball joints for the spherical joints, so a pose looks here exactly as it was simulated or recorded.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ import threading
 import mujoco
 import numpy as np
 
+from amp_studio.ball_joints import BallJointCharacter, build_ball_joint_spec, finish_ball_joint_model
+
 GHOST_RGBA = (0.35, 0.75, 1.0, 0.35)
 TARGET = "target_marker"
 FLOOR = "floor"
 MAX_SIZE = (1920, 1200)  # offscreen buffer; larger views are rendered at this size and scaled
 
 
-def build_view_model(char_file: str) -> mujoco.MjModel:
-    """The character with a checkered floor, lights, a sky and a movable target marker (a mocap body)."""
-    spec = mujoco.MjSpec.from_file(str(char_file))
+def build_view_model(char_file: str) -> BallJointCharacter:
+    """The character (ball joints) with a checkered floor, lights, a sky and a movable target marker (a mocap body)."""
+    spec, *drives = build_ball_joint_spec(char_file)
     spec.visual.global_.offwidth, spec.visual.global_.offheight = MAX_SIZE
     spec.visual.quality.shadowsize = 2048
     # Multisampling doubles a frame's cost on software GL (25 -> 12 ms at 640x480 here); shapes stay clear without.
@@ -46,7 +49,7 @@ def build_view_model(char_file: str) -> mujoco.MjModel:
                     contype=0, conaffinity=0, group=1)
     marker.add_geom(type=mujoco.mjtGeom.mjGEOM_SPHERE, size=[0.06, 0, 0], pos=[0, 0, 1.0],
                     rgba=[0.95, 0.3, 0.2, 0.9], contype=0, conaffinity=0, group=1)
-    return spec.compile()
+    return finish_ball_joint_model(spec, *drives)
 
 
 class Scene:
@@ -59,7 +62,8 @@ class Scene:
     def __init__(self, char_file: str):
         self.lock = threading.RLock()
         self.version = 0  # bumped by every change; a frame knows which version it shows
-        self.model = build_view_model(char_file)
+        self.character = build_view_model(char_file)
+        self.model = self.character.model
         self.data = mujoco.MjData(self.model)
         self.ghost = mujoco.MjData(self.model)
         self.ghost_visible = False
@@ -75,26 +79,28 @@ class Scene:
         self._marker = self.model.body(TARGET).mocapid[0]
         self._floor = self.model.geom(FLOOR).id
         self._pick_scene = mujoco.MjvScene(self.model, 1000)
-        self.set_qpos(self.model.qpos0)
+        self.pose = self.character.qpos_to_pose(self.model.qpos0)
+        self.set_pose(self.pose)
 
     # ----- poses -----
 
-    def set_qpos(self, qpos) -> None:
-        """Pose the character: root position, root quaternion (w, x, y, z), DoF angles."""
+    def set_pose(self, pose) -> None:
+        """Pose the character: root position, root quaternion (w, x, y, z), DoFs (spherical joints' exp maps)."""
         with self.lock:
-            self.data.qpos[:] = np.asarray(qpos, dtype=np.float64)
+            self.pose = np.asarray(pose, dtype=np.float64).copy()
+            self.data.qpos[:] = self.character.pose_to_qpos(self.pose)
             mujoco.mj_kinematics(self.model, self.data)
             self.version += 1
             if self.tracking:
                 root = self.data.qpos[:3]
                 self.camera.lookat[:] = [root[0], root[1], 0.9]
 
-    def set_ghost(self, qpos) -> None:
-        """Pose the translucent reference character, or hide it with None."""
+    def set_ghost(self, pose) -> None:
+        """Pose the translucent reference character (a pose as set_pose takes), or hide it with None."""
         with self.lock:
-            self.ghost_visible = qpos is not None
-            if qpos is not None:
-                self.ghost.qpos[:] = np.asarray(qpos, dtype=np.float64)
+            self.ghost_visible = pose is not None
+            if pose is not None:
+                self.ghost.qpos[:] = self.character.pose_to_qpos(pose)
                 mujoco.mj_kinematics(self.model, self.ghost)
             self.version += 1
 

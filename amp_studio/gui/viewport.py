@@ -91,9 +91,10 @@ class Viewport(QWidget):
 
     # ----- what is shown -----
 
-    def set_pose(self, qpos, ghost=None, target=None) -> None:
-        """Pose the character (and ghost, and target marker); the next frame shows them."""
-        self.scene.set_qpos(qpos)
+    def set_pose(self, pose, ghost=None, target=None) -> None:
+        """Pose the character (and ghost, and target marker); the next frame shows them. Poses: root position,
+        root quaternion (w, x, y, z), DoFs (a spherical joint's three: its exponential map)."""
+        self.scene.set_pose(pose)
         self.scene.set_ghost(ghost)
         self.scene.set_target(target)
         self.refresh()
@@ -106,7 +107,7 @@ class Viewport(QWidget):
     def set_tracking(self, on: bool) -> None:
         """The camera follows the character's root."""
         self.scene.tracking = on
-        self.scene.set_qpos(self.scene.data.qpos.copy())
+        self.scene.set_pose(self.scene.pose)
         self.refresh()
 
     def refresh(self) -> None:

@@ -14,6 +14,8 @@ from amp_studio.rotations import (
     exp_map_to_quat,
     nearest_exp_map,
     quat_angular_velocity,
+    quat_conj,
+    quat_mul,
     quat_slerp,
     quat_to_exp_map,
 )
@@ -24,7 +26,8 @@ class MotionLibrary:
 
     Interpolation: linear for root position and hinge angles, slerp for the root rotation and spherical joints;
     time wraps or clamps by the clip's loop mode; a wrapping clip carries its root xy displacement into each
-    further cycle. Velocities are forward differences per frame, interpolated like positions.
+    further cycle. Velocities are forward differences per frame (a spherical joint's: its local angular velocity),
+    interpolated like positions.
     """
 
     def __init__(self, clips: list[MotionClip], weights: list[float] | None, character: CharacterModel,
@@ -75,10 +78,11 @@ class MotionLibrary:
         root_rot = exp_map_to_quat(f[:, 3:6])
         dof = f[:, 6:].clone()
         dt = 1.0 / clip.fps
-        nxt = dof[1:].clone()
-        # An exp map jumps by 2*pi where its angle crosses pi; difference against the nearest equivalent.
-        nxt[:, self._sph] = nearest_exp_map(nxt[:, self._sph], dof[:-1, self._sph])
-        dof_vel = (nxt - dof[:-1]) / dt
+        dof_vel = (dof[1:] - dof[:-1]) / dt
+        # A spherical joint's DoF velocity is its angular velocity in its own (child) frame, as a MuJoCo ball
+        # joint's and MimicKit's: the rotation from one frame's to the next, seen from the first.
+        sph = exp_map_to_quat(dof[:, self._sph])
+        dof_vel[:, self._sph] = quat_to_exp_map(quat_mul(quat_conj(sph[:-1]), sph[1:])) / dt
         root_vel = (root_pos[1:] - root_pos[:-1]) / dt
         root_ang_vel = quat_angular_velocity(root_rot[:-1], root_rot[1:], dt)
         # The last frame repeats the velocity into it.
