@@ -10,6 +10,11 @@ backend converts its free joint's body-frame angular velocity instead); DoF stat
 position, velocity; positions in one scene where env i sits at its grid origin; body and DoF order by its own
 importer, matched to ours by name. Linear velocities are taken as the body origins' (as IsaacGymEnvs and MimicKit
 take them); where PhysX reports a centre of mass's instead, they differ by angular velocity x (origin - com).
+
+The importer makes a body's three hinges (x, y, z) one PhysX spherical joint, whose three DoF positions are its
+exponential map and whose DoF velocities are its angular velocity in the child body's frame, as MimicKit reads them:
+our dof_pos and dof_vel, passed through by name. Its PD position drives act on the map, so spherical targets are held
+short of a half turn (amp_studio.engines.spherical_targets), as in the MuJoCo backend.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from amp_studio.character import CharacterModel, CharacterState
 from amp_studio.config_loading import ConfigError
 from amp_studio.engines.engine import Engine
 from amp_studio.engines.engine_config import EngineConfig
+from amp_studio.engines.spherical_targets import clamp_spherical_targets
 from amp_studio.rotations import quat_normalize
 
 # IsaacGymEnvs' AMP humanoid counts a body as touching once its net contact force exceeds 0.1 N.
@@ -115,6 +121,7 @@ class IsaacGymEngine(Engine):
         self._rows = self._actor_ids.long()
         self._body_index_dev = self._body_index.to(dev)
         self._dof_index_dev = self._dof_index.to(dev)
+        self._ball_dofs = torch.from_numpy(character.ball.ball_dofs).to(dev)
         # Acquired once: the wrapped tensors are views of PhysX's buffers, updated in place by refresh_*.
         self._root = gymtorch.wrap_tensor(self.gym.acquire_actor_root_state_tensor(self.sim))
         self._dofs = gymtorch.wrap_tensor(self.gym.acquire_dof_state_tensor(self.sim))
@@ -181,18 +188,16 @@ class IsaacGymEngine(Engine):
         return asset
 
     def _drive_gains(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """kp, kv, torque limit and armature per DoF, our order, from the MJCF's position actuators."""
-        m = self.character.mj_model
-        dofs = [int(m.actuator_trnid[a, 0]) - 1 for a in range(m.nu)]  # joint 0 is the free root
-        if sorted(dofs) != list(range(self.character.num_dofs)):
-            raise ConfigError(self.character.path, "the isaac_gym engine needs one position actuator per hinge")
-        kp, kv, effort = (np.zeros(self.character.num_dofs, dtype=np.float32) for _ in range(3))
-        limited = np.asarray(m.actuator_forcelimited, dtype=bool)
-        kp[dofs] = m.actuator_gainprm[:, 0]
-        kv[dofs] = -m.actuator_biasprm[:, 2]
-        effort[dofs] = np.where(limited, np.abs(m.actuator_forcerange).max(axis=1), np.finfo(np.float32).max)
-        armature = np.asarray(m.dof_armature[6:], dtype=np.float32)
-        return kp, kv, effort, armature
+        """kp, kv, torque limit and armature per DoF, our order, as the character file gives them."""
+        drives = self.character.ball.drives
+        if not np.all(drives.kp > 0):
+            raise ConfigError(self.character.path, "the isaac_gym engine needs PD gains for every DoF: position "
+                                                   "actuators, or (MimicKit's files) joint stiffness")
+        # PhysX has no passive joint damping beside the drive; a position drive (target velocity 0) damps alike.
+        kv = drives.kv + drives.damping
+        effort = np.minimum(drives.force_limit, np.finfo(np.float32).max)  # PhysX takes a finite maximum force
+        f32 = np.float32
+        return drives.kp.astype(f32), kv.astype(f32), effort.astype(f32), drives.armature.astype(f32)
 
     def _create_envs(self, asset: gymapi.Asset) -> tuple[list[list[float]], list[int]]:
         kp, kv, effort, armature = self._drive_gains()
@@ -264,8 +269,12 @@ class IsaacGymEngine(Engine):
         self._pending[:] = False
 
     def set_targets(self, pd_targets: torch.Tensor) -> None:
-        """PD position targets for every DoF (our order), held for all substeps. Shape: (num_envs, num_dofs)."""
-        self._targets[:] = to_isaac_order(pd_targets.to(self.device, torch.float32), self._dof_index_dev, dim=1)
+        """PD position targets for every DoF (our order), held for all substeps. Shape: (num_envs, num_dofs).
+
+        Spherical targets beyond a half turn are held at it (clamp_spherical_targets).
+        """
+        targets = clamp_spherical_targets(pd_targets.to(self.device, torch.float32), self._ball_dofs)
+        self._targets[:] = to_isaac_order(targets, self._dof_index_dev, dim=1)
 
     def step(self) -> None:
         """One control step: `substeps` PhysX steps of every env, then the tensors are refreshed."""

@@ -14,7 +14,15 @@ from amp_studio.character import CharacterModel, CharacterState
 from amp_studio.config_loading import ConfigError
 from amp_studio.engines.engine import Engine
 from amp_studio.engines.engine_config import EngineConfig
-from amp_studio.rotations import exp_map_to_quat, quat_conj, quat_normalize, quat_rotate, quat_to_exp_map
+from amp_studio.engines.spherical_targets import clamp_spherical_targets
+from amp_studio.rotations import (
+    exp_map_to_quat,
+    nearest_exp_map,
+    quat_conj,
+    quat_normalize,
+    quat_rotate,
+    quat_to_exp_map,
+)
 
 FLOOR = "floor"
 SOLVER_WARNINGS = {"count": 0, "last": ""}
@@ -27,8 +35,6 @@ def _count_warning(message: str) -> None:
 _FULL = mujoco.mjtState.mjSTATE_FULLPHYSICS
 # Speeds no character reaches; beyond them the integration has diverged.
 _MAX_QVEL = 1e3
-# Just short of pi: at pi a ball joint's exponential map flips to the opposite side.
-_MAX_TARGET_ANGLE = np.pi - 1e-3
 
 
 def build_sim_model(character: CharacterModel, sim_freq: int) -> mujoco.MjModel:
@@ -94,6 +100,9 @@ class MujocoEngine(Engine):
         self._hinge_qpos = torch.from_numpy(ball.hinge_qpos)
         self._hinge_dofs = torch.from_numpy(ball.hinge_dofs)
         self._ctrl[:] = 0.0  # the rest pose
+        # Each env's last reported exp maps: the next are taken nearest to them, so they stay continuous in time
+        # where a joint's angle passes pi (the quaternion alone would flip them to the other side).
+        self._last_exp_maps = torch.zeros(num_envs, len(ball.ball_dofs), 3, dtype=torch.float64)
         self._contact = np.zeros((num_envs, character.num_bodies), dtype=bool)
         self._stale_contacts = np.ones(num_envs, dtype=bool)
         self._failed = torch.zeros(num_envs, dtype=torch.bool)
@@ -117,13 +126,9 @@ class MujocoEngine(Engine):
     def set_targets(self, pd_targets: torch.Tensor) -> None:
         """PD position targets for every DoF, held for all substeps. Shape: (num_envs, num_dofs).
 
-        A spherical joint's target is an exponential map; one of angle beyond pi is the same rotation as a
-        shorter one the other way, but a PD drive on the map would chase it round and round: it is held at pi.
+        A spherical joint's target is an exponential map, held short of pi (clamp_spherical_targets).
         """
-        targets = pd_targets.detach().to(torch.float64)
-        sph = targets[:, self._ball_dofs]
-        angle = sph.norm(dim=-1, keepdim=True)
-        targets[:, self._ball_dofs] = sph * (_MAX_TARGET_ANGLE / angle.clamp_min(_MAX_TARGET_ANGLE))
+        targets = clamp_spherical_targets(pd_targets.detach().to(torch.float64), self._ball_dofs)
         self._ctrl[:] = targets.numpy()[:, None, :]
 
     def step(self) -> None:
@@ -161,6 +166,7 @@ class MujocoEngine(Engine):
         qvel = torch.cat((s.root_vel, local_ang_vel, s.dof_vel), dim=-1).numpy()
         self._state[ids, 0] = 0.0
         self._state[ids, self._qpos] = qpos.numpy()
+        self._last_exp_maps[torch.as_tensor(ids)] = s.dof_pos[:, self._ball_dofs]
         self._state[ids, self._qvel] = qvel
         self._failed[torch.as_tensor(ids)] = False
         self._stale_contacts[ids] = True  # computed on first use; the next step replaces them anyway
@@ -181,7 +187,9 @@ class MujocoEngine(Engine):
             qvel = torch.from_numpy(self._state[:, self._qvel]).float()
             root_rot = quat_normalize(qpos[:, 3:7].float())
             dof_pos = torch.empty(self.num_envs, self.character.num_dofs, dtype=torch.float64)
-            dof_pos[:, self._ball_dofs] = quat_to_exp_map(qpos[:, self._ball_qpos])
+            exp_maps = nearest_exp_map(quat_to_exp_map(qpos[:, self._ball_qpos]), self._last_exp_maps)
+            self._last_exp_maps = exp_maps
+            dof_pos[:, self._ball_dofs] = exp_maps
             dof_pos[:, self._hinge_dofs] = qpos[:, self._hinge_qpos]
             self._derived.update(
                 root_pos=qpos[:, :3].float(),

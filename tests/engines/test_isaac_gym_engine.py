@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import math
 import sys
 from pathlib import Path
 
+import mujoco
 import pytest
 import torch
 
@@ -25,6 +27,7 @@ from amp_studio.engines import (
     load_engine_config,
     make_engine,
 )
+from amp_studio.engines.spherical_targets import MAX_SPHERICAL_TARGET_ANGLE, clamp_spherical_targets
 from amp_studio.motion import MotionLibrary
 
 FAKE = str(Path(__file__).resolve().parent / "fake_isaacgym")
@@ -114,6 +117,17 @@ def test_ground_contact_needs_force_and_a_low_body(adapter):
     forces = torch.tensor([[[0.0, 0.0, 50.0], [0.0, 0.0, 50.0], [0.0, 0.05, 0.0]]])
     heights = torch.tensor([[0.05, 0.9, 0.05]])  # pressed foot; hand pressed on a thigh, high up; a graze
     assert adapter.ground_contact_from_forces(forces, heights, 0.1, 0.3).tolist() == [[True, False, False]]
+
+
+def test_spherical_targets_are_held_short_of_a_half_turn():
+    ball_dofs = torch.tensor([[0, 1, 2], [4, 5, 6]])
+    targets = torch.tensor([[3.0, 4.0, 0.0, 7.0, 0.1, 0.2, 0.3], [0.0, 0.0, -1.0, -7.0, 0.0, 0.0, 0.0]])
+    before = targets.clone()
+    held = clamp_spherical_targets(targets, ball_dofs)
+    assert torch.equal(targets, before)  # a new tensor
+    assert torch.allclose(held[0, :3], torch.tensor([0.6, 0.8, 0.0]) * MAX_SPHERICAL_TARGET_ANGLE)  # same axis
+    assert torch.equal(held[0, 4:], targets[0, 4:]) and torch.equal(held[1, :3], targets[1, :3])  # short: as is
+    assert torch.equal(held[:, 3], targets[:, 3])  # hinges untouched
 
 
 # ----- configs, selection and the missing package -----
@@ -299,4 +313,62 @@ def test_state_dict_restores_the_envs(adapter, character):
     assert torch.equal(ig.ground_contact, saved["contact"]) and torch.equal(ig.failed, saved["failed"])
     assert torch.allclose(ig.state_dict()["targets"], state.dof_pos)
     assert isinstance(CharacterState(**saved["state"]), CharacterState)
+    ig.close()
+
+
+def _shoulder_dofs(character, side="right"):
+    joint = next(j for j in character.joints if j.name == f"{side}_shoulder")
+    return slice(joint.dof_start, joint.dof_start + 3)
+
+
+def _hinge_chain_body_pos(character, state):
+    """Body positions if the three values were hinge angles applied in turn (the file's own hinge model)."""
+    m, d = character.source_model, mujoco.MjData(character.source_model)
+    out = []
+    for i in range(len(state.root_pos)):
+        d.qpos[:] = torch.cat((state.root_pos[i], state.root_rot[i], state.dof_pos[i])).double().numpy()
+        mujoco.mj_kinematics(m, d)
+        out.append(torch.from_numpy(d.xpos[1:].copy()).float())
+    return torch.stack(out)
+
+
+def test_a_spherical_joint_near_a_half_turn_round_trips(adapter, character):
+    # One physics step of a microsecond: the fake (PhysX) computes the bodies from the DoF states the adapter
+    # sent, with no time to move them measurably.
+    config = dataclasses.replace(load_engine_config(ISAAC_YAML), control_freq=1_000_000, sim_freq=1_000_000)
+    state = _clip_state(character, n=2)
+    for v in (state.root_vel, state.root_ang_vel, state.dof_vel):
+        v.zero_()
+    axis = torch.nn.functional.normalize(torch.randn(2, 3, generator=torch.Generator().manual_seed(5)), dim=-1)
+    state.dof_pos[:, _shoulder_dofs(character)] = axis * (math.pi - 0.005)
+    ig = make_engine(config, character, 2)
+    ig.reset(torch.arange(2), state)
+    ig.set_targets(state.dof_pos)
+    ig.step()
+    assert not ig._bodies_from_fk.any()  # the bodies are the fake's, not the adapter's kinematics
+    assert torch.allclose(ig.get_state().dof_pos, state.dof_pos, atol=1e-5)
+    fk_pos, fk_rot = character.forward_kinematics(state.root_pos, state.root_rot, state.dof_pos)
+    assert (ig.body_pos - fk_pos).abs().max() < 1e-5
+    _assert_same_rotations(ig.body_rot, fk_rot)
+    # Read as three hinges in turn, the same values would put the arm elsewhere.
+    hand = character.body_id("right_hand")
+    assert (_hinge_chain_body_pos(character, state)[:, hand] - fk_pos[:, hand]).norm(dim=-1).min() > 0.05
+    ig.close()
+
+
+def test_the_adapter_holds_spherical_targets_short_of_a_half_turn(adapter, character):
+    state = _clip_state(character)
+    _, ig = _engines(character)
+    ig.reset(torch.arange(4), state)
+    targets = state.dof_pos.clone()
+    dofs = _shoulder_dofs(character, "left")
+    targets[:, dofs] = torch.tensor([0.0, 0.6, 0.8]) * 4.0  # beyond pi
+    ig.set_targets(targets)
+    held = ig.state_dict()["targets"]
+    assert torch.allclose(held[:, dofs], torch.tensor([0.0, 0.6, 0.8]).expand(4, 3) * MAX_SPHERICAL_TARGET_ANGLE)
+    others = torch.ones(character.num_dofs, dtype=torch.bool)
+    others[dofs] = False
+    assert torch.equal(held[:, others], targets[:, others])
+    ig.step()
+    assert not ig.failed.any()
     ig.close()

@@ -162,3 +162,55 @@ def test_pd_tracking_of_a_walk_stays_upright(character, deepmimic_dir):
         assert e.body_pos[0, head, 2] > 1.2
         assert not (e.ground_contact[0] & non_foot).any()
         assert (e.get_state().root_pos[0, :2] - ref.root_pos[0, :2]).norm() < 0.15
+
+
+def test_ball_joint_pd_settles_on_the_exp_map_rotation(character):
+    """Three gear-axis position actuators on a ball joint are a PD drive on its exponential map: with no gravity
+    the torso settles on exp(target) relative to the pelvis, and the actuators read the map's components."""
+    from amp_studio.rotations import exp_map_to_quat, quat_conj, quat_mul, quat_to_exp_map
+
+    e = make_engine(load_engine_config(ENGINE_YAML), character, 1)
+    try:
+        m, d = e.model, mujoco.MjData(e.model)
+        m.opt.gravity[:] = 0.0
+        target = np.array([0.3, -0.4, 0.5])
+        d.qpos[:] = character.ball.pose_to_qpos(np.r_[0, 0, 2.0, 1, 0, 0, 0, np.zeros(28)])
+        d.ctrl[:] = 0.0
+        d.ctrl[:3] = target
+        for _ in range(240):
+            mujoco.mj_step(m, d)
+        torso, pelvis = character.body_id("torso") + 1, character.body_id("pelvis") + 1
+        rel = quat_mul(quat_conj(torch.tensor(d.xquat[pelvis])), torch.tensor(d.xquat[torso]))
+        err = quat_to_exp_map(quat_mul(quat_conj(exp_map_to_quat(torch.tensor(target))), rel)).norm().item()
+        assert err < 2e-3, err
+        np.testing.assert_allclose(d.actuator_length[:3], quat_to_exp_map(rel).numpy(), atol=1e-9)
+    finally:
+        e.close()
+
+
+def test_exp_maps_stay_continuous_through_pi(character):
+    """A shoulder turning past pi reads as angle > pi along the same axis, not as a flip to the other side."""
+    e = make_engine(load_engine_config(ENGINE_YAML), character, 1)
+    try:
+        axis = torch.tensor([0.6, 0.0, 0.8], dtype=torch.float64)
+        shoulder = character.joints[[j.name for j in character.joints].index("right_shoulder")].dof_start
+        state = _rest_state(character, 1)
+        state.dof_pos[0, shoulder:shoulder + 3] = axis * (np.pi - 0.01)
+        e.reset(torch.arange(1), state)
+        before = e.get_state().dof_pos[0, shoulder:shoulder + 3].double()
+        assert torch.allclose(before, axis * (np.pi - 0.01), atol=1e-6)
+        # Turn the ball joint 0.02 rad further about the same axis, as a step of physics would.
+        adr = e._ball_qpos[2].numpy()
+        half = 0.5 * (np.pi + 0.01)
+        e._state[0, 1 + adr] = np.r_[np.cos(half), np.sin(half) * axis.numpy()]
+        e._invalidate()
+        after = e.get_state().dof_pos[0, shoulder:shoulder + 3].double()
+        assert torch.allclose(after, axis * (np.pi + 0.01), atol=1e-6), after
+    finally:
+        e.close()
+
+
+def _rest_state(character, n):
+    zeros = torch.zeros(n, 3)
+    return CharacterState(torch.tensor([[0.0, 0.0, 0.9]]).repeat(n, 1), torch.tensor([[1.0, 0, 0, 0]]).repeat(n, 1),
+                          torch.zeros(n, character.num_dofs), zeros, zeros.clone(), torch.zeros(n, character.num_dofs))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import mujoco
 import numpy as np
 import pytest
 import torch
 
-from amp_studio.motion import load_clip
+from amp_studio.engines import load_engine_config, make_engine
+from amp_studio.motion import MotionLibrary, load_clip, save_clip
 from amp_studio.motion.motion_checks import motion_info
 from amp_studio.rotations import exp_map_to_quat, quat_from_axis_angle, quat_mul, quat_normalize, quat_rotate
 
@@ -67,7 +69,7 @@ def _deepmimic_joint_positions(deepmimic_dir, raw_frames):
 
 def _our_positions_spherical(character, frames):
     """Our body positions with each spherical joint's exp map taken as one rotation (the mocap's meaning)."""
-    m = character.mj_model
+    m = character.source_model
     f = torch.from_numpy(frames)
     n = f.shape[0]
     spherical = {j.body: j.dof_start for j in character.joints if j.is_spherical}
@@ -104,6 +106,53 @@ def test_conversion_matches_deepmimic_kinematics(deepmimic_dir, character, name)
         b = character.body_id(_JOINT_TO_BODY[joint])
         err = (ours[:, b] - theirs_in_ours[:, i]).norm(dim=-1).max().item()
         assert err < 1e-6, (name, joint, err)
+
+
+@pytest.mark.parametrize("name", ["walk", "run", "spinkick", "backflip", "cartwheel"])
+def test_studio_poses_the_clip_as_deepmimic_does(deepmimic_dir, character, name):
+    """Posed by the studio (the character model's FK, and MuJoCo's own kinematics of an engine reset to the
+    clip's frames), every joint is within 1e-4 m of DeepMimic's forward kinematics of its quaternions."""
+    path = deepmimic_dir / f"humanoid3d_{name}.txt"
+    names, theirs = _deepmimic_joint_positions(deepmimic_dir, json.loads(path.read_text())["Frames"])
+    x, y, z = theirs.unbind(-1)
+    theirs_in_ours = torch.stack((x, -z, y), -1)  # +90 degrees about x
+    clip = load_clip(path)
+    bodies = [character.body_id(_JOINT_TO_BODY[joint]) for joint in names]
+
+    fk, _ = character.forward_kinematics_frames(torch.from_numpy(clip.frames))
+    fk_err = (fk[:, bodies] - theirs_in_ours).norm(dim=-1).max().item()
+    assert fk_err < 1e-4, (name, "character model", fk_err)
+
+    lib = MotionLibrary([clip], None, character, dtype=torch.float64)
+    n = clip.num_frames
+    engine = make_engine(load_engine_config("data/engines/mujoco_engine.yaml"), character, n)
+    try:
+        # A wrapping clip's end is the next cycle's start: the last frame is read just before it.
+        times = (torch.arange(n, dtype=torch.float64) / clip.fps).clamp(max=clip.duration - 1e-9)
+        engine.reset(torch.arange(n), lib.get_state(torch.zeros(n, dtype=torch.long), times))
+        qpos = engine.qpos().copy()
+        model = engine.model
+    finally:
+        engine.close()
+    d = mujoco.MjData(model)
+    sim = np.zeros((n, character.num_bodies, 3))
+    for i in range(n):
+        d.qpos[:] = qpos[i]
+        mujoco.mj_kinematics(model, d)
+        sim[i] = d.xpos[1:character.num_bodies + 1]
+    sim_err = float(np.linalg.norm(sim[:, bodies] - theirs_in_ours.numpy(), axis=-1).max())
+    assert sim_err < 1e-4, (name, "engine reset", sim_err)
+
+
+def test_studio_pkl_reads_back_the_same_positions(deepmimic_dir, character, tmp_path):
+    """A MimicKit .pkl written by the studio from a DeepMimic clip gives the same body positions."""
+    clip = load_clip(deepmimic_dir / "humanoid3d_cartwheel.txt")
+    save_clip(clip, tmp_path / "cartwheel.pkl")
+    back = load_clip(tmp_path / "cartwheel.pkl")
+    assert back.fps == clip.fps and back.loop == clip.loop
+    a, _ = character.forward_kinematics_frames(torch.from_numpy(clip.frames))
+    b, _ = character.forward_kinematics_frames(torch.from_numpy(back.frames))
+    assert (a - b).norm(dim=-1).max().item() < 1e-9
 
 
 def test_walk_conversion_is_plausible_in_mujoco(deepmimic_dir, character):

@@ -8,7 +8,7 @@ import torch
 
 from amp_studio.errors import MotionError
 from amp_studio.motion import MotionLibrary, load_clip, save_clip, write_dataset
-from amp_studio.rotations import exp_map_to_quat, quat_angular_velocity, quat_to_exp_map
+from amp_studio.rotations import exp_map_to_quat, quat_angular_velocity, quat_conj, quat_mul, quat_to_exp_map
 
 from .helpers import make_clip, standing_frames
 
@@ -146,6 +146,11 @@ def test_real_clip_is_continuous_and_velocities_match_positions(deepmimic_dir, c
         hinge = character.hinge_dof_index
         dof_fd = (ahead.dof_pos[:, hinge] - behind.dof_pos[:, hinge]) / (2 * h)
         assert torch.allclose(dof_fd[inside], frame.dof_vel[inside][:, hinge], atol=1e-5), clip.name
+        # A spherical joint's velocity is its local angular velocity, constant between frames under slerp.
+        sph = character.spherical_dof_index
+        qa, qb = exp_map_to_quat(ahead.dof_pos[:, sph]), exp_map_to_quat(behind.dof_pos[:, sph])
+        local_fd = quat_to_exp_map(quat_mul(quat_conj(qb), qa)) / (2 * h)
+        assert torch.allclose(local_fd[inside], frame.dof_vel[inside][:, sph], atol=1e-4), clip.name
         ang_fd = quat_angular_velocity(behind.root_rot, ahead.root_rot, 2 * h)
         # Slerp turns at a constant rate between frames, the rate of the frame's difference velocity.
         assert torch.allclose(ang_fd[inside], frame.root_ang_vel[inside], atol=1e-4), clip.name

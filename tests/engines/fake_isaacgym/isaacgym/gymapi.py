@@ -4,8 +4,13 @@ Kept as Isaac Gym keeps them: quaternions (x, y, z, w); root and rigid-body rows
 i.e. plus the env's grid origin; rotation; linear and world angular velocity); DoF state (N * D, 2); int32 actor
 indices; indexed sets applied at the next simulate, the last of each kind only (the GPU pipeline's rule); tensors
 seen through refresh_* only; body states and contact forces changed only by simulate. The PD drives
-are the DofProperties set on the actors, written into the MJCF's position actuators, so wrong gains or a wrong
+are the DofProperties set on the actors, written into the model's position actuators, so wrong gains or a wrong
 order show as different motion. Each env keeps its own MjData (float64) between steps, as PhysX keeps its state.
+
+A body's three hinges (x, y, z) are one spherical joint, as Isaac Gym's MJCF importer makes them: simulated as a
+MuJoCo ball joint (amp_studio.ball_joints), shown as three DoFs named after the hinges whose positions are the
+exponential map (angle in [0, pi]) and whose velocities are the angular velocity in the child body's frame, as
+MimicKit reads PhysX's; its drives act on the map's components.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from pathlib import Path
 import mujoco
 import numpy as np
 import torch
+
+from amp_studio.ball_joints import build_ball_joint_spec, finish_ball_joint_model
 
 # Test knobs: lay out rigid bodies and DoFs in these name orders instead of MuJoCo's (None: MuJoCo's order).
 BODY_ORDER: list[str] | None = None
@@ -118,9 +125,11 @@ class Tensor:
 class Asset:
     def __init__(self, path: Path, options: AssetOptions):
         self.path, self.options = path, options
+        # The file's hinges name the DoFs and give their limits, a spherical joint's per axis.
         m = mujoco.MjModel.from_xml_path(str(path))
         bodies = [m.body(i).name for i in range(1, m.nbody)]
         dofs = [m.joint(j).name for j in range(1, m.njnt)]
+        self.file_dof_names = dofs
         self.body_names = list(BODY_ORDER) if BODY_ORDER is not None else bodies
         self.dof_names = list(DOF_ORDER) if DOF_ORDER is not None else dofs
         assert sorted(self.body_names) == sorted(bodies) and sorted(self.dof_names) == sorted(dofs)
@@ -149,13 +158,24 @@ class Sim:
         self.prepared = self.destroyed = False
 
 
+def _actuator_of_each_dof(m: mujoco.MjModel) -> np.ndarray:
+    """Each file DoF's actuator in a ball-joint model: its hinge's, or the one on its ball whose gear picks its axis."""
+    dof_of = np.empty(m.nu, dtype=np.int64)
+    for a in range(m.nu):
+        j = int(m.actuator_trnid[a, 0])
+        axis = int(np.argmax(m.actuator_gear[a, :3])) if m.jnt_type[j] == mujoco.mjtJoint.mjJNT_BALL else 0
+        dof_of[a] = m.jnt_dofadr[j] - 6 + axis  # the free root's 6 DoFs come first
+    assert sorted(dof_of.tolist()) == list(range(m.nu)), "one PD actuator per DoF"
+    return np.argsort(dof_of)
+
+
 class _World:
-    """The MuJoCo side of a prepared sim: one model with the ground, one MjData per env, index maps."""
+    """The MuJoCo side of a prepared sim: one ball-joint model with the ground, one MjData per env, index maps."""
 
     def __init__(self, sim: Sim):
         asset = sim.envs[0].asset
         assert asset is not None and all(e.asset is asset for e in sim.envs), "one actor of one asset per env"
-        spec = mujoco.MjSpec.from_file(str(asset.path))
+        spec, *drives = build_ball_joint_spec(asset.path)
         if sim.ground is not None:
             floor = spec.worldbody.add_geom()
             floor.type = mujoco.mjtGeom.mjGEOM_PLANE
@@ -164,20 +184,23 @@ class _World:
         spec.option.timestep = sim.params.dt
         g = sim.params.gravity
         spec.option.gravity = [g.x, g.y, g.z]
-        self.m = m = spec.compile()
+        self.character = finish_ball_joint_model(spec, *drives)
+        self.m = m = self.character.model
+        # PhysX articulation joints have no passive damping: a DoF is damped only by its drive (the properties).
+        m.dof_damping[6:] = 0.0
         self.bodies = np.array([m.body(n).id for n in asset.body_names])
-        joints = [m.joint(n).id for n in asset.dof_names]
-        self.qadr = np.array([m.jnt_qposadr[j] for j in joints])
-        self.vadr = np.array([m.jnt_dofadr[j] for j in joints])
-        self.actuators = np.array([int(np.flatnonzero(m.actuator_trnid[:, 0] == j)[0]) for j in joints])
+        # The file's DoF (the pose's and qvel[6:]'s order) of each of Isaac Gym's DoFs, and its actuator.
+        self.dofs = np.array([asset.file_dof_names.index(n) for n in asset.dof_names])
+        self.actuators = _actuator_of_each_dof(m)[self.dofs]
         props = sim.envs[0].dof_props
         assert props is not None and all(np.array_equal(e.dof_props, props) for e in sim.envs)
         pos = props["driveMode"] == DOF_MODE_POS
         kp, kv = np.where(pos, props["stiffness"], 0.0), np.where(pos, props["damping"], 0.0)
         a = self.actuators
         m.actuator_gainprm[a, 0], m.actuator_biasprm[a, 1], m.actuator_biasprm[a, 2] = kp, -kp, -kv
+        m.actuator_forcelimited[a] = 1  # PhysX caps every drive at its maximum force
         m.actuator_forcerange[a, 0], m.actuator_forcerange[a, 1] = -props["effort"], props["effort"]
-        m.dof_armature[self.vadr] = props["armature"]
+        m.dof_armature[6 + self.dofs] = props["armature"]
         self.origins = np.array([[e.origin.x, e.origin.y, e.origin.z] for e in sim.envs])
         self.datas = []
         for e in sim.envs:
@@ -186,7 +209,7 @@ class _World:
             d.qpos[3:7] = [e.pose.r.w, e.pose.r.x, e.pose.r.y, e.pose.r.z]
             mujoco.mj_forward(m, d)
             self.datas.append(d)
-        n, nd, nb = len(sim.envs), len(joints), len(self.bodies)
+        n, nd, nb = len(sim.envs), len(self.dofs), len(self.bodies)
         # What PhysX holds (`state`) and what the acquired tensors show until the next refresh (`shown`).
         self.state = {"root": torch.zeros(n, 13), "dof": torch.zeros(n * nd, 2), "body": torch.zeros(n * nb, 13),
                       "force": torch.zeros(n * nb, 3)}
@@ -200,18 +223,35 @@ class _World:
     def write_state(self, i: int) -> None:
         """Env i's MjData (kinematics up to date) into Isaac Gym's layout: root, DoF and rigid-body rows."""
         m, d, o = self.m, self.datas[i], self.origins[i]
-        nd, nb = len(self.qadr), len(self.bodies)
+        nb = len(self.bodies)
         xyzw = np.roll(d.qpos[3:7], -1)
         world_ang = np.zeros(3)
         mujoco.mju_rotVecQuat(world_ang, d.qvel[3:6], d.qpos[3:7])
         self.state["root"][i] = torch.from_numpy(np.concatenate((d.qpos[:3] + o, xyzw, d.qvel[:3], world_ang)))
-        self.state["dof"][i * nd:(i + 1) * nd] = torch.from_numpy(np.stack((d.qpos[self.qadr], d.qvel[self.vadr]), 1))
+        self.state["dof"][self.dof_rows(i)] = torch.from_numpy(self.dof_states(d))
         rows = np.zeros((nb, 13))
         vel = np.zeros(6)
         for k, b in enumerate(self.bodies):
             mujoco.mj_objectVelocity(m, d, mujoco.mjtObj.mjOBJ_XBODY, b, vel, 0)  # at the body origin, world
             rows[k] = np.concatenate((d.xpos[b] + o, np.roll(d.xquat[b], -1), vel[3:], vel[:3]))
         self.state["body"][i * nb:(i + 1) * nb] = torch.from_numpy(rows)
+
+    def dof_rows(self, i: int) -> slice:
+        """Env i's rows of the DoF state tensor."""
+        nd = len(self.dofs)
+        return slice(i * nd, (i + 1) * nd)
+
+    def dof_states(self, d: mujoco.MjData) -> np.ndarray:
+        """(position, velocity) of each of Isaac Gym's DoFs: a ball joint's as exponential map, local spin."""
+        pos = self.character.qpos_to_pose(d.qpos)[7:]
+        return np.stack((pos[self.dofs], d.qvel[6 + self.dofs]), 1)
+
+    def set_dof_states(self, d: mujoco.MjData, states: np.ndarray) -> None:
+        """Inverse of dof_states: exponential maps to ball joints' quaternions, velocities as they are."""
+        pose = np.concatenate((d.qpos[:7], np.zeros(len(self.dofs))))
+        pose[7 + self.dofs] = states[:, 0]
+        d.qpos[:] = self.character.pose_to_qpos(pose)
+        d.qvel[6 + self.dofs] = states[:, 1]
 
     def net_contact_forces(self, i: int) -> np.ndarray:
         """Each body's summed contact force (world), every contact counted, other bodies' included, like PhysX's."""
@@ -239,9 +279,9 @@ class _World:
             inverse = np.zeros(4)
             mujoco.mju_negQuat(inverse, d.qpos[3:7])
             mujoco.mju_rotVecQuat(d.qvel[3:6], r[10:13], inverse)
-        ids, states = self.staged.pop("dof", ([], np.zeros((0, len(self.qadr), 2))))
+        ids, states = self.staged.pop("dof", ([], np.zeros((0, len(self.dofs), 2))))
         for i, st in zip(ids, states, strict=True):
-            self.datas[i].qpos[self.qadr], self.datas[i].qvel[self.vadr] = st[:, 0], st[:, 1]
+            self.set_dof_states(self.datas[i], st)
 
     def step(self) -> None:
         """One physics step of every env with the position targets; then body states and forces, as PhysX."""
@@ -370,7 +410,7 @@ class Gym:
 
     def set_dof_state_tensor_indexed(self, sim: Sim, dof_states: Tensor, actor_indices: Tensor, n: int) -> bool:
         w = sim.world
-        nd = len(w.qadr)
+        nd = len(w.dofs)
         states = dof_states.data
         assert states.shape == (len(w.datas) * nd, 2) and states.dtype == torch.float32
         ids = _indices(actor_indices, n)
