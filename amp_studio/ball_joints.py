@@ -13,6 +13,7 @@ what workers stream and what the viewport shows, without torch.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,7 +198,8 @@ def build_ball_joint_spec(path: str | Path) -> tuple[mujoco.MjSpec, DofDrives, t
         ball = body.add_joint(name=ball_name, type=mujoco.mjtJoint.mjJNT_BALL)
         cone = cone_limit(lower, upper) if limited else 0.0
         ball.limited = mujoco.mjtLimited.mjLIMITED_TRUE if limited else mujoco.mjtLimited.mjLIMITED_FALSE
-        ball.range = [0.0, cone]
+        # The spec is read in the file's angle unit (MuJoCo's default is degrees); the model in radians.
+        ball.range = [0.0, math.degrees(cone) if spec.compiler.degree else cone]
         starts.append(ks[0])
         cones.append(cone if limited else float("inf"))
         for axis, k in enumerate(ks):
