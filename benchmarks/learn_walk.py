@@ -5,7 +5,7 @@ humanoid3d_walk.txt; every --eval_every minutes of training (evaluation time not
 policy runs 10-second episodes and the table gets a row: fall rate, DTW pose error and root speed against
 the clip's. Goal on 2 cores within 60 minutes: fall rate <= 0.10, pose error <= 0.06 m, speed within 20%.
 
-    python benchmarks/learn_walk.py --minutes 60 [--save_model data/models/amp_humanoid_walk_model.pt]
+    python benchmarks/learn_walk.py --minutes 60 [--max_samples N] [--save_model data/models/amp_humanoid_walk_model.pt]
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from amp_studio.runs.training import make_training
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--max_samples", type=int, default=None,
+                        help="also stop at this many samples (machines differ in speed; goals are in samples)")
     parser.add_argument("--eval_every", type=float, default=10.0, help="minutes of training between evaluations")
     parser.add_argument("--eval_episodes", type=int, default=16)
     parser.add_argument("--num_envs", type=int, default=256)
@@ -54,7 +56,8 @@ def main() -> None:
     next_eval = 0.0
     while True:
         minutes = runner.wall_time / 60
-        if minutes >= next_eval - 1e-9:
+        done = minutes >= args.minutes - 1e-9 or (args.max_samples and runner.samples >= args.max_samples)
+        if minutes >= next_eval - 1e-9 or done:
             t0 = time.perf_counter()
             result = evaluate(eval_env, runner.agent, args.eval_episodes)
             rate = runner.samples / max(runner.wall_time, 1e-9)
@@ -67,10 +70,11 @@ def main() -> None:
                   f"{result['episode_length_mean']:8.2f}   (eval {time.perf_counter() - t0:.0f} s)", flush=True)
             runner.save_checkpoint()
             next_eval += args.eval_every
-            if minutes >= args.minutes - 1e-9:
+            if done:
                 break
         stop_at = min(next_eval, args.minutes) * 60
-        runner.train(callback=lambda m, stop=stop_at: runner.wall_time < stop)
+        limit = args.max_samples or float("inf")
+        runner.train(callback=lambda m, stop=stop_at: runner.wall_time < stop and runner.samples < limit)
     if args.save_model:
         export_policy(runner.run_dir.checkpoints / "latest.pt", args.save_model)
     print(json.dumps(rows[-1]))
