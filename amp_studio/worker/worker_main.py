@@ -67,7 +67,7 @@ class Channel:
 
 
 def _pose_fields(env, env_id: int) -> dict:
-    """The streamed env's MuJoCo qpos (root position, root quaternion w x y z, DoFs) and its target, if any."""
+    """The streamed env's pose (root position, root quaternion w x y z, DoFs) and its target, if any."""
     s = env.engine.get_state()
     qpos = [*s.root_pos[env_id].tolist(), *s.root_rot[env_id].tolist(), *s.dof_pos[env_id].tolist()]
     fields = {"qpos": qpos}
