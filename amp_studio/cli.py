@@ -40,6 +40,12 @@ def _build_motion_parser() -> argparse.ArgumentParser:
     convert.add_argument("input", help="clip file in any readable format")
     convert.add_argument("output", help="output .pkl path")
     convert.add_argument("--char_file", default=str(DEFAULT_CHARACTER), help="character MJCF (default: the humanoid)")
+
+    mirror = motion_sub.add_parser("mirror", help="write the left-right mirror of a clip (reflected across the "
+                                                  "world xz-plane) as a MimicKit .pkl")
+    mirror.add_argument("input", help="clip file in any readable format")
+    mirror.add_argument("output", help="output .pkl path")
+    mirror.add_argument("--char_file", default=str(DEFAULT_CHARACTER), help="character MJCF (default: the humanoid)")
     return parser
 
 
@@ -155,6 +161,18 @@ def _motion_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _motion_mirror(args: argparse.Namespace) -> int:
+    from amp_studio.character import CharacterModel
+    from amp_studio.motion import load_clip, save_clip
+    from amp_studio.motion.mirror import mirror_clip
+
+    character = CharacterModel(args.char_file)
+    clip = mirror_clip(load_clip(args.input, character.num_dofs), character)
+    save_clip(clip, args.output)
+    print(f"wrote {args.output}: the mirror of {args.input}, {clip.num_frames} frames at {clip.fps:g} fps")
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     devices = args.devices or ["cpu"]
     from amp_studio.runs.multiprocess import launch, launched_by_torchrun
@@ -258,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv and argv[0] == "motion":
             args = _build_motion_parser().parse_args(argv[1:])
-            handler = {"info": _motion_info, "convert": _motion_convert}[args.motion_command]
+            handler = {"info": _motion_info, "convert": _motion_convert, "mirror": _motion_mirror}[args.motion_command]
             return handler(args)
         if not argv or argv[0] in ("--screenshot", "--motion", "--run", "gui"):
             from amp_studio.gui.app import main as gui_main

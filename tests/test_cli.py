@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from amp_studio.cli import main
@@ -46,6 +47,19 @@ def test_convert_then_info_agree(deepmimic_dir, tmp_path):
     a = json.loads(_run("motion", "info", str(src), "--json").stdout)
     b = json.loads(_run("motion", "info", str(out), "--json").stdout)
     assert a == b
+
+
+def test_mirror_writes_the_mirrored_clip(deepmimic_dir, tmp_path):
+    from amp_studio.character import CharacterModel
+    from amp_studio.motion.mirror import mirror_clip
+
+    src = deepmimic_dir / "humanoid3d_walk.txt"
+    out = tmp_path / "walk_mirror.pkl"
+    result = _run("motion", "mirror", str(src), str(out))
+    assert result.returncode == 0, result.stderr
+    np.testing.assert_allclose(load_clip(out).frames, mirror_clip(load_clip(src), CharacterModel()).frames)
+    bad = _run("motion", "mirror", str(tmp_path / "missing.pkl"), str(out))
+    assert bad.returncode == 1 and "missing.pkl: file not found" in bad.stderr
 
 
 def _bad_inputs(tmp_path: Path) -> dict[str, Path]:

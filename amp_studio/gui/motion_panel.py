@@ -37,11 +37,12 @@ class ClipEntry:
     weight: float
     info: dict
     flags: list[str] = field(default_factory=list)
+    mirrored: bool = False  # the left-right mirror of the file's motion
 
     @property
     def name(self) -> str:
-        """The file's name without folders."""
-        return self.path.name
+        """The file's name without folders (and "(mirror)" for a mirror)."""
+        return f"{self.path.name} (mirror)" if self.mirrored else self.path.name
 
     @property
     def duration(self) -> float:
@@ -59,12 +60,13 @@ def load_entries(path: Path, char_file: str) -> list[ClipEntry]:
     from amp_studio.motion.motion_checks import motion_info, qa_flags
 
     character = CharacterModel(char_file)
-    motions = load_motions(path, character.num_dofs)
+    motions = load_motions(path, character.num_dofs, character)
     entries = []
     for clip, weight in motions:
         info = motion_info(clip, character)
         source = Path(clip.source) if getattr(clip, "source", None) else path
-        entries.append(ClipEntry(source, clip.frames, clip.fps, clip.loop, weight, info, qa_flags(info)))
+        entries.append(ClipEntry(source, clip.frames, clip.fps, clip.loop, weight, info, qa_flags(info),
+                                 clip.mirrored))
     return entries
 
 
@@ -230,7 +232,7 @@ class MotionPanel(QWidget):
         if selected_only:
             rows = sorted({i.row() for i in self.table.selectedIndexes()})
             entries = [self.entries[r] for r in rows]
-        write_dataset([(e.path, e.weight) for e in entries], path)
+        write_dataset([(e.path, e.weight, e.mirrored) for e in entries], path)
         self.message.setText(f"Saved {len(entries)} clips to {path}")
         return Path(path)
 

@@ -10,13 +10,15 @@ import yaml
 
 from amp_studio.config_loading import load_yaml
 from amp_studio.errors import MotionError
+from amp_studio.character import CharacterModel
 from amp_studio.motion.deepmimic_format import read_deepmimic
+from amp_studio.motion.mirror import mirror_clip
 from amp_studio.motion.motion_clip import MotionClip
 from amp_studio.motion.pkl_format import read_pkl, write_pkl
 
 CLIP_READERS = {".pkl": read_pkl, ".txt": read_deepmimic, ".json": read_deepmimic}
 DATASET_SUFFIXES = (".yaml", ".yml")
-_ENTRY_KEYS = ("file", "weight")
+_ENTRY_KEYS = ("file", "weight", "mirror")
 
 
 def load_clip(path: str | Path, num_dofs: int | None = None) -> MotionClip:
@@ -42,8 +44,13 @@ def save_clip(clip: MotionClip, path: str | Path) -> None:
     write_pkl(clip, path)
 
 
-def load_dataset(path: str | Path, num_dofs: int | None = None) -> list[tuple[MotionClip, float]]:
-    """Clips and weights of a dataset YAML `motions: [{file, weight}, ...]`, files relative to the YAML."""
+def load_dataset(path: str | Path, num_dofs: int | None = None,
+                 character: CharacterModel | None = None) -> list[tuple[MotionClip, float]]:
+    """Clips and weights of a dataset YAML `motions: [{file, weight, mirror}, ...]`, files relative to the YAML.
+
+    An entry with `mirror: true` gives the clip and its left-right mirror on the character, each with the
+    entry's weight; `mirror: only` gives the mirror alone (mirroring needs the character).
+    """
     path = Path(path)
     doc = load_yaml(path, MotionError)
     if not isinstance(doc.get("motions"), list) or not doc["motions"]:
@@ -63,6 +70,11 @@ def load_dataset(path: str | Path, num_dofs: int | None = None) -> list[tuple[Mo
             raise MotionError(path, f"{where}.weight: expected a number, got {weight!r}")
         if weight < 0:
             raise MotionError(path, f"{where}.weight: must not be negative, got {weight}")
+        mirror = entry.get("mirror", False)
+        if mirror not in (True, False, "only"):
+            raise MotionError(path, f"{where}.mirror: expected true, false or only, got {mirror!r}")
+        if mirror and character is None:
+            raise MotionError(path, f"{where}.mirror: mirroring needs the character the clips are for")
         clip_path = path.parent / str(entry["file"])
         if not clip_path.is_file():
             raise MotionError(path, f"{where}.file: clip '{entry['file']}' not found (looked for {clip_path})")
@@ -70,27 +82,37 @@ def load_dataset(path: str | Path, num_dofs: int | None = None) -> list[tuple[Mo
             clip = load_clip(clip_path, num_dofs)
         except MotionError as exc:
             raise MotionError(path, f"{where}.file: {exc}") from None
-        entries.append((clip, float(weight)))
+        if mirror != "only":
+            entries.append((clip, float(weight)))
+        if mirror:
+            try:
+                entries.append((mirror_clip(clip, character), float(weight)))
+            except MotionError as exc:
+                raise MotionError(path, f"{where}.mirror: {exc}") from None
     if sum(w for _, w in entries) <= 0:
         raise MotionError(path, "field 'motions': the weights add up to zero; at least one must be positive")
     return entries
 
 
-def load_motions(path: str | Path, num_dofs: int | None = None) -> list[tuple[MotionClip, float]]:
-    """A clip (weight 1) or a dataset YAML, by extension."""
+def load_motions(path: str | Path, num_dofs: int | None = None,
+                 character: CharacterModel | None = None) -> list[tuple[MotionClip, float]]:
+    """A clip (weight 1) or a dataset YAML, by extension; datasets with mirror entries need the character."""
     if Path(path).suffix.lower() in DATASET_SUFFIXES:
-        return load_dataset(path, num_dofs)
+        return load_dataset(path, num_dofs, character)
     return [(load_clip(path, num_dofs), 1.0)]
 
 
-def write_dataset(entries: list[tuple[str | Path, float]], path: str | Path) -> None:
-    """Write a dataset YAML; clip paths are stored relative to the YAML where possible."""
+def write_dataset(entries: list[tuple[str | Path, float] | tuple[str | Path, float, bool]], path: str | Path) -> None:
+    """Write a dataset YAML of (file, weight[, mirrored]); clip paths are stored relative to the YAML where possible."""
     path = Path(path)
     motions = []
-    for file, weight in entries:
+    for file, weight, *mirrored in entries:
         try:
             rel = Path(os.path.relpath(Path(file).resolve(), path.resolve().parent))
         except ValueError:  # another drive on Windows
             rel = Path(file).resolve()
-        motions.append({"file": rel.as_posix(), "weight": float(weight)})
+        motion = {"file": rel.as_posix(), "weight": float(weight)}
+        if mirrored and mirrored[0]:
+            motion["mirror"] = "only"
+        motions.append(motion)
     path.write_text(yaml.safe_dump({"motions": motions}, sort_keys=False), encoding="utf-8")

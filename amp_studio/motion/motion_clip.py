@@ -24,6 +24,7 @@ class MotionClip:
     frames: np.ndarray
     name: str = ""
     source: str = field(default="", compare=False)
+    mirrored: bool = field(default=False, compare=False)  # the left-right mirror of the source's motion
 
     def __post_init__(self) -> None:
         self.frames = validate_frames(self.frames, self.source)

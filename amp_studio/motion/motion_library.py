@@ -64,7 +64,7 @@ class MotionLibrary:
     @classmethod
     def from_file(cls, path: str | Path, character: CharacterModel, dtype: torch.dtype = torch.float32):
         """A library from one clip file or a dataset YAML."""
-        entries = load_motions(path, character.num_dofs)
+        entries = load_motions(path, character.num_dofs, character)
         return cls([c for c, _ in entries], [w for _, w in entries], character, dtype)
 
     @property
