@@ -244,9 +244,9 @@ def _test(args: argparse.Namespace) -> int:
     if viewer is not None:
         _watch(env, runner.agent, viewer)
     episodes = args.test_episodes or runner.config.test_episodes
-    result = evaluate(env, runner.agent, episodes, pose_error=type(env).__name__ == "AMPEnv")
-    keys = ["episode_length_mean", "fall_rate", "root_speed_mean", "pose_error_dtw", "success_rate",
-            "final_distance_mean"]
+    result = evaluate(env, runner.agent, episodes)
+    keys = ["episode_length_mean", "fall_rate", "root_speed_mean", "pose_error_dtw", "disc_reward_mean",
+            "task_return", "success_rate", "final_distance_mean"]
     for key in ["episodes"] + keys:
         if key in result:
             print(f"  {key:<22} {result[key]:.4f}" if isinstance(result[key], float) else f"  {key:<22} {result[key]}")

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
 import torch
+from timed_training import train_and_evaluate
 
 from amp_studio import DATA_DIR
 from amp_studio.envs import make_env_from_files
-from amp_studio.runs.evaluation import clip_root_speed, evaluate
+from amp_studio.runs.evaluation import clip_root_speed
 from amp_studio.runs.run_directory import export_policy
 from amp_studio.runs.training import make_training
 
@@ -52,29 +52,15 @@ def main() -> None:
     print(f"clip root speed {target_speed:.3f} m/s; training {args.minutes} min on {torch.get_num_threads()} "
           f"torch threads, {args.num_envs} envs")
     print(header, flush=True)
-    rows = []
-    next_eval = 0.0
-    while True:
-        minutes = runner.wall_time / 60
-        done = minutes >= args.minutes - 1e-9 or (args.max_samples and runner.samples >= args.max_samples)
-        if minutes >= next_eval - 1e-9 or done:
-            t0 = time.perf_counter()
-            result = evaluate(eval_env, runner.agent, args.eval_episodes)
-            rate = runner.samples / max(runner.wall_time, 1e-9)
-            row = {"minutes": round(minutes, 1), "samples": runner.samples, "samples_per_s": round(rate),
-                   **{k: round(v, 4) for k, v in result.items()}, "speed_ratio": round(
-                       result["root_speed_mean"] / target_speed, 3)}
-            rows.append(row)
-            print(f"{minutes:7.1f} {runner.samples:11,d} {rate:9,.0f} {result['fall_rate']:9.2f} "
-                  f"{result['pose_error_dtw']:10.3f} {result['root_speed_mean']:9.2f} {row['speed_ratio']:6.2f} "
-                  f"{result['episode_length_mean']:8.2f}   (eval {time.perf_counter() - t0:.0f} s)", flush=True)
-            runner.save_checkpoint()
-            next_eval += args.eval_every
-            if done:
-                break
-        stop_at = min(next_eval, args.minutes) * 60
-        limit = args.max_samples or float("inf")
-        runner.train(callback=lambda m, stop=stop_at: runner.wall_time < stop and runner.samples < limit)
+
+    def row(minutes: float, r: dict) -> str:
+        return (f"{r['fall_rate']:9.2f} {r['pose_error_dtw']:10.3f} {r['root_speed_mean']:9.2f} "
+                f"{r['root_speed_mean'] / target_speed:6.2f} {r['episode_length_mean']:8.2f}")
+
+    rows = train_and_evaluate(runner, eval_env, args.minutes, args.eval_every, args.eval_episodes,
+                              args.max_samples, row)
+    for r in rows:
+        r["speed_ratio"] = round(r["root_speed_mean"] / target_speed, 3)
     if args.save_model:
         export_policy(runner.run_dir.checkpoints / "latest.pt", args.save_model)
     print(json.dumps(rows[-1]))

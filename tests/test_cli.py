@@ -133,7 +133,9 @@ def test_location_test_reports_success(tmp_path):
                   "--agent_config", "data/agents/amp_task_humanoid_agent.yaml")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert {"success_rate", "final_distance_mean", "fall_rate"} <= set(report) and "pose_error_dtw" not in report
+    assert {"task_return", "success_rate", "final_distance_mean", "fall_rate", "disc_reward_mean", "pose_error_dtw",
+            "episode_length_mean"} <= set(report)
+    assert 0.0 <= report["task_return"] <= 1.0 and report["disc_reward_mean"] > 0.0
 
 
 def test_run_errors_are_one_line(tmp_path, capsys):

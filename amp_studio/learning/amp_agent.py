@@ -75,6 +75,8 @@ class AMPAgent:
         self.replay = ReplayBuffer(config.disc_buffer_size, disc_obs_dim)
         self.disc_reward_weight = config.disc_reward_weight
         self.task_reward_weight = config.task_reward_weight
+        # Whether the discriminator has been trained or loaded, so that its style reward means something.
+        self.has_style_judge = False
         # Processes seed differently (their envs differ); the networks must start equal.
         distributed.broadcast_state(self.modules())
 
@@ -154,6 +156,7 @@ class AMPAgent:
         def critic_and_disc() -> dict[str, float]:
             out = self._update_critic(obs_norm, returns.reshape(-1), n)
             out.update(self._update_disc(disc_obs, fetch_demo(t * n), n))
+            self.has_style_judge = True
             self.replay.add(disc_obs[torch.randperm(len(disc_obs), generator=self.update_generator)],
                             c.disc_replay_samples, self.update_generator)
             return out
@@ -314,14 +317,18 @@ class AMPAgent:
         }
 
     def load_state_dict(self, state: dict, policy_only: bool = False) -> None:
-        """Restore from state_dict(); policy_only restores just what acting needs (actor and obs normalizer)."""
+        """Restore from state_dict(); policy_only restores what acting and judging its style need (actor, obs
+        normalizer, and the discriminator with its normalizer where the checkpoint has them)."""
         self.wait()
         self.actor.load_state_dict(state["actor"])
         self.obs_norm.load_state_dict(state["obs_norm"])
+        if "disc" in state:
+            self.disc.load_state_dict(state["disc"])
+            self.disc_obs_norm.load_state_dict(state["disc_obs_norm"])
+            self.has_style_judge = True
         if policy_only:
             return
         self.critic.load_state_dict(state["critic"])
-        self.disc.load_state_dict(state["disc"])
         self.actor_opt.load_state_dict(state["actor_opt"])
         self.critic_opt.load_state_dict(state["critic_opt"])
         self.disc_opt.load_state_dict(state["disc_opt"])

@@ -10,7 +10,7 @@ import torch
 from amp_studio.envs.amp_env import AMPEnv
 from amp_studio.envs.amp_obs import heading_cos_sin, unturn
 from amp_studio.envs.vec_env import DoneFlag
-from amp_studio.learning.amp_agent import AMPAgent
+from amp_studio.learning.amp_agent import AMPAgent, style_reward
 
 
 def relative_body_positions(env: AMPEnv, body_pos: torch.Tensor, root_pos: torch.Tensor,
@@ -66,23 +66,29 @@ def reference_poses(env: AMPEnv, clip_id: int, seconds: float) -> np.ndarray:
 @torch.no_grad()
 def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = True) -> dict[str, float]:
     """Run the deterministic policy until `episodes` episodes end (full-length or falls) and report:
-    episode_length_mean (s), fall_rate, root_speed_mean (m/s), pose_error_dtw (m, imitation), and for the
-    location task success_rate and final_distance_mean (m)."""
+    episode_length_mean (s), fall_rate, root_speed_mean (m/s), pose_error_dtw (m, against the nearest clip),
+    disc_reward_mean (the style reward per step, where the agent's discriminator is trained), and for the
+    location task task_return (mean task reward per step, in [0, 1]), success_rate and final_distance_mean (m)."""
     is_location = hasattr(env, "target")
     obs = env.reset()
     n = env.num_envs
     steps = torch.zeros(n, dtype=torch.long)
     poses: list[list[np.ndarray]] = [[] for _ in range(n)]
     lengths, falls, speeds, errors, successes, distances = [], 0, [], [], [], []
+    task_rewards, style_rewards = [], []
     references: dict[int, np.ndarray] = {}
     started = n  # episodes begun so far
     active = torch.ones(n, dtype=torch.bool)
     while len(lengths) < episodes:
         actions, _ = agent.act(obs, deterministic=True)
-        obs, _, done, info = env.step(actions)
+        obs, reward, done, info = env.step(actions)
         state = env.engine.get_state()
         steps += 1
         speeds.append(state.root_vel[active, :2].norm(dim=-1))
+        task_rewards.append(reward[active])
+        if agent.has_style_judge:
+            logits = agent.disc_logits(info["disc_obs"][active])
+            style_rewards.append(style_reward(logits, agent.config.disc_reward_scale))
         if pose_error:
             rel = relative_body_positions(env, env.engine.body_pos, state.root_pos, state.root_rot).numpy()
             for i in torch.nonzero(active).flatten().tolist():
@@ -122,7 +128,10 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
     }
     if pose_error:
         result["pose_error_dtw"] = float(np.mean(errors)) if errors else float("nan")
+    if style_rewards:
+        result["disc_reward_mean"] = float(torch.cat(style_rewards).mean())
     if is_location:
+        result["task_return"] = float(torch.cat(task_rewards).mean())
         result["success_rate"] = float(np.mean(successes))
         result["final_distance_mean"] = float(np.mean(distances))
     return result

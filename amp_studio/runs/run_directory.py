@@ -40,10 +40,12 @@ def load_checkpoint(path: str | Path) -> dict:
 
 
 def policy_state(state: dict) -> dict:
-    """The part of a full checkpoint that acting needs: policy, observation normalizer, configs, counters."""
+    """The part of a full checkpoint that acting needs: policy, observation normalizer, configs, counters; and
+    the discriminator with its normalizer, so that an evaluation can report the policy's style reward."""
     agent = state["agent"]
     return {
-        "agent": {"actor": agent["actor"], "obs_norm": agent["obs_norm"],
+        "agent": {"actor": agent["actor"], "obs_norm": agent["obs_norm"], "disc": agent["disc"],
+                  "disc_obs_norm": agent["disc_obs_norm"],
                   "disc_reward_weight": agent["disc_reward_weight"], "task_reward_weight": agent["task_reward_weight"]},
         "configs": state.get("configs", {}), "iteration": state.get("iteration", 0),
         "samples": state.get("samples", 0), "wall_time": state.get("wall_time", 0.0), "policy_only": True,

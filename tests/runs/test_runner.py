@@ -119,6 +119,10 @@ def test_exported_policy_is_small_and_acts_like_the_checkpoint(tmp_path):
     fresh.agent.load_state_dict(load_checkpoint(small)["agent"], policy_only=True)
     obs = runner.obs
     assert torch.equal(fresh.agent.act(obs, deterministic=True)[0], runner.agent.act(obs, deterministic=True)[0])
+    # It keeps the discriminator, so that an evaluation can judge the policy's style.
+    assert fresh.agent.has_style_judge
+    disc_obs = runner.env.disc_obs()
+    assert torch.equal(fresh.agent.disc_logits(disc_obs), runner.agent.disc_logits(disc_obs))
 
 
 def test_resume_needs_the_same_env_count_and_policy_files_only_initialize(tmp_path):

@@ -1,0 +1,67 @@
+"""AMP learns the location task in the style of a locomotion dataset on this machine's CPU cores.
+
+Trains with the task profile (data/agents/amp_task_humanoid_agent.yaml) on data/datasets/locomotion.yaml (clips
+read from ../shared/motions/deepmimic/); every --eval_every minutes of training (evaluation not counted) the
+deterministic policy runs 10-second episodes and the table gets a row: normalized task return (mean task reward
+per step, in [0, 1]), success rate, mean final distance, fall rate, style reward (the discriminator's, per step)
+and DTW pose error against the nearest clip. The AMP paper's reference (Table 1, locomotion): 0.63 +- 0.01.
+Goal on 2 cores: task return >= 0.63 and fall rate <= 0.1 within 36 M samples, DTW to the nearest clip <= 0.08 m.
+
+    python benchmarks/learn_location.py --minutes 60 [--max_samples N] [--save_model data/models/amp_location_humanoid_model.pt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import torch
+from timed_training import train_and_evaluate
+
+from amp_studio import DATA_DIR
+from amp_studio.envs import make_env_from_files
+from amp_studio.runs.run_directory import export_policy
+from amp_studio.runs.training import make_training
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--max_samples", type=int, default=None,
+                        help="also stop at this many samples (machines differ in speed; goals are in samples)")
+    parser.add_argument("--eval_every", type=float, default=10.0, help="minutes of training between evaluations")
+    parser.add_argument("--eval_episodes", type=int, default=16)
+    parser.add_argument("--num_envs", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--env_config", default=str(DATA_DIR / "envs" / "amp_location_locomotion_humanoid_env.yaml"))
+    parser.add_argument("--engine_config", default=str(DATA_DIR / "engines" / "mujoco_engine.yaml"))
+    parser.add_argument("--agent_config", default=str(DATA_DIR / "agents" / "amp_task_humanoid_agent.yaml"))
+    parser.add_argument("--env_overrides", default="{}", help="JSON object of env settings to override")
+    parser.add_argument("--agent_overrides", default="{}", help="JSON object of agent settings to override")
+    parser.add_argument("--out_dir", default="output/learn_location")
+    parser.add_argument("--save_model", default=None, help="write the final policy here (policy-only checkpoint)")
+    args = parser.parse_args()
+
+    env_overrides, agent_overrides = json.loads(args.env_overrides), json.loads(args.agent_overrides)
+    runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs, args.seed,
+                           args.out_dir, env_overrides, agent_overrides, log=lambda line: None)
+    eval_env = make_env_from_files(args.env_config, args.engine_config, min(16, args.eval_episodes),
+                                   seed=args.seed + 1, env_overrides=env_overrides)
+    print(f"training {args.minutes} min on {torch.get_num_threads()} torch threads, {args.num_envs} envs, "
+          f"{eval_env.motion_lib.num_clips} clips")
+    print(f"{'minutes':>7} {'samples':>11} {'samples/s':>9} {'task ret':>8} {'success':>7} {'final m':>7} "
+          f"{'fall rate':>9} {'style r':>7} {'pose err m':>10}", flush=True)
+
+    def row(minutes: float, r: dict) -> str:
+        return (f"{r['task_return']:8.3f} {r['success_rate']:7.2f} {r['final_distance_mean']:7.2f} "
+                f"{r['fall_rate']:9.2f} {r.get('disc_reward_mean', float('nan')):7.3f} {r['pose_error_dtw']:10.3f}")
+
+    rows = train_and_evaluate(runner, eval_env, args.minutes, args.eval_every, args.eval_episodes,
+                              args.max_samples, row)
+    if args.save_model:
+        export_policy(runner.run_dir.checkpoints / "latest.pt", args.save_model)
+    print(json.dumps(rows[-1]))
+
+
+if __name__ == "__main__":
+    main()
