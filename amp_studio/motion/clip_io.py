@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
+from amp_studio.character import CharacterModel
 from amp_studio.config_loading import load_yaml
 from amp_studio.errors import MotionError
-from amp_studio.character import CharacterModel
 from amp_studio.motion.deepmimic_format import read_deepmimic
 from amp_studio.motion.mirror import mirror_clip
 from amp_studio.motion.motion_clip import MotionClip
