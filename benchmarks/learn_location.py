@@ -7,7 +7,7 @@ per step, in [0, 1]), success rate, mean final distance, fall rate, style reward
 and DTW pose error against the nearest clip. The AMP paper's reference (Table 1, locomotion): 0.63 +- 0.01.
 Goal on 2 cores: task return >= 0.63 and fall rate <= 0.1 within 36 M samples, DTW to the nearest clip <= 0.08 m.
 
-    python benchmarks/learn_location.py --minutes 60 [--max_samples N] \
+    python benchmarks/learn_location.py --minutes 60 [--max_samples N]
         [--save_model data/models/amp_location_humanoid_model.pt]
 """
 
