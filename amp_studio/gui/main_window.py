@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.replay: WorkerClient | None = None
         self.replay_run: int = -1
         self.clip: ClipPoses | None = None
+        self._replay_title = ""
         self.source = "none"  # what the viewport shows: none | clip | run | replay
         self._fps_frames, self._fps_time = 0, time.monotonic()
         self.fps_label = QLabel("")
@@ -153,6 +155,7 @@ class MainWindow(QMainWindow):
         mp.load_failed.connect(self._load_failed)
         self.timeline.time_changed.connect(self._clip_time)
         tp.start_requested.connect(self.start_run)
+        tp.library_requested.connect(self.use_library_for_training)
         tp.command.connect(self._run_command)
         tp.weights_changed.connect(self.set_weights)
         rp.run_selected.connect(self._run_selected)
@@ -186,6 +189,18 @@ class MainWindow(QMainWindow):
         box.open()  # not modal-blocking: training and the event loop go on
 
     # ----- runs -----
+
+    def use_library_for_training(self) -> Path | None:
+        """Save the motion library as a dataset in the runs folder and make it the next run's motion file."""
+        if not self.motion_panel.entries:
+            self.statusBar().showMessage("The motion library is empty: add clips or a dataset first", 5000)
+            return None
+        folder = Path(self.training_panel.out_dir.text().strip() or "output") / "datasets"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = self.motion_panel.save_dataset(folder / f"library_{time.strftime('%Y%m%d-%H%M%S')}.yaml")
+        self.training_panel.motion_file.setText(str(path))
+        self.log_panel.add("library", f"training on {len(self.motion_panel.entries)} clips: {path}")
+        return path
 
     def start_run(self, settings: dict) -> int:
         """Start a training worker for the settings; returns the run's index."""
@@ -348,7 +363,8 @@ class MainWindow(QMainWindow):
         self.replay, self.replay_run = worker, index
         self.source = "replay"
         worker.start()
-        self.source_label.setText(f"Replay: {Path(checkpoint).name} of {record.name}")
+        self._replay_title = f"Replay: {Path(checkpoint).name} of {record.name}"
+        self.source_label.setText(self._replay_title)
         return worker
 
     def _replay_message(self, msg: Message) -> None:
@@ -356,6 +372,11 @@ class MainWindow(QMainWindow):
             target = msg.get("target")
             self.viewport.pick_targets = target is not None
             self.viewport.set_pose(msg.get("qpos"), msg.get("ref_qpos"), target)
+            if target is not None:
+                qpos = msg.get("qpos")
+                distance = math.dist(qpos[:2], target[:2])
+                self.source_label.setText(f"{self._replay_title}  target {distance:.2f} m away "
+                                          "(click or drag on the ground to move it)")
         elif msg.type == "error":
             self.log_panel.add("replay", f"error: {msg.get('message')}")
 

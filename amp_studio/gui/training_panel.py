@@ -95,6 +95,7 @@ class TrainingPanel(QWidget):
     start_requested = Signal(dict)   # the settings (see settings())
     command = Signal(str)            # pause | resume | stop | save_checkpoint, for the selected run
     weights_changed = Signal(float, float)  # disc_reward_weight, task_reward_weight
+    library_requested = Signal()     # train on the motion library's clips (as a dataset file)
 
     def __init__(self, engines: dict[str, str | None], parent: QWidget | None = None):
         super().__init__(parent)
@@ -126,6 +127,13 @@ class TrainingPanel(QWidget):
         self.max_minutes.setSpecialValueText("no limit")
         self.motion_file = QLineEdit()
         self.motion_file.setPlaceholderText("the env config's clip (or the motion library's selection)")
+        self.use_library = QPushButton("Use library")
+        self.use_library.setToolTip("Train on the clips in the motion library, with their weights: they are saved "
+                                    "as a dataset in the runs folder, so the command line can train on them too")
+        self.use_library.clicked.connect(self.library_requested.emit)
+        motion_row = QHBoxLayout()
+        motion_row.addWidget(self.motion_file, 1)
+        motion_row.addWidget(self.use_library)
         self.out_dir = QLineEdit(str(Path("output").resolve()))
         form = QFormLayout()
         form.addRow("Env", self.env)
@@ -134,7 +142,7 @@ class TrainingPanel(QWidget):
         form.addRow("Seed", self.seed)
         form.addRow("Sample limit", self.max_samples)
         form.addRow("Time limit", self.max_minutes)
-        form.addRow("Motion", self.motion_file)
+        form.addRow("Motion", motion_row)
         form.addRow("Runs folder", self.out_dir)
         setup = QGroupBox("New run")
         setup.setLayout(form)

@@ -6,6 +6,7 @@ faster than frames are simply overwritten: the viewport always shows the newest.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from amp_studio.gui.scene import Scene
 
 MAX_FPS = 40.0  # smooth enough for a viewport; every frame costs the training worker CPU
+TARGET_GRAB = 0.5  # metres: a left press this close to the target marker drags it
 
 
 class _FrameSignal(QObject):
@@ -64,7 +66,8 @@ class RenderThread(threading.Thread):
 class Viewport(QWidget):
     """Shows the scene; left-drag orbits, right- or shift-drag pans, the wheel zooms, a click picks the ground.
 
-    `ground_clicked(x, y)` is emitted for clicks (not drags) on the floor when `pick_targets` is on.
+    `ground_clicked(x, y)` is emitted for clicks (not drags) on the floor when `pick_targets` is on, and while
+    the target marker is dragged (a left press within TARGET_GRAB metres of it).
     """
 
     ground_clicked = Signal(float, float)
@@ -81,6 +84,7 @@ class Viewport(QWidget):
         self.frames_shown = 0
         self.shown_version = -1  # the scene version of the frame on screen
         self._press: QPointF | None = None
+        self._dragging_target = False
         self._last: QPointF | None = None
         self._dragged = False
         self._signal = _FrameSignal()
@@ -150,6 +154,13 @@ class Viewport(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         self._press = self._last = event.position()
         self._dragged = False
+        self._dragging_target = (self.pick_targets and event.button() == Qt.MouseButton.LeftButton
+                                 and self._near_target(event.position().x(), event.position().y()))
+
+    def _near_target(self, x: float, y: float) -> bool:
+        target = self.scene.target
+        point = self.scene.pick_ground(x / self.width(), 1.0 - y / self.height(), self.width() / self.height())
+        return target is not None and point is not None and math.dist(point, target) < TARGET_GRAB
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self._last is None:
@@ -160,7 +171,11 @@ class Viewport(QWidget):
         if (pos - self._press).manhattanLength() > 4:
             self._dragged = True
         pan = event.buttons() & Qt.MouseButton.RightButton or event.modifiers() & Qt.KeyboardModifier.ShiftModifier
-        if pan:
+        if self._dragging_target:
+            point = self.click_at(pos.x(), pos.y())
+            if point is not None:
+                self.scene.set_target(point)  # shown at once; the replay confirms it with its next pose
+        elif pan:
             self.scene.pan(dx, dy)
         elif event.buttons() & Qt.MouseButton.LeftButton:
             self.scene.orbit(dx, dy)
@@ -170,6 +185,7 @@ class Viewport(QWidget):
         if not self._dragged and self.pick_targets and event.button() == Qt.MouseButton.LeftButton:
             self.click_at(event.position().x(), event.position().y())
         self._press = self._last = None
+        self._dragging_target = False
 
     def click_at(self, x: float, y: float) -> tuple[float, float] | None:
         """Pick the ground under widget pixel (x, y); emits ground_clicked when it hits the floor."""

@@ -135,3 +135,28 @@ def test_the_window_opens_without_torch_or_the_trainer(tmp_path):
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_use_library_trains_on_its_clips_mirrors_included(qtbot, window, tmp_path):
+    import yaml
+
+    from amp_studio import DATA_DIR
+    from amp_studio.character import CharacterModel
+    from amp_studio.motion import load_dataset
+
+    tp = window.training_panel
+    tp.out_dir.setText(str(tmp_path / "runs"))
+    assert window.use_library_for_training() is None and not tp.motion_file.text()  # an empty library
+    walk = DATA_DIR / "motions" / "walk_keyframed.pkl"
+    dataset = tmp_path / "mix.yaml"
+    dataset.write_text(yaml.safe_dump({"motions": [{"file": str(walk), "weight": 2.0, "mirror": True}]}))
+    window.motion_panel.add_path(dataset)
+    qtbot.waitUntil(lambda: len(window.motion_panel.entries) == 2, timeout=60000)
+    assert [e.name for e in window.motion_panel.entries] == ["walk_keyframed.pkl", "walk_keyframed.pkl (mirror)"]
+    tp.use_library.click()
+    path = tp.motion_file.text()
+    assert path.startswith(str(tmp_path / "runs" / "datasets"))
+    clips = load_dataset(path, 28, CharacterModel())
+    assert [(c.mirrored, w) for c, w in clips] == [(False, 2.0), (True, 2.0)]
+    args = _build_run_parser().parse_args(shlex.split(tp.command_line())[2:])
+    assert args.motion_file == path

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
+from PySide6.QtGui import QMouseEvent
 
 from amp_studio import DATA_DIR
 
@@ -106,6 +108,11 @@ def test_pause_resume_stop_and_a_silent_worker(qtbot, window, tmp_path, monkeypa
     assert (record.run_dir / "checkpoints" / "latest.pt").is_file()
 
 
+def _mouse(kind, pos, button):
+    """A mouse event with the left button held (as during a drag) whatever the event's own button."""
+    return QMouseEvent(kind, pos, pos, button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+
+
 def test_location_replay_target_follows_a_click_on_the_ground(qtbot, window, tmp_path):
     from amp_studio.runs.training import make_training
 
@@ -126,6 +133,18 @@ def test_location_replay_target_follows_a_click_on_the_ground(qtbot, window, tmp
     assert point is not None
     qtbot.waitUntil(lambda: vp.scene.target is not None and
                     abs(vp.scene.target[0] - point[0]) < 1e-4 and abs(vp.scene.target[1] - point[1]) < 1e-4,
+                    timeout=30000)
+    qtbot.waitUntil(lambda: "m away" in window.source_label.text(), timeout=30000)
+
+    # A press on the marker drags it: the target follows the pointer, and the replay takes it up.
+    start, end = QPointF(vp.width() * 0.5, vp.height() * 0.8), QPointF(vp.width() * 0.65, vp.height() * 0.75)
+    vp.mousePressEvent(_mouse(QEvent.Type.MouseButtonPress, start, Qt.MouseButton.LeftButton))
+    for f in (0.25, 0.5, 0.75, 1.0):
+        vp.mouseMoveEvent(_mouse(QEvent.Type.MouseMove, start + (end - start) * f, Qt.MouseButton.NoButton))
+    vp.mouseReleaseEvent(_mouse(QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.LeftButton))
+    dropped = vp.scene.pick_ground(end.x() / vp.width(), 1.0 - end.y() / vp.height(), vp.width() / vp.height())
+    assert dropped is not None and math.dist(dropped, point) > 0.3
+    qtbot.waitUntil(lambda: math.dist(vp.scene.target, dropped) < 1e-4 and "m away" in window.source_label.text(),
                     timeout=30000)
     window.replay.stop()
     qtbot.waitUntil(lambda: not window.replay.alive, timeout=30000)
