@@ -15,6 +15,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--motion", action="append", default=[], help="clip or dataset to load (repeatable)")
     parser.add_argument("--run", action="append", default=[], help="run directory to open (repeatable)")
     parser.add_argument("--size", default="1500x950", help="window size for screenshots, WxH")
+    parser.add_argument("--panel", choices=("window", "plots"), default="window",
+                        help="what --screenshot renders: the whole window, or the plots alone (at --size)")
     return parser
 
 
@@ -84,7 +86,17 @@ def main(argv: list[str] | None = None) -> int:
     _wait(app, lambda: window.viewport.up_to_date and window.viewport.image is not None, 20)
     _wait(app, lambda: False, 0.3)  # let plots and layout settle
     Path(args.screenshot).parent.mkdir(parents=True, exist_ok=True)
-    ok = window.grab().save(args.screenshot)
+    if args.panel == "plots":
+        # The plots alone, at the requested size: a figure of several runs' curves.
+        plots = window.plots_panel
+        plots.setParent(None)
+        plots.resize(width, height)
+        plots.show()
+        plots.refresh()
+        _wait(app, lambda: False, 0.3)
+        ok = plots.grab().save(args.screenshot)
+    else:
+        ok = window.grab().save(args.screenshot)
     print(f"screenshot: {args.screenshot}" if ok else f"error: could not write {args.screenshot}")
     window.shutdown()
     dispose(window)

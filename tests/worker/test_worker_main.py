@@ -57,7 +57,7 @@ def test_training_worker_applies_weights_and_stops_with_a_checkpoint(tmp_path):
         applied_at = ack.get("iteration")
         later = w.wait_for(lambda m: m.type == "iteration" and m.get("metrics")["iteration"] >= applied_at)
         assert later.get("metrics")["disc_reward_weight"] == 0.25
-        assert any(m.type == "pose" and len(m.get("qpos")) == 35 for m in w.messages)
+        assert any(m.type == "pose" and len(m.get("qpos")) == 35 for m in w.messages)  # root 7 + 28 DoFs
         w.send("pause")
         w.wait_for(lambda m: m.type == "status" and m.get("state") == "paused")
         w.send("resume")
@@ -75,6 +75,33 @@ def test_training_worker_applies_weights_and_stops_with_a_checkpoint(tmp_path):
     change = [e for e in events if e["event"] == "reward_weights"]
     assert change and change[0]["iteration"] == applied_at and change[0]["source"] == "gui"
     assert {"pause", "resume"} <= {e["event"] for e in events}
+
+
+def test_a_weight_change_reaches_the_rewards_of_a_location_run(tmp_path):
+    """Through the protocol, as the GUI sends it: from the acknowledged iteration on, the rewards the policy
+    learns from are the new blend of task and style."""
+    w = WorkerProcess("train", "--num_envs", "4", "--out_dir", str(tmp_path / "run"), "--logger", "txt",
+                      "--env_config", "data/envs/amp_location_humanoid_env.yaml",
+                      "--agent_config", "data/agents/amp_task_humanoid_agent.yaml")
+
+    def blend(metrics: dict, disc: float, task: float) -> float:
+        return disc * metrics["disc_reward_mean"] + task * metrics["task_reward_mean"]
+
+    try:
+        first = w.wait_for(lambda m: m.type == "iteration").get("metrics")
+        assert first["reward_mean"] == pytest.approx(blend(first, 0.5, 0.5), rel=1e-5, abs=1e-7)
+        w.send("set_reward_weights", disc_reward_weight=0.1, task_reward_weight=0.9)
+        applied_at = w.wait_for(lambda m: m.type == "weights_applied").get("iteration")
+        for _ in range(2):
+            later = w.wait_for(lambda m: m.type == "iteration" and m.get("metrics")["iteration"] >= applied_at)
+            metrics = later.get("metrics")
+            assert (metrics["disc_reward_weight"], metrics["task_reward_weight"]) == (0.1, 0.9)
+            assert metrics["reward_mean"] == pytest.approx(blend(metrics, 0.1, 0.9), rel=1e-5, abs=1e-7)
+            applied_at = metrics["iteration"] + 1
+        w.send("stop")
+        w.wait_for(lambda m: m.type == "finished")
+    finally:
+        w.proc.kill()
 
 
 def test_a_closed_channel_stops_the_worker(tmp_path):
