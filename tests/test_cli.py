@@ -119,7 +119,7 @@ def test_train_then_test_through_the_entry_point(tmp_path):
                   "--json", "--visualize", "true", "--env_config", "data/envs/amp_humanoid_env.yaml")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(report) == {"episode_length_mean", "fall_rate", "root_speed_mean", "pose_error_dtw"}
+    assert set(report) == {"episode_length_mean", "fall_rate", "root_speed_mean", "pose_error_dtw", "disc_reward_mean"}
     assert "no display" in result.stderr  # --visualize true says so where there is none
 
 
