@@ -97,6 +97,34 @@ def test_screenshot_command_writes_a_png_of_the_window(tmp_path):
     assert len(colors) > 20  # widgets and a rendered scene, not a blank window
 
 
+def test_screenshot_of_the_plots_alone_for_a_figure(tmp_path):
+    """`--panel plots` renders just the curves of the runs opened, at the size asked for."""
+    from amp_studio.runs.training import make_training
+
+    runs = []
+    for seed in (0, 1):
+        run = tmp_path / f"run{seed}"
+        runner = make_training("data/envs/amp_humanoid_env.yaml", "data/engines/mujoco_engine.yaml",
+                               "data/agents/amp_humanoid_agent.yaml", 4, seed=seed, out_dir=run, logger="txt",
+                               log=lambda line: None)
+        runner.train(max_iterations=3)
+        runner.env.close()
+        runs += ["--run", str(run)]
+    out = tmp_path / "plots.png"
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("DISPLAY",)}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["AMP_STUDIO_SETTINGS"] = str(tmp_path / "settings.ini")
+    done = subprocess.run([sys.executable, "main.py", "--screenshot", str(out), "--panel", "plots", *runs,
+                           "--size", "900x500"], cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (900, 500)
+    colors = {image.pixel(x, y) for x in range(0, image.width(), 13) for y in range(0, image.height(), 11)}
+    assert len(colors) > 5  # axes, labels and curves, not a blank panel
+
+
 def test_the_window_renders_on_a_real_x_display(tmp_path):
     """Under Xvfb Qt uses its xcb platform, as on a desktop (the other tests use the offscreen platform)."""
     import os

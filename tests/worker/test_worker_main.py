@@ -55,7 +55,7 @@ def test_training_worker_applies_weights_and_stops_with_a_checkpoint(tmp_path):
         ack = w.wait_for(lambda m: m.type == "weights_applied")
         assert ack.reply_to == seq and ack.get("disc_reward_weight") == 0.25
         applied_at = ack.get("iteration")
-        later = w.wait_for(lambda m: m.type == "iteration" and m.get("metrics")["iteration"] >= applied_at)
+        later = w.wait_for(lambda m, at=applied_at: m.type == "iteration" and m.get("metrics")["iteration"] >= at)
         assert later.get("metrics")["disc_reward_weight"] == 0.25
         assert any(m.type == "pose" and len(m.get("qpos")) == 35 for m in w.messages)  # root 7 + 28 DoFs
         w.send("pause")
@@ -93,7 +93,7 @@ def test_a_weight_change_reaches_the_rewards_of_a_location_run(tmp_path):
         w.send("set_reward_weights", disc_reward_weight=0.1, task_reward_weight=0.9)
         applied_at = w.wait_for(lambda m: m.type == "weights_applied").get("iteration")
         for _ in range(2):
-            later = w.wait_for(lambda m: m.type == "iteration" and m.get("metrics")["iteration"] >= applied_at)
+            later = w.wait_for(lambda m, at=applied_at: m.type == "iteration" and m.get("metrics")["iteration"] >= at)
             metrics = later.get("metrics")
             assert (metrics["disc_reward_weight"], metrics["task_reward_weight"]) == (0.1, 0.9)
             assert metrics["reward_mean"] == pytest.approx(blend(metrics, 0.1, 0.9), rel=1e-5, abs=1e-7)
