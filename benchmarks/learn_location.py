@@ -13,41 +13,21 @@ Goal on 2 cores: task return >= 0.63 and fall rate <= 0.1 within 36 M samples, D
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import torch
-from timed_training import train_and_evaluate
+from timed_training import runner_and_eval_env, train_and_evaluate, training_parser
 
-from amp_studio import DATA_DIR
-from amp_studio.envs import make_env_from_files
 from amp_studio.runs.run_directory import export_policy
-from amp_studio.runs.training import make_training
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=60.0)
-    parser.add_argument("--max_samples", type=int, default=None,
-                        help="also stop at this many samples (machines differ in speed; goals are in samples)")
-    parser.add_argument("--eval_every", type=float, default=10.0, help="minutes of training between evaluations")
-    parser.add_argument("--eval_episodes", type=int, default=16)
-    parser.add_argument("--num_envs", type=int, default=256)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--env_config", default=str(DATA_DIR / "envs" / "amp_location_locomotion_humanoid_env.yaml"))
-    parser.add_argument("--engine_config", default=str(DATA_DIR / "engines" / "mujoco_engine.yaml"))
-    parser.add_argument("--agent_config", default=str(DATA_DIR / "agents" / "amp_task_humanoid_agent.yaml"))
-    parser.add_argument("--env_overrides", default="{}", help="JSON object of env settings to override")
-    parser.add_argument("--agent_overrides", default="{}", help="JSON object of agent settings to override")
-    parser.add_argument("--out_dir", default="output/learn_location")
+    parser = training_parser(__doc__.splitlines()[0],
+                             "amp_location_locomotion_humanoid_env.yaml",
+                             "amp_task_humanoid_agent.yaml", "output/learn_location", 60.0, 10.0)
     parser.add_argument("--save_model", default=None, help="write the final policy here (policy-only checkpoint)")
     args = parser.parse_args()
-
-    env_overrides, agent_overrides = json.loads(args.env_overrides), json.loads(args.agent_overrides)
-    runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs, args.seed,
-                           args.out_dir, env_overrides, agent_overrides, log=lambda line: None)
-    eval_env = make_env_from_files(args.env_config, args.engine_config, min(16, args.eval_episodes),
-                                   seed=args.seed + 1, env_overrides=env_overrides)
+    runner, eval_env = runner_and_eval_env(args)
     print(f"training {args.minutes} min on {torch.get_num_threads()} torch threads, {args.num_envs} envs, "
           f"{eval_env.motion_lib.num_clips} clips")
     print(f"{'minutes':>7} {'samples':>11} {'samples/s':>9} {'task ret':>8} {'success':>7} {'final m':>7} "

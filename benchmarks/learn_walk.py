@@ -10,42 +10,22 @@ the clip's. Goal on 2 cores within 60 minutes: fall rate <= 0.10, pose error <= 
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import torch
-from timed_training import train_and_evaluate
+from timed_training import runner_and_eval_env, train_and_evaluate, training_parser
 
-from amp_studio import DATA_DIR
-from amp_studio.envs import make_env_from_files
 from amp_studio.runs.evaluation import clip_root_speed
 from amp_studio.runs.run_directory import export_policy
-from amp_studio.runs.training import make_training
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=60.0)
-    parser.add_argument("--max_samples", type=int, default=None,
-                        help="also stop at this many samples (machines differ in speed; goals are in samples)")
-    parser.add_argument("--eval_every", type=float, default=10.0, help="minutes of training between evaluations")
-    parser.add_argument("--eval_episodes", type=int, default=16)
-    parser.add_argument("--num_envs", type=int, default=256)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--env_config", default=str(DATA_DIR / "envs" / "amp_walk_humanoid_env.yaml"))
-    parser.add_argument("--engine_config", default=str(DATA_DIR / "engines" / "mujoco_engine.yaml"))
-    parser.add_argument("--agent_config", default=str(DATA_DIR / "agents" / "amp_humanoid_agent.yaml"))
-    parser.add_argument("--env_overrides", default="{}", help="JSON object of env settings to override")
-    parser.add_argument("--agent_overrides", default="{}", help="JSON object of agent settings to override")
-    parser.add_argument("--out_dir", default="output/learn_walk")
+    parser = training_parser(__doc__.splitlines()[0],
+                             "amp_walk_humanoid_env.yaml",
+                             "amp_humanoid_agent.yaml", "output/learn_walk", 60.0, 10.0)
     parser.add_argument("--save_model", default=None, help="write the final policy here (policy-only checkpoint)")
     args = parser.parse_args()
-
-    env_overrides, agent_overrides = json.loads(args.env_overrides), json.loads(args.agent_overrides)
-    runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs, args.seed,
-                           args.out_dir, env_overrides, agent_overrides, log=lambda line: None)
-    eval_env = make_env_from_files(args.env_config, args.engine_config, min(16, args.eval_episodes),
-                                   seed=args.seed + 1, env_overrides=env_overrides)
+    runner, eval_env = runner_and_eval_env(args)
     target_speed = clip_root_speed(eval_env)
     header = f"{'minutes':>7} {'samples':>11} {'samples/s':>9} {'fall rate':>9} {'pose err m':>10} " \
              f"{'speed m/s':>9} {'/ clip':>6} {'ep len s':>8}"

@@ -6,10 +6,45 @@ printed as it comes and kept, and a checkpoint is written at every evaluation.
 
 from __future__ import annotations
 
+import argparse
+import json
 import time
 from collections.abc import Callable
 
+from amp_studio import DATA_DIR
+from amp_studio.envs import make_env_from_files
 from amp_studio.runs.evaluation import evaluate
+from amp_studio.runs.training import make_training
+
+
+def training_parser(description: str, env_config: str, agent_config: str, out_dir: str, minutes: float,
+                    eval_every: float) -> argparse.ArgumentParser:
+    """The arguments every learning benchmark takes: time and sample limits, evaluation, envs, configs."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--minutes", type=float, default=minutes, help="training minutes")
+    parser.add_argument("--max_samples", type=int, default=None,
+                        help="also stop at this many samples (machines differ in speed; goals are in samples)")
+    parser.add_argument("--eval_every", type=float, default=eval_every, help="minutes of training between evaluations")
+    parser.add_argument("--eval_episodes", type=int, default=16)
+    parser.add_argument("--num_envs", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--env_config", default=str(DATA_DIR / "envs" / env_config))
+    parser.add_argument("--engine_config", default=str(DATA_DIR / "engines" / "mujoco_engine.yaml"))
+    parser.add_argument("--agent_config", default=str(DATA_DIR / "agents" / agent_config))
+    parser.add_argument("--env_overrides", default="{}", help="JSON object of env settings to override")
+    parser.add_argument("--agent_overrides", default="{}", help="JSON object of agent settings to override")
+    parser.add_argument("--out_dir", default=out_dir)
+    return parser
+
+
+def runner_and_eval_env(args: argparse.Namespace, out_dir: str | None = None):
+    """The training runner and a separate evaluation env (16 envs at most, its own seed) for parsed arguments."""
+    env_overrides, agent_overrides = json.loads(args.env_overrides), json.loads(args.agent_overrides)
+    runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs, args.seed,
+                           out_dir or args.out_dir, env_overrides, agent_overrides, log=lambda line: None)
+    eval_env = make_env_from_files(args.env_config, args.engine_config, min(16, args.eval_episodes),
+                                   seed=args.seed + 1, env_overrides=env_overrides)
+    return runner, eval_env
 
 
 def train_and_evaluate(runner, eval_env, minutes: float, eval_every: float, eval_episodes: int,
