@@ -16,7 +16,6 @@ from amp_studio.engines.engine import Engine
 from amp_studio.engines.engine_config import EngineConfig
 from amp_studio.engines.spherical_targets import clamp_spherical_targets
 from amp_studio.rotations import (
-    exp_map_to_quat,
     nearest_exp_map,
     quat_conj,
     quat_normalize,
@@ -99,7 +98,6 @@ class MujocoEngine(Engine):
         self._ball_dofs = torch.from_numpy(ball.ball_dofs)
         self._hinge_qpos = torch.from_numpy(ball.hinge_qpos)
         self._hinge_dofs = torch.from_numpy(ball.hinge_dofs)
-        self._ctrl[:] = 0.0  # the rest pose
         # Each env's last reported exp maps: the next are taken nearest to them, so they stay continuous in time
         # where a joint's angle passes pi (the quaternion alone would flip them to the other side).
         self._last_exp_maps = torch.zeros(num_envs, len(ball.ball_dofs), 3, dtype=torch.float64)
@@ -156,16 +154,13 @@ class MujocoEngine(Engine):
             return
         s = state.to(torch.float64)
         root_rot = quat_normalize(s.root_rot)
-        qpos = torch.zeros(len(ids), self.model.nq, dtype=torch.float64)
-        qpos[:, :3], qpos[:, 3:7] = s.root_pos, root_rot
-        qpos[:, self._ball_qpos] = exp_map_to_quat(s.dof_pos[:, self._ball_dofs])
-        qpos[:, self._hinge_qpos] = s.dof_pos[:, self._hinge_dofs]
+        qpos = self.character.ball.pose_to_qpos(torch.cat((s.root_pos, root_rot, s.dof_pos), dim=-1).numpy())
         # MuJoCo's free joint takes its angular velocity in the body frame; a ball joint's DoF velocity is its
         # local angular velocity, as in clips.
         local_ang_vel = quat_rotate(quat_conj(root_rot), s.root_ang_vel)
         qvel = torch.cat((s.root_vel, local_ang_vel, s.dof_vel), dim=-1).numpy()
         self._state[ids, 0] = 0.0
-        self._state[ids, self._qpos] = qpos.numpy()
+        self._state[ids, self._qpos] = qpos
         self._last_exp_maps[torch.as_tensor(ids)] = s.dof_pos[:, self._ball_dofs]
         self._state[ids, self._qvel] = qvel
         self._failed[torch.as_tensor(ids)] = False
