@@ -10,6 +10,19 @@ from amp_studio.config_loading import ConfigError, build_config, load_yaml
 
 
 @dataclass(frozen=True)
+class LocationRewardWeights:
+    """The location reward's settings, as `amp_obs.location_reward` takes them."""
+
+    tar_speed: float
+    pos_reward_w: float
+    vel_reward_w: float
+    face_reward_w: float
+    pos_err_scale: float
+    vel_err_scale: float
+    dist_threshold: float
+
+
+@dataclass(frozen=True)
 class EnvConfig:
     """The AMP imitation env (`env_name: amp`) and the kinematic clip player (`view_motion`)."""
 
@@ -65,6 +78,23 @@ class LocationEnvConfig(EnvConfig):
     """Speed (m/s) toward the target that earns the full velocity reward."""
     success_distance: float = 0.5
     """Within this distance (m) of the target an env counts as successful."""
+    pos_reward_w: float = 0.5
+    """Weight of the distance term of the task reward (MimicKit's names and defaults)."""
+    vel_reward_w: float = 0.4
+    """Weight of the speed-toward-the-target term."""
+    face_reward_w: float = 0.1
+    """Weight of the facing-the-target term."""
+    pos_err_scale: float = 0.5
+    """Distance term: exp(-pos_err_scale * distance^2)."""
+    vel_err_scale: float = 4.0
+    """Speed term: exp(-vel_err_scale * shortfall^2), shortfall = max(0, tar_speed - speed toward the target)."""
+    dist_threshold: float = 0.5
+    """Squared distance (m^2) under which the speed and facing terms are full (the character has arrived)."""
+
+    @property
+    def reward_weights(self) -> LocationRewardWeights:
+        return LocationRewardWeights(self.tar_speed, self.pos_reward_w, self.vel_reward_w, self.face_reward_w,
+                                     self.pos_err_scale, self.vel_err_scale, self.dist_threshold)
 
     def validate(self) -> str | None:
         """A problem with the values, or None."""
@@ -72,6 +102,9 @@ class LocationEnvConfig(EnvConfig):
             return "env.tar_change_time_min must be positive and at most env.tar_change_time_max"
         if self.tar_dist_max < 0:
             return f"env.tar_dist_max must not be negative, got {self.tar_dist_max}"
+        weights = (self.pos_reward_w, self.vel_reward_w, self.face_reward_w)
+        if min(weights) < 0 or sum(weights) <= 0:
+            return f"env.pos_reward_w, vel_reward_w, face_reward_w must be >= 0 and not all 0, got {weights}"
         return super().validate()
 
 

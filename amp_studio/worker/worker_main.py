@@ -202,6 +202,9 @@ class ReplayWorker:
         runner = training_from_args(args, num_envs=1, log=lambda line: None)
         runner.agent.load_state_dict(load_checkpoint(args.model_file)["agent"], policy_only=True)
         self.env, self.agent = runner.env, runner.agent
+        if hasattr(self.env, "set_target"):
+            # The user places the targets: a time-out would teleport the character away from them mid-walk.
+            self.env.max_episode_steps = 2**62
         self.model_file = args.model_file
         self.paused = False
         self.stopping = False
@@ -212,7 +215,13 @@ class ReplayWorker:
         ids = torch.zeros(1, dtype=torch.long)
         self.clip = env.motion_lib.sample_clips(1, generator=env.generator)
         self.clip_time = env.motion_lib.sample_times(self.clip, generator=env.generator)
+        held = hasattr(env, "target_held") and bool(env.target_held[0])
+        if held:  # the restart is wherever the clip is: the user's target keeps its place relative to the character
+            offset = env.target[0] - env.engine.get_state().root_pos[0, :2]
         self.obs = env.reset_to(ids, self.clip, self.clip_time)
+        if held:
+            env.set_target(ids, (env.engine.get_state().root_pos[0, :2] + offset).unsqueeze(0), hold=True)
+            self.obs = env._obs
         self.elapsed = 0.0
 
     def _ref_qpos(self) -> list[float]:

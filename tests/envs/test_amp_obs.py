@@ -12,6 +12,7 @@ from amp_studio.envs.amp_obs import (
     quat_from_heading,
     tan_norm,
 )
+from amp_studio.envs.env_config import LocationEnvConfig
 from amp_studio.rotations import quat_from_axis_angle, quat_mul
 
 
@@ -37,16 +38,20 @@ def test_target_offset_in_heading_frame():
 
 
 def test_location_reward_hand_computed():
-    root = torch.tensor([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
-    vel = torch.tensor([[1.0, 0.0], [0.0, 0.0], [0.0, 2.0], [-1.0, 0.0]])
-    target = torch.tensor([[3.0, 0.0], [3.0, 0.0], [1.0, 3.0], [0.0, 2.0]])
-    r = location_reward(root, vel, target, 1.0)
+    weights = LocationEnvConfig(char_file="c", motion_file="m").reward_weights
+    root = torch.tensor([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
+    vel = torch.tensor([[1.0, 0.0], [0.0, 0.0], [0.0, 2.0], [-1.0, 0.0], [0.5, 0.0], [0.0, 0.0]])
+    target = torch.tensor([[3.0, 0.0], [3.0, 0.0], [1.0, 3.0], [0.0, 2.0], [-3.0, 0.0], [0.6, 0.0]])
+    facing_x = quat_from_heading(torch.zeros(6))
+    r = location_reward(root, vel, facing_x, target, weights)
     expected = torch.tensor([
-        0.7 * math.exp(-0.5 * 9) + 0.3 * 1.0,  # moving at v* straight to the target
-        0.7 * math.exp(-0.5 * 9) + 0.3 * math.exp(-1.0),  # standing still: short by 1 m/s
-        0.7 * math.exp(-0.5 * 4) + 0.3 * 1.0,  # faster than v* is not penalised
-        0.7 * math.exp(-0.5 * 4) + 0.3 * math.exp(-1.0),  # moving sideways: no speed toward the target
+        0.5 * math.exp(-0.5 * 9) + 0.4 * 1.0 + 0.1 * 1.0,  # moving at v* straight to a target it faces
+        0.5 * math.exp(-0.5 * 9) + 0.0 + 0.1 * 1.0,  # standing still: no speed toward it
+        0.5 * math.exp(-0.5 * 4) + 0.4 * 1.0 + 0.0,  # faster than v* is not penalised; facing sideways earns 0
+        0.5 * math.exp(-0.5 * 4) + 0.0 + 0.0,  # moving sideways: no speed toward the target
+        0.5 * math.exp(-0.5 * 9) + 0.0 + 0.0,  # moving away from a target behind it
+        0.5 * math.exp(-0.5 * 0.36) + 0.4 + 0.1,  # arrived (0.36 m^2 < 0.5): speed and facing terms full
     ])
     assert torch.allclose(r, expected, atol=1e-6)
-    at_target = location_reward(torch.zeros(1, 2), torch.zeros(1, 2), torch.zeros(1, 2), 1.0)
-    assert torch.allclose(at_target, torch.tensor([0.7 + 0.3 * math.exp(-1.0)]))
+    short = location_reward(root[:1], torch.tensor([[0.5, 0.0]]), facing_x[:1], target[:1], weights)
+    assert torch.allclose(short, torch.tensor([0.5 * math.exp(-4.5) + 0.4 * math.exp(-4 * 0.25) + 0.1]))

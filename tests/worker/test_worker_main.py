@@ -3,43 +3,36 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from amp_studio.worker.protocol import Encoder, decode
-
-REPO = Path(__file__).resolve().parents[2]
+from amp_studio.worker.client import WorkerClient
 
 
-class WorkerProcess:
+class WorkerProcess(WorkerClient):
+    """A worker started as the GUI starts it, with a wait for the first event that matches."""
+
     def __init__(self, *args: str):
-        self.proc = subprocess.Popen([sys.executable, "-m", "amp_studio.worker", *args], cwd=REPO,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
-        self.encoder = Encoder()
+        self.log_path = Path(tempfile.mkstemp(suffix=".log")[1])
+        super().__init__(args[0], list(args[1:]), self.log_path)
         self.messages = []
-
-    def send(self, kind: str, **fields) -> int:
-        self.proc.stdin.write(self.encoder.encode(kind, **fields))
-        self.proc.stdin.flush()
-        return self.encoder.last_seq
 
     def wait_for(self, predicate, timeout: float = 120.0):
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            msg = decode(line)
+        while True:
+            try:
+                msg = self.next(deadline)
+            except TimeoutError:
+                msg = None
+            if msg is None:
+                raise AssertionError(f"no such message; got {[m.type for m in self.messages][-20:]}; "
+                                     f"stderr: {self.log_path.read_text()[-2000:]}")
             self.messages.append(msg)
             if predicate(msg):
                 return msg
-        raise AssertionError(f"no such message; got {[m.type for m in self.messages][-20:]}; "
-                             f"stderr: {self.proc.stderr.read()[-2000:] if self.proc.poll() is not None else ''}")
 
 
 @pytest.mark.slow
@@ -130,3 +123,34 @@ def test_a_bad_checkpoint_for_replay_is_an_error_naming_it(tmp_path):
     msg = w.wait_for(lambda m: m.type == "error")
     assert "junk.pt" in msg.get("message") and msg.get("traceback")
     assert w.proc.wait(timeout=60) == 1
+
+
+def test_a_location_replay_keeps_the_clicked_target_beside_the_character_across_a_fall(tmp_path):
+    """The GUI's replay of a location policy: a click holds the target, and a restart (an untrained policy falls
+    within a second) puts the character wherever its clip starts, with the target at the same offset from it."""
+    from amp_studio.runs.training import make_training
+
+    env_config = "data/envs/amp_location_humanoid_env.yaml"
+    agent_config = "data/agents/amp_task_humanoid_agent.yaml"
+    runner = make_training(env_config, "data/engines/mujoco_engine.yaml", agent_config, 1, 0, tmp_path / "run",
+                           logger="txt", log=lambda line: None)
+    model = runner.save_checkpoint()
+    runner.env.close()
+    w = WorkerProcess("replay", "--model_file", str(model), "--fast", "--env_config", env_config,
+                      "--agent_config", agent_config)
+    try:
+        first = w.wait_for(lambda m: m.type == "pose")
+        root = first.get("qpos")[:2]
+        clicked = [root[0] + 3.0, root[1] - 1.0]
+        w.send("set_target", xy=clicked)
+        w.wait_for(lambda m: m.type == "pose" and m.get("target") == pytest.approx(clicked))
+        fall = w.wait_for(lambda m: m.type == "pose" and m.get("done") == 1, timeout=60)
+        before = [fall.get("target")[i] - fall.get("qpos")[i] for i in range(2)]
+        restart = w.wait_for(lambda m: m.type == "pose")
+        after = [restart.get("target")[i] - restart.get("qpos")[i] for i in range(2)]
+        # One control step of motion (under 0.1 m) separates the fall's pose from the restart's first.
+        assert after == pytest.approx(before, abs=0.1)
+        w.send("stop")
+        w.wait_for(lambda m: m.type == "finished")
+    finally:
+        w.close()
