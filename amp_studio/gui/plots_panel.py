@@ -31,6 +31,8 @@ class PlotsPanel(QWidget):
             plot.setDownsampling(auto=True, mode="peak")
             plot.setLabel("bottom", "samples")
             self.plots.append(plot)
+        # One legend names the runs by colour for every plot (a figure of several runs must say which is which).
+        self.legend = self.plots[0].addLegend(offset=(-5, 5), labelTextSize="8pt")
         self.runs: list[RunRecord] = []
         self._curves: dict[tuple[int, str], pg.PlotDataItem] = {}
         self._markers: dict[int, list] = {}
@@ -70,7 +72,7 @@ class PlotsPanel(QWidget):
                 if curve is None:
                     pen = pg.mkPen(color=color, width=2, style=pg.QtCore.Qt.PenStyle.DashLine if k else
                                    pg.QtCore.Qt.PenStyle.SolidLine)
-                    curve = plot.plot(pen=pen, name=f"{run.name} {key}")
+                    curve = plot.plot(pen=pen, name=run.name if plot is self.plots[0] and k == 0 else None)
                     self._curves[(i, key)] = curve
                 finite = np.isfinite(y) & np.isfinite(x)
                 curve.setData(x[finite], y[finite])

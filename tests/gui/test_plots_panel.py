@@ -1,0 +1,26 @@
+"""The curves panel: every run's metrics against samples, and a legend that says which run is which colour."""
+
+from __future__ import annotations
+
+import pytest
+
+from amp_studio.gui.plots_panel import PlotsPanel
+from amp_studio.gui.run_model import RunRecord
+
+
+def _run(name: str, task: float) -> RunRecord:
+    record = RunRecord(name=name)
+    for i in range(1, 4):
+        record.metrics.append({"iteration": i, "samples": 1000 * i, "task_reward_mean": task * i,
+                               "disc_reward_mean": 1.0 / i})
+    return record
+
+
+def test_runs_are_overlaid_and_named_once_in_the_legend(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.add_run(_run("task_0.1", 0.1))
+    panel.add_run(_run("task_0.9", 0.9))
+    xs, ys = panel.curve(1, "task_reward_mean").getData()
+    assert xs.tolist() == [1000, 2000, 3000] and ys.tolist() == pytest.approx([0.9, 1.8, 2.7])
+    assert [label.text for _, label in panel.legend.items] == ["task_0.1", "task_0.9"]
