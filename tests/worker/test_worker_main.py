@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 import time
 from pathlib import Path
@@ -152,5 +153,25 @@ def test_a_location_replay_keeps_the_clicked_target_beside_the_character_across_
         assert after == pytest.approx(before, abs=0.1)
         w.send("stop")
         w.wait_for(lambda m: m.type == "finished")
+    finally:
+        w.close()
+
+
+@pytest.mark.deepmimic
+def test_the_shipped_location_model_walks_to_a_clicked_target(deepmimic_dir):
+    """The GUI's replay of data/models/amp_location_humanoid_model.pt: a click 4 m away is reached."""
+    w = WorkerProcess("replay", "--model_file", "data/models/amp_location_humanoid_model.pt", "--fast",
+                      "--env_config", "data/envs/amp_location_locomotion_humanoid_env.yaml",
+                      "--agent_config", "data/agents/amp_task_humanoid_agent.yaml")
+    try:
+        root = w.wait_for(lambda m: m.type == "pose", timeout=180).get("qpos")[:2]
+        clicked = [root[0] - 2.4, root[1] + 3.2]  # 4 m away, behind and to the side for most starts
+        w.send("set_target", xy=clicked)
+        start = w.wait_for(lambda m: m.type == "pose" and m.get("target") == pytest.approx(clicked)).get("time")
+        w.wait_for(lambda m: m.type == "pose" and (math.dist(m.get("qpos")[:2], m.get("target")) < 0.5
+                                                   or m.get("time") - start > 20.0))
+        last = w.messages[-1]
+        assert math.dist(last.get("qpos")[:2], last.get("target")) < 0.5, f"still away after {last.get('time')} s"
+        w.send("stop")
     finally:
         w.close()
