@@ -24,6 +24,7 @@ _INFO_LABELS = {
     "lowest_point_min": ("lowest point min", "m"),
     "lowest_point_mean": ("lowest point mean", "m"),
     "joint_limit_violation_max": ("joint limit violation max", "rad"),
+    "contact_bodies": ("contact bodies", ""),
 }
 
 
@@ -142,6 +143,8 @@ def _motion_info(args: argparse.Namespace) -> int:
             text = f"{value:g}"
         elif isinstance(value, float):
             text = f"{value:.4f}"
+        elif isinstance(value, list):
+            text = ", ".join(value)
         else:
             text = str(value)
         print(f"  {label:<27} {text} {unit}".rstrip())

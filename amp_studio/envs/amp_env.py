@@ -46,7 +46,9 @@ class AMPEnv(VecEnv):
         ch = self.character
         self.key_body_ids = torch.tensor(ch.key_body_ids, dtype=torch.long)
         contact = torch.zeros(ch.num_bodies, dtype=torch.bool)
-        contact[[ch.body_id(name) for name in config.contact_bodies]] = True
+        self.contact_bodies = (config.contact_bodies if config.contact_bodies is not None
+                               else self.motion_lib.contact_bodies())
+        contact[[ch.body_id(name) for name in self.contact_bodies]] = True
         self.non_contact_bodies = ~contact
         lo, hi = ch.dof_lower, ch.dof_upper
         if config.zero_center_action:

@@ -42,8 +42,8 @@ class EnvConfig:
     """If > 0, a touching body must also be below this height (m) to end the episode."""
     key_bodies: tuple[str, ...] = DEFAULT_KEY_BODIES
     """Bodies whose positions (relative to the root) the observations include."""
-    contact_bodies: tuple[str, ...] = ("right_foot", "left_foot")
-    """Bodies allowed to touch the ground."""
+    contact_bodies: tuple[str, ...] | None = None
+    """Bodies allowed to touch the ground; None: those that touch it in the clips (motion_checks.contact_bodies)."""
     num_disc_obs_steps: int = 10
     """Consecutive control steps in one discriminator observation."""
     rand_reset: bool = True

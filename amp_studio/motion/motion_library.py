@@ -67,6 +67,15 @@ class MotionLibrary:
         entries = load_motions(path, character.num_dofs, character)
         return cls([c for c, _ in entries], [w for _, w in entries], character, dtype)
 
+    def contact_bodies(self) -> tuple[str, ...]:
+        """The bodies that touch the ground in any clip (motion_checks.contact_bodies), in body order."""
+        from amp_studio.motion.motion_checks import contact_bodies
+
+        touching = set()
+        for clip in self.clips:
+            touching.update(contact_bodies(clip, self.character))
+        return tuple(name for name in self.character.body_names if name in touching)
+
     @property
     def num_clips(self) -> int:
         """Number of clips."""

@@ -35,6 +35,20 @@ def test_dimensions_of_the_default_env():
     env.close()
 
 
+@pytest.mark.deepmimic
+def test_contact_bodies_come_from_the_clips_unless_the_config_names_them(deepmimic_dir):
+    cartwheel = str(deepmimic_dir / "humanoid3d_cartwheel.txt")
+    env = make_env_from_files(ENV, ENGINE, 2, seed=0, env_overrides={"motion_file": cartwheel})
+    assert env.contact_bodies == ("right_hand", "left_hand", "right_foot", "left_foot")
+    hands = [env.character.body_id(name) for name in ("right_hand", "left_hand")]
+    assert not env.non_contact_bodies[hands].any()
+    env.close()
+    named = make_env_from_files(ENV, ENGINE, 2, seed=0,
+                                env_overrides={"motion_file": cartwheel, "contact_bodies": ["right_foot"]})
+    assert named.contact_bodies == ("right_foot",) and named.non_contact_bodies[hands].all()
+    named.close()
+
+
 def test_config_errors_name_file_and_key(tmp_path):
     bad = tmp_path / "env.yaml"
     bad.write_text("env_name: amp\nenv:\n  char_file: x.xml\n  motion_file: y.pkl\n  num_disc_obs_step: 2\n")
