@@ -21,9 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from amp_studio.gui.contact_bodies_dialog import ContactBodiesDialog, short_body_names
+
 CLIP_FILTER = "Motion clips and datasets (*.pkl *.txt *.yaml *.yml);;All files (*)"
-COLUMNS = ("name", "duration", "fps", "frames", "loop", "weight", "QA")
+COLUMNS = ("name", "duration", "fps", "frames", "loop", "weight", "contacts", "QA")
 WEIGHT_COLUMN = COLUMNS.index("weight")
+CONTACTS_COLUMN = COLUMNS.index("contacts")
 
 
 @dataclass
@@ -38,6 +41,13 @@ class ClipEntry:
     info: dict
     flags: list[str] = field(default_factory=list)
     mirrored: bool = False  # the left-right mirror of the file's motion
+    body_names: list[str] = field(default_factory=list)  # the character's, for choosing contact bodies
+    contact_bodies: list[str] | None = None  # the user's choice; None: those found in the clip
+
+    @property
+    def contacts(self) -> list[str]:
+        """The bodies this clip may touch the ground with: the user's choice, else those found in the clip."""
+        return list(self.info.get("contact_bodies", [])) if self.contact_bodies is None else self.contact_bodies
 
     @property
     def name(self) -> str:
@@ -66,7 +76,7 @@ def load_entries(path: Path, char_file: str) -> list[ClipEntry]:
         info = motion_info(clip, character)
         source = Path(clip.source) if getattr(clip, "source", None) else path
         entries.append(ClipEntry(source, clip.frames, clip.fps, clip.loop, weight, info, qa_flags(info),
-                                 clip.mirrored))
+                                 clip.mirrored, list(character.body_names)))
     return entries
 
 
@@ -98,6 +108,7 @@ class MotionPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.itemChanged.connect(self._item_changed)
+        self.table.cellDoubleClicked.connect(self._cell_double_clicked)
         self.add_button = QPushButton("Add…")
         self.remove_button = QPushButton("Remove")
         self.save_button = QPushButton("Save dataset…")
@@ -166,13 +177,15 @@ class MotionPanel(QWidget):
         self.table.blockSignals(True)
         self.table.insertRow(row)
         values = (e.name, f"{e.duration:.2f} s", f"{e.fps:g}", str(len(e.frames)), e.loop, f"{e.weight:g}",
-                  "; ".join(e.flags) if e.flags else "ok")
+                  short_body_names(e.contacts), "; ".join(e.flags) if e.flags else "ok")
         for col, text in enumerate(values):
             item = QTableWidgetItem(text)
             if col != WEIGHT_COLUMN:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             if col == 0:
                 item.setToolTip(str(e.path))
+            if col == CONTACTS_COLUMN:
+                item.setToolTip(self._contacts_tip(e))
             if col == len(values) - 1 and e.flags:
                 item.setForeground(Qt.GlobalColor.red)
                 item.setToolTip("\n".join(e.flags))
@@ -197,6 +210,44 @@ class MotionPanel(QWidget):
         item.setText(f"{weight:g}")
         self.table.blockSignals(False)
         self.clips_changed.emit()
+
+    @staticmethod
+    def _contacts_tip(e: ClipEntry) -> str:
+        source = "chosen by you" if e.contact_bodies is not None else "found in the clip"
+        return (f"May touch the ground ({source}): {', '.join(e.contacts) or 'none'}\n"
+                "Double-click to change")
+
+    def _cell_double_clicked(self, row: int, column: int) -> None:
+        if column == CONTACTS_COLUMN:
+            self.edit_contacts(row)
+
+    def edit_contacts(self, row: int) -> ContactBodiesDialog:
+        """Open the contact-body checklist for a clip (non-blocking); its choice applies when accepted."""
+        entry = self.entries[row]
+        dialog = ContactBodiesDialog(entry.name, entry.body_names, entry.contacts,
+                                     list(entry.info.get("contact_bodies", [])), self)
+        dialog.accepted.connect(lambda: self.set_contacts(row, dialog.chosen()))
+        dialog.open()
+        return dialog
+
+    def set_contacts(self, row: int, names: list[str]) -> None:
+        """The bodies a clip may touch the ground with, as the user chose them."""
+        entry = self.entries[row]
+        entry.contact_bodies = list(names)
+        item = self.table.item(row, CONTACTS_COLUMN)
+        self.table.blockSignals(True)
+        item.setText(short_body_names(entry.contacts))
+        item.setToolTip(self._contacts_tip(entry))
+        self.table.blockSignals(False)
+        self.message.setText(f"{entry.name} may touch the ground with: {', '.join(names) or 'nothing'}")
+        self.clips_changed.emit()
+
+    def contact_bodies(self, entries: list[ClipEntry] | None = None) -> list[str]:
+        """The bodies any of the clips may touch the ground with, in the character's order."""
+        entries = self.entries if entries is None else entries
+        touching = {name for e in entries for name in e.contacts}
+        order = entries[0].body_names if entries else []
+        return [name for name in order if name in touching]
 
     def remove_selected(self) -> None:
         """Remove the selected clips from the library (not from disk)."""
@@ -232,7 +283,10 @@ class MotionPanel(QWidget):
         if selected_only:
             rows = sorted({i.row() for i in self.table.selectedIndexes()})
             entries = [self.entries[r] for r in rows]
-        write_dataset([(e.path, e.weight, e.mirrored) for e in entries], path)
+        # The dataset carries the contact bodies only when the user chose some: otherwise the env finds them.
+        chosen = any(e.contact_bodies is not None for e in entries)
+        write_dataset([(e.path, e.weight, e.mirrored) for e in entries], path,
+                      self.contact_bodies(entries) if chosen else None)
         self.message.setText(f"Saved {len(entries)} clips to {path}")
         return Path(path)
 

@@ -94,6 +94,25 @@ def load_dataset(path: str | Path, num_dofs: int | None = None,
     return entries
 
 
+def dataset_contact_bodies(path: str | Path, character: CharacterModel | None = None) -> tuple[str, ...] | None:
+    """A dataset's optional top-level `contact_bodies: [body, ...]` (the bodies its clips may touch the ground
+    with, as the user chose them); None for a clip file or a dataset without the key."""
+    path = Path(path)
+    if path.suffix.lower() not in DATASET_SUFFIXES:
+        return None
+    names = load_yaml(path, MotionError).get("contact_bodies")
+    if names is None:
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise MotionError(path, f"field 'contact_bodies': expected a list of body names, got {names!r}")
+    if character is not None:
+        unknown = [n for n in names if n not in character.body_names]
+        if unknown:
+            raise MotionError(path, f"field 'contact_bodies': no body named '{unknown[0]}' on the character "
+                                    f"(bodies: {', '.join(character.body_names)})")
+    return tuple(names)
+
+
 def load_motions(path: str | Path, num_dofs: int | None = None,
                  character: CharacterModel | None = None) -> list[tuple[MotionClip, float]]:
     """A clip (weight 1) or a dataset YAML, by extension; datasets with mirror entries need the character."""
@@ -102,8 +121,10 @@ def load_motions(path: str | Path, num_dofs: int | None = None,
     return [(load_clip(path, num_dofs), 1.0)]
 
 
-def write_dataset(entries: list[tuple[str | Path, float] | tuple[str | Path, float, bool]], path: str | Path) -> None:
-    """Write a dataset YAML of (file, weight[, mirrored]); clip paths are stored relative to the YAML where possible."""
+def write_dataset(entries: list[tuple[str | Path, float] | tuple[str | Path, float, bool]], path: str | Path,
+                  contact_bodies: list[str] | tuple[str, ...] | None = None) -> None:
+    """Write a dataset YAML of (file, weight[, mirrored]) and, if given, its contact bodies; clip paths are stored
+    relative to the YAML where possible."""
     path = Path(path)
     motions = []
     for file, weight, *mirrored in entries:
@@ -115,4 +136,7 @@ def write_dataset(entries: list[tuple[str | Path, float] | tuple[str | Path, flo
         if mirrored and mirrored[0]:
             motion["mirror"] = "only"
         motions.append(motion)
-    path.write_text(yaml.safe_dump({"motions": motions}, sort_keys=False), encoding="utf-8")
+    doc = {"motions": motions}
+    if contact_bodies is not None:
+        doc["contact_bodies"] = list(contact_bodies)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")

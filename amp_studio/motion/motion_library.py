@@ -8,7 +8,7 @@ import torch
 
 from amp_studio.character import CharacterModel, CharacterState
 from amp_studio.errors import MotionError
-from amp_studio.motion.clip_io import load_motions
+from amp_studio.motion.clip_io import dataset_contact_bodies, load_motions
 from amp_studio.motion.motion_clip import MotionClip
 from amp_studio.rotations import (
     exp_map_to_quat,
@@ -41,6 +41,7 @@ class MotionLibrary:
             clip.check_dofs(character.num_dofs)
         self.character = character
         self.clips = clips
+        self.declared_contact_bodies: tuple[str, ...] | None = None
         self.dtype = dtype
         self._sph = character.spherical_dof_index
         self._hinge = character.hinge_dof_index
@@ -65,12 +66,17 @@ class MotionLibrary:
     def from_file(cls, path: str | Path, character: CharacterModel, dtype: torch.dtype = torch.float32):
         """A library from one clip file or a dataset YAML."""
         entries = load_motions(path, character.num_dofs, character)
-        return cls([c for c, _ in entries], [w for _, w in entries], character, dtype)
+        lib = cls([c for c, _ in entries], [w for _, w in entries], character, dtype)
+        lib.declared_contact_bodies = dataset_contact_bodies(path, character)
+        return lib
 
     def contact_bodies(self) -> tuple[str, ...]:
-        """The bodies that touch the ground in any clip (motion_checks.contact_bodies), in body order."""
+        """The dataset's `contact_bodies` if it names them, else the bodies that touch the ground in any clip
+        (motion_checks.contact_bodies), in body order."""
         from amp_studio.motion.motion_checks import contact_bodies
 
+        if self.declared_contact_bodies is not None:
+            return self.declared_contact_bodies
         touching = set()
         for clip in self.clips:
             touching.update(contact_bodies(clip, self.character))

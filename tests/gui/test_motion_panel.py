@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import yaml
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
+from amp_studio.gui.motion_panel import CONTACTS_COLUMN
 from tests.gui.conftest import WALK, wait_for_frame
 
 
@@ -30,7 +32,7 @@ def test_load_a_clip_and_scrub_the_timeline(qtbot, window):
     assert entry.flags == []
     table = window.motion_panel.table
     assert table.rowCount() == 1 and table.item(0, 0).text() == "walk_keyframed.pkl"
-    assert table.item(0, 6).text() == "ok"
+    assert table.item(0, 7).text() == "ok" and table.item(0, CONTACTS_COLUMN).text() == "R foot, L foot"
     assert window.source == "clip" and window.timeline.isEnabled()
 
     vp = window.viewport
@@ -100,3 +102,29 @@ def test_drop_a_dataset_edit_a_weight_and_save(qtbot, window, tmp_path):
     panel.table.selectRow(0)
     panel.remove_selected()
     assert [e.name for e in panel.entries] == ["idle_sway.pkl"]
+
+
+@pytest.mark.deepmimic
+def test_contact_bodies_found_in_the_clip_shown_changed_and_trained_with(qtbot, window, deepmimic_dir, tmp_path):
+    from amp_studio.character import CharacterModel
+    from amp_studio.motion import MotionLibrary
+
+    panel = window.motion_panel
+    entry = _load(qtbot, window, deepmimic_dir / "humanoid3d_cartwheel.txt")
+    row = panel.entries.index(entry)
+    assert panel.table.item(row, CONTACTS_COLUMN).text() == "R hand, L hand, R foot, L foot"
+    assert "found in the clip" in panel.table.item(row, CONTACTS_COLUMN).toolTip()
+    # Not chosen: the saved dataset leaves the contacts to the env, which finds the same ones.
+    found = panel.save_dataset(tmp_path / "found.yaml")
+    assert "contact_bodies" not in yaml.safe_load(found.read_text())
+    dialog = panel.edit_contacts(row)
+    assert dialog.chosen() == ["right_hand", "left_hand", "right_foot", "left_foot"]
+    dialog.check(["right_hand", "right_foot", "left_foot"])
+    dialog.accept()
+    assert entry.contact_bodies == ["right_hand", "right_foot", "left_foot"]
+    assert panel.table.item(row, CONTACTS_COLUMN).text() == "R hand, R foot, L foot"
+    window.training_panel.out_dir.setText(str(tmp_path / "runs"))
+    path = window.use_library_for_training()
+    assert yaml.safe_load(path.read_text())["contact_bodies"] == ["right_hand", "right_foot", "left_foot"]
+    lib = MotionLibrary.from_file(path, CharacterModel())
+    assert lib.contact_bodies() == ("right_hand", "right_foot", "left_foot")

@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 
 from amp_studio.errors import MotionError
-from amp_studio.motion import load_clip, load_dataset, load_motions, save_clip, write_dataset
+from amp_studio.motion import (
+    MotionLibrary,
+    dataset_contact_bodies,
+    load_clip,
+    load_dataset,
+    load_motions,
+    save_clip,
+    write_dataset,
+)
 
 from .helpers import make_clip, standing_frames
 
@@ -167,3 +175,18 @@ def test_dataset_names_the_bad_clip_inside(tmp_path):
 def test_save_refuses_other_formats(tmp_path):
     with pytest.raises(MotionError, match="out.txt: can only write .pkl"):
         save_clip(make_clip(standing_frames(2)), tmp_path / "out.txt")
+
+
+def test_a_dataset_can_name_its_contact_bodies(tmp_path, character):
+    save_clip(make_clip(standing_frames(3), name="a"), tmp_path / "a.pkl")
+    write_dataset([(tmp_path / "a.pkl", 1.0)], tmp_path / "set.yaml", contact_bodies=["right_foot", "right_hand"])
+    assert dataset_contact_bodies(tmp_path / "set.yaml", character) == ("right_foot", "right_hand")
+    lib = MotionLibrary.from_file(tmp_path / "set.yaml", character)
+    assert lib.contact_bodies() == ("right_foot", "right_hand")
+    write_dataset([(tmp_path / "a.pkl", 1.0)], tmp_path / "plain.yaml")
+    assert dataset_contact_bodies(tmp_path / "plain.yaml") is None
+    assert MotionLibrary.from_file(tmp_path / "plain.yaml", character).contact_bodies() == ("right_foot",
+                                                                                              "left_foot")
+    write_dataset([(tmp_path / "a.pkl", 1.0)], tmp_path / "bad.yaml", contact_bodies=["right_paw"])
+    with pytest.raises(MotionError, match=r"bad\.yaml.*contact_bodies.*right_paw"):
+        MotionLibrary.from_file(tmp_path / "bad.yaml", character)

@@ -1,0 +1,55 @@
+"""Choosing the bodies a clip may touch the ground with: a checklist of the character's bodies."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+
+def short_body_names(names: list[str] | tuple[str, ...]) -> str:
+    """"R foot, L foot" for right_foot, left_foot: the library column stays narrow."""
+    out = []
+    for name in names:
+        for side, mark in (("right_", "R "), ("left_", "L ")):
+            if name.startswith(side):
+                name = mark + name[len(side):]
+        out.append(name.replace("_", " "))
+    return ", ".join(out) if out else "none"
+
+
+class ContactBodiesDialog(QDialog):
+    """The character's bodies with the clip's contact bodies checked; `chosen()` after it is accepted."""
+
+    def __init__(self, clip_name: str, body_names: list[str], checked: list[str], derived: list[str],
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(f"Contact bodies: {clip_name}")
+        note = QLabel("Bodies allowed to touch the ground: touching with any other ends an episode as a fall.\n"
+                      f"Found in the clip (within 3 cm of the ground): {short_body_names(derived)}.")
+        note.setWordWrap(True)
+        self.list = QListWidget()
+        for name in body_names:
+            item = QListWidgetItem(name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if name in checked else Qt.CheckState.Unchecked)
+            self.list.addItem(item)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+                                   | QDialogButtonBox.StandardButton.RestoreDefaults)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(lambda: self.check(derived))
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addWidget(self.list)
+        layout.addWidget(buttons)
+
+    def check(self, names: list[str]) -> None:
+        """Check exactly these bodies."""
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            item.setCheckState(Qt.CheckState.Checked if item.text() in names else Qt.CheckState.Unchecked)
+
+    def chosen(self) -> list[str]:
+        """The checked bodies, in the character's order."""
+        return [self.list.item(i).text() for i in range(self.list.count())
+                if self.list.item(i).checkState() == Qt.CheckState.Checked]
