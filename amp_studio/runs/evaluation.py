@@ -64,14 +64,26 @@ def reference_poses(env: AMPEnv, clip_id: int, seconds: float) -> np.ndarray:
 
 
 @torch.no_grad()
-def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = True) -> dict[str, float]:
+def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = True,
+             clip_id: int | None = None) -> dict[str, float]:
     """Run the deterministic policy until `episodes` episodes end (full-length or falls) and report:
     episode_length_mean (s), fall_rate, root_speed_mean (m/s), pose_error_dtw (m, against the nearest clip),
     disc_reward_mean (the style reward per step, where the agent's discriminator is trained), and for the
-    location task task_return (mean task reward per step, in [0, 1]), success_rate and final_distance_mean (m)."""
+    location task task_return (mean task reward per step, in [0, 1]), success_rate and final_distance_mean (m).
+    With clip_id, every episode starts in that clip (a dataset's per-clip evaluation); the pose error is still
+    against the nearest clip."""
     is_location = hasattr(env, "target")
-    obs = env.reset()
     n = env.num_envs
+
+    def reset(ids: torch.Tensor) -> torch.Tensor:
+        if clip_id is None:
+            return env.reset(ids)
+        clips = torch.full((len(ids),), clip_id, dtype=torch.long)
+        times = (env.motion_lib.sample_times(clips, generator=env.generator) if env.config.rand_reset
+                 else torch.zeros(len(ids), dtype=env.motion_lib.dtype))
+        return env.reset_to(ids, clips, times)
+
+    obs = reset(torch.arange(n))
     steps = torch.zeros(n, dtype=torch.long)
     poses: list[list[np.ndarray]] = [[] for _ in range(n)]
     lengths, falls, speeds, errors, successes, distances = [], 0, [], [], [], []
@@ -119,7 +131,7 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
                 active[ended] = False
             else:
                 started += len(ended)
-            obs = env.reset(ended)
+            obs = reset(ended)
     result = {
         "episodes": len(lengths),
         "episode_length_mean": float(np.mean(lengths)) * env.dt,
@@ -137,11 +149,11 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
     return result
 
 
-def clip_root_speed(env: AMPEnv) -> float:
-    """Mean horizontal root speed of the clips, weighted like sampling (m/s)."""
+def clip_root_speed(env: AMPEnv, clip_id: int | None = None) -> float:
+    """Mean horizontal root speed of the clips, weighted like sampling, or of one clip (m/s)."""
     lib = env.motion_lib
     speeds = []
     for clip in lib.clips:
         f = clip.frames
         speeds.append(float(np.linalg.norm(np.diff(f[:, :2], axis=0), axis=-1).sum() / clip.duration))
-    return float(np.dot(speeds, lib.clip_weights.numpy()))
+    return speeds[clip_id] if clip_id is not None else float(np.dot(speeds, lib.clip_weights.numpy()))

@@ -1,0 +1,134 @@
+"""The skill suite: AMP on each clip (or dataset) with the defaults, on this machine's cores, against the AMP paper.
+
+For each --clips item (a shared DeepMimic name such as `walk`, a clip path, or a dataset YAML), trains the default
+env (data/envs/amp_humanoid_env.yaml: contact bodies found in the clips) and agent for --minutes (or
+--max_samples), evaluates the deterministic policy on 10-s episodes (fall rate, DTW pose error against the exact
+clip, root speed against the clip's; a dataset is evaluated per clip, each starting in its clip, DTW against the
+nearest clip) and appends a row per clip to benchmarks/results/learn_suite.jsonl (clip, minutes, samples,
+metrics, git commit). The table printed at the end has every row so far beside the paper's value (Table 3:
+single-clip AMP, 100-300 M samples on 16 cores). Goals on 2 cores: locomotion (walk, jog, run, crawl) fall rate 0
+and DTW <= the paper's within 18 M samples; the rest fall rate <= 0.25 and DTW <= 1.5x the paper's within 36 M.
+
+    python benchmarks/learn_suite.py --clips walk jog run crawl --minutes 30 --max_samples 18000000
+    python benchmarks/learn_suite.py --clips data/datasets/walk_run.yaml --minutes 60
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import torch
+from timed_training import runner_and_eval_env, train_and_evaluate, training_parser
+
+from amp_studio import DATA_DIR
+from amp_studio.runs.evaluation import clip_root_speed, evaluate
+
+REPO = DATA_DIR.parent
+SHARED = REPO.parent / "shared" / "motions" / "deepmimic"
+RESULTS = Path(__file__).resolve().parent / "results" / "learn_suite.jsonl"
+PAPER_DTW = {"walk": 0.030, "jog": 0.056, "run": 0.075, "crawl": 0.049, "dance_a": 0.055, "spin": 0.047,
+             "spinkick": 0.058, "cartwheel": 0.067, "jump": 0.083, "roll": 0.088, "backflip": 0.150}
+LOCOMOTION = ("walk", "jog", "run", "crawl")
+
+
+def resolve_clip(item: str) -> Path:
+    """A shared DeepMimic clip by name (`walk` -> ../shared/motions/deepmimic/humanoid3d_walk.txt), else a path."""
+    if item in PAPER_DTW or not Path(item).suffix:
+        path = SHARED / f"humanoid3d_{item}.txt"
+        if not path.is_file():
+            raise SystemExit(f"error: {path}: no shared clip named '{item}' (the shared/ folder beside this checkout)")
+        return path
+    path = Path(item)
+    if not path.is_file():
+        raise SystemExit(f"error: {path}: file not found")
+    return path.resolve()
+
+
+def clip_key(name: str) -> str:
+    """`humanoid3d_walk` -> `walk`, the paper's name where it has one."""
+    return name.removeprefix("humanoid3d_")
+
+
+def goal(key: str, r: dict) -> str:
+    """Whether a row meets its goal on these cores ("-" where the paper has no value)."""
+    paper = PAPER_DTW.get(key)
+    if paper is None:
+        return "-"
+    if key in LOCOMOTION:
+        ok = r["fall_rate"] == 0 and r["pose_error_dtw"] <= paper and r["samples"] <= 18_000_000
+    else:
+        ok = r["fall_rate"] <= 0.25 and r["pose_error_dtw"] <= 1.5 * paper and r["samples"] <= 36_000_000
+    return "yes" if ok else "no"
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def print_table(rows: list[dict]) -> None:
+    print(f"\n{'clip':<22} {'source':<14} {'minutes':>7} {'samples':>11} {'fall':>5} {'DTW m':>6} {'paper':>6} "
+          f"{'speed':>5} {'/clip':>5} {'goal':>4} {'commit':>8}")
+    for r in rows:
+        paper = PAPER_DTW.get(r["clip"])
+        print(f"{r['clip']:<22} {r['source'][:14]:<14} {r['minutes']:7.1f} {r['samples']:11,d} "
+              f"{r['fall_rate']:5.2f} {r['pose_error_dtw']:6.3f} {'-' if paper is None else f'{paper:.3f}':>6} "
+              f"{r['root_speed_mean']:5.2f} {r['speed_ratio']:5.2f} {goal(r['clip'], r):>4} {r['commit']:>8}")
+
+
+def main() -> None:
+    parser = training_parser(__doc__.splitlines()[0], "amp_humanoid_env.yaml", "amp_humanoid_agent.yaml",
+                             "output/learn_suite", 30.0, 1e9)
+    parser.add_argument("--clips", nargs="+", default=["walk"],
+                        help="shared clip names (walk jog run crawl dance_a spin spinkick cartwheel jump roll "
+                             "backflip), clip paths or dataset YAMLs")
+    parser.add_argument("--results", default=str(RESULTS), help="JSON lines file the rows are appended to")
+    parser.add_argument("--table_only", action="store_true", help="print the table of the rows so far and exit")
+    args = parser.parse_args()
+    results = Path(args.results)
+    if args.table_only:
+        print_table([json.loads(line) for line in results.read_text().splitlines() if line.strip()])
+        return
+    items = [resolve_clip(item) for item in args.clips]  # every name checked before hours of training
+    results.parent.mkdir(parents=True, exist_ok=True)
+    base_env_overrides = json.loads(args.env_overrides)
+    for path in items:
+        source = path.stem
+        print(f"\n== {source}: training {args.minutes:g} min on {torch.get_num_threads()} torch threads, "
+              f"{args.num_envs} envs", flush=True)
+        args.env_overrides = json.dumps({**base_env_overrides, "motion_file": str(path)})
+        runner, eval_env = runner_and_eval_env(args, f"{args.out_dir}/{source}")
+        print(f"contact bodies: {', '.join(eval_env.contact_bodies)}")
+        print(f"{'minutes':>7} {'samples':>11} {'samples/s':>9} {'fall rate':>9} {'pose err m':>10}", flush=True)
+        last = train_and_evaluate(runner, eval_env, args.minutes, args.eval_every, args.eval_episodes,
+                                  args.max_samples,
+                                  lambda m, r: f"{r['fall_rate']:9.2f} {r['pose_error_dtw']:10.3f}")[-1]
+        lib = eval_env.motion_lib
+        for clip_id, clip in enumerate(lib.clips):
+            r = last if lib.num_clips == 1 else evaluate(eval_env, runner.agent, args.eval_episodes,
+                                                         clip_id=clip_id)
+            name = clip.name + (" (mirror)" if getattr(clip, "mirrored", False) else "")
+            row = {"clip": clip_key(name), "source": source, "minutes": last["minutes"],
+                   "samples": last["samples"], "samples_per_s": last["samples_per_s"],
+                   "fall_rate": round(r["fall_rate"], 4), "pose_error_dtw": round(r["pose_error_dtw"], 4),
+                   "root_speed_mean": round(r["root_speed_mean"], 3),
+                   "speed_ratio": round(r["root_speed_mean"] / max(clip_root_speed(eval_env, clip_id), 1e-6), 3),
+                   "episode_length_mean": round(r["episode_length_mean"], 3),
+                   "contact_bodies": list(eval_env.contact_bodies), "num_envs": args.num_envs,
+                   "commit": git_commit(), "date": time.strftime("%Y-%m-%d")}
+            with open(results, "a", encoding="utf-8") as f:
+                f.write(json.dumps(row) + "\n")
+            print(json.dumps(row), flush=True)
+        runner.env.close()
+        eval_env.close()
+    print_table([json.loads(line) for line in results.read_text().splitlines() if line.strip()])
+
+
+if __name__ == "__main__":
+    main()
