@@ -50,6 +50,23 @@ def _build_motion_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _build_export_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="amp-studio export", description="Take a trained policy elsewhere.")
+    export_sub = parser.add_subparsers(dest="export_command", required=True)
+    onnx = export_sub.add_parser("onnx", help="the policy as one ONNX graph: raw observation in, PD targets out")
+    onnx.add_argument("--model_file", required=True, help="checkpoint or model (.pt) from a run")
+    onnx.add_argument("--out", required=True, help="output .onnx path")
+    return parser
+
+
+def _export_onnx(args: argparse.Namespace) -> int:
+    from amp_studio.runs.onnx_export import export_onnx
+
+    path = export_onnx(args.model_file, args.out)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
+    return 0
+
+
 def _bool(text: str) -> bool:
     value = text.strip().lower()
     if value in ("true", "1", "yes"):
@@ -281,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
             args = _build_motion_parser().parse_args(argv[1:])
             handler = {"info": _motion_info, "convert": _motion_convert, "mirror": _motion_mirror}[args.motion_command]
             return handler(args)
+        if argv and argv[0] == "export":
+            args = _build_export_parser().parse_args(argv[1:])
+            return {"onnx": _export_onnx}[args.export_command](args)
         if not argv or argv[0] in ("--screenshot", "--motion", "--run", "gui"):
             from amp_studio.gui.app import main as gui_main
 
