@@ -99,6 +99,8 @@ def _build_run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--test_episodes", type=int, help="episodes to evaluate (default: the agent config's)")
     parser.add_argument("--motion_file", help="clip or dataset to use instead of the env config's")
     parser.add_argument("--json", action="store_true", help="test: end with one JSON object of the results")
+    parser.add_argument("--record_clip", help="test: also record one episode of env 0 (deterministic policy) as a "
+                                              "MimicKit .pkl clip here")
     parser.add_argument("--devices", nargs="+", help="train with one process per device, e.g. cpu cpu or "
                         "cuda:0 cuda:1 (gradients averaged; torchrun's environment is honoured for multi-node)")
     parser.add_argument("--disc_reward_weight", type=float, help="imitation (style) reward weight (agent config's)")
@@ -257,12 +259,22 @@ def _test(args: argparse.Namespace) -> int:
 
     if not args.model_file:
         raise AmpStudioError(None, "--mode test needs --model_file (a checkpoint)")
+    if args.record_clip and Path(args.record_clip).suffix.lower() != ".pkl":
+        raise AmpStudioError(args.record_clip, "--record_clip writes MimicKit .pkl clips; give a .pkl path")
     runner = training_from_args(args)
     runner.agent.load_state_dict(load_checkpoint(args.model_file)["agent"], policy_only=True)
     env = runner.env
     viewer = _viewer(args, env.engine)
     if viewer is not None:
         _watch(env, runner.agent, viewer)
+    if args.record_clip:
+        from amp_studio.motion import save_clip
+        from amp_studio.runs.rollout_recording import record_rollout
+
+        clip, _ = record_rollout(env, runner.agent, env.config.episode_length, name=Path(args.record_clip).stem)
+        save_clip(clip, args.record_clip)
+        print(f"recorded {clip.num_frames} frames ({clip.duration:.2f} s at {clip.fps:g} fps) of env 0 to "
+              f"{args.record_clip}")
     episodes = args.test_episodes or runner.config.test_episodes
     result = evaluate(env, runner.agent, episodes)
     keys = ["episode_length_mean", "fall_rate", "root_speed_mean", "pose_error_dtw", "disc_reward_mean",
