@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import signal
 import sys
@@ -101,6 +102,14 @@ def _build_run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="test: end with one JSON object of the results")
     parser.add_argument("--record_clip", help="test: also record one episode of env 0 (deterministic policy) as a "
                                               "MimicKit .pkl clip here")
+    parser.add_argument("--video", help="test: also render env 0's replay to this .mp4 (H.264)")
+    parser.add_argument("--video_size", default="960x540", help="video width x height in pixels")
+    parser.add_argument("--video_fps", type=float, default=30.0, help="video frames per second")
+    parser.add_argument("--video_camera", choices=("track", "fixed"), default="track",
+                        help="track: the camera follows the character; fixed: it stays where it started")
+    parser.add_argument("--video_seconds", type=float, default=10.0, help="video length in seconds")
+    parser.add_argument("--video_ghost", type=_bool, default=True,
+                        help="imitation: show the reference clip as a translucent ghost")
     parser.add_argument("--devices", nargs="+", help="train with one process per device, e.g. cpu cpu or "
                         "cuda:0 cuda:1 (gradients averaged; torchrun's environment is honoured for multi-node)")
     parser.add_argument("--disc_reward_weight", type=float, help="imitation (style) reward weight (agent config's)")
@@ -261,6 +270,10 @@ def _test(args: argparse.Namespace) -> int:
         raise AmpStudioError(None, "--mode test needs --model_file (a checkpoint)")
     if args.record_clip and Path(args.record_clip).suffix.lower() != ".pkl":
         raise AmpStudioError(args.record_clip, "--record_clip writes MimicKit .pkl clips; give a .pkl path")
+    if args.video:
+        _video_settings(args)  # bad settings fail before anything runs
+        if Path(args.video).suffix.lower() != ".mp4":
+            raise AmpStudioError(args.video, "--video writes .mp4 (H.264); give a .mp4 path")
     runner = training_from_args(args)
     runner.agent.load_state_dict(load_checkpoint(args.model_file)["agent"], policy_only=True)
     env = runner.env
@@ -275,6 +288,8 @@ def _test(args: argparse.Namespace) -> int:
         save_clip(clip, args.record_clip)
         print(f"recorded {clip.num_frames} frames ({clip.duration:.2f} s at {clip.fps:g} fps) of env 0 to "
               f"{args.record_clip}")
+    if args.video:
+        _video(args, env, runner.agent)
     episodes = args.test_episodes or runner.config.test_episodes
     result = evaluate(env, runner.agent, episodes)
     keys = ["episode_length_mean", "fall_rate", "root_speed_mean", "pose_error_dtw", "disc_reward_mean",
@@ -285,6 +300,36 @@ def _test(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({k: result[k] for k in keys if k in result}))
     return 0
+
+
+def _video_settings(args: argparse.Namespace):
+    from amp_studio.rendering.video import VideoSettings
+
+    try:
+        width, height = (int(v) for v in args.video_size.lower().split("x"))
+    except ValueError:
+        raise AmpStudioError(args.video, f"--video_size: expected WIDTHxHEIGHT, got '{args.video_size}'") from None
+    settings = VideoSettings(width, height, args.video_fps, args.video_camera)
+    settings.validate(args.video)
+    return settings
+
+
+def _video(args: argparse.Namespace, env, agent) -> None:
+    import time
+
+    from amp_studio.runs.policy_video import write_policy_video
+
+    start = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 10 == 0:
+            bar = "#" * (30 * done // total)
+            print(f"\rvideo [{bar:<30}] {done}/{total} frames", end="" if done < total else "\n", file=sys.stderr,
+                  flush=True)
+
+    path = write_policy_video(args.video, env, agent, args.video_seconds, _video_settings(args), args.video_ghost,
+                              progress)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, {time.perf_counter() - start:.1f} s)")
 
 
 def _watch(env, agent, viewer) -> None:
@@ -305,6 +350,9 @@ def _watch(env, agent, viewer) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code. Bad input prints one error line, never a traceback."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if "--video" in argv:
+        # Offscreen GL without a display; MuJoCo picks its GL backend when first imported.
+        os.environ.setdefault("MUJOCO_GL", "egl")
     try:
         if argv and argv[0] == "motion":
             args = _build_motion_parser().parse_args(argv[1:])

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 )
 
 from amp_studio import DEFAULT_CHARACTER
-from amp_studio.gui.clip_poses import ClipPoses
 from amp_studio.gui.log_panel import LogPanel
 from amp_studio.gui.motion_panel import ClipEntry, MotionPanel
 from amp_studio.gui.plots_panel import PlotsPanel
@@ -30,6 +29,7 @@ from amp_studio.gui.timeline import Timeline
 from amp_studio.gui.training_panel import TrainingPanel, train_arguments
 from amp_studio.gui.viewport import Viewport
 from amp_studio.gui.worker_client import WorkerClient
+from amp_studio.rendering.clip_poses import ClipPoses
 from amp_studio.worker.protocol import Message
 
 SETTINGS_VERSION = 1

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QImage, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from amp_studio.gui.scene import Scene
+from amp_studio.rendering.scene import Scene
 
 MAX_FPS = 40.0  # smooth enough for a viewport; every frame costs the training worker CPU
 TARGET_GRAB = 0.5  # metres: a left press this close to the target marker drags it

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from amp_studio.gui.clip_poses import ClipPoses
-from amp_studio.gui.scene import Scene
 from amp_studio.motion import MotionLibrary, load_clip
+from amp_studio.rendering.clip_poses import ClipPoses
+from amp_studio.rendering.scene import Scene
 
 
 @pytest.mark.deepmimic

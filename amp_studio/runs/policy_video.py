@@ -1,0 +1,55 @@
+"""A policy's replay as a video: env 0 under the deterministic policy, with the reference clip as a ghost (for
+imitation) or the target (for the location task)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from amp_studio.rendering.video import VideoFrame, VideoSettings, write_video
+
+
+def _pose(state, i: int) -> np.ndarray:
+    return torch.cat((state.root_pos[i], state.root_rot[i], state.dof_pos[i])).double().numpy()
+
+
+@torch.no_grad()
+def policy_video_frames(env, agent, seconds: float, fps: float, ghost: bool = True) -> Iterator[VideoFrame]:
+    """Frames of env 0 from a fresh start for `seconds` at `fps` (the policy runs at the env's control rate; each
+    frame shows the latest step). A fall restarts the episode, as a replay does."""
+    ids = torch.zeros(1, dtype=torch.long)
+
+    def start():
+        clip = env.motion_lib.sample_clips(1, generator=env.generator)
+        t0 = env.motion_lib.sample_times(clip, generator=env.generator)
+        return env.reset_to(ids, clip, t0), clip, t0
+
+    obs, clip, t0 = start()
+    elapsed, sim_time = 0.0, 0.0
+    for i in range(max(1, round(seconds * fps))):
+        while sim_time + 1e-9 < i / fps:
+            actions, _ = agent.act(obs, deterministic=True)
+            obs, _, done, _ = env.step(actions)
+            sim_time += env.dt
+            elapsed += env.dt
+            if done[0]:
+                obs, clip, t0 = start()
+                elapsed = 0.0
+        state = env.engine.get_state()
+        reference = None
+        if ghost and not hasattr(env, "target"):
+            ref = env.motion_lib.get_state(clip, t0 + elapsed)
+            reference = _pose(ref, 0)
+        target = tuple(env.target[0].tolist()) if hasattr(env, "target") else None
+        yield VideoFrame(_pose(state, 0), reference, target)
+
+
+def write_policy_video(path: str | Path, env, agent, seconds: float, settings: VideoSettings, ghost: bool = True,
+                       progress=None) -> Path:
+    """Render env 0's replay to an .mp4 (see write_video)."""
+    frames = policy_video_frames(env, agent, seconds, settings.fps, ghost)
+    return write_video(path, frames, max(1, round(seconds * settings.fps)), str(env.character.path), settings,
+                       progress)
