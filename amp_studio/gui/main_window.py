@@ -10,16 +10,19 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QProgressDialog,
     QVBoxLayout,
     QWidget,
 )
 
 from amp_studio import DEFAULT_CHARACTER
+from amp_studio.gui.exports import ExportJob, PoseRecorder, VideoDialog
 from amp_studio.gui.log_panel import LogPanel
 from amp_studio.gui.motion_panel import ClipEntry, MotionPanel
 from amp_studio.gui.plots_panel import PlotsPanel
@@ -49,6 +52,7 @@ class MainWindow(QMainWindow):
     def __init__(self, char_file: str = str(DEFAULT_CHARACTER)):
         super().__init__()
         self.setWindowTitle("AMP Studio")
+        self.char_file = char_file
         self.setObjectName("MainWindow")
         self.resize(1500, 950)
         self.setDockNestingEnabled(True)
@@ -92,6 +96,9 @@ class MainWindow(QMainWindow):
         self.workers: list[WorkerClient | None] = []  # by run index
         self.replay: WorkerClient | None = None
         self.replay_run: int = -1
+        self.replay_checkpoint: str | None = None
+        self.recorder: PoseRecorder | None = None
+        self.export_job: ExportJob | None = None
         self.clip: ClipPoses | None = None
         self._replay_title = ""
         self.source = "none"  # what the viewport shows: none | clip | run | replay
@@ -130,6 +137,10 @@ class MainWindow(QMainWindow):
         action(file, "Save dataset…", self.motion_panel.save_by_dialog, QKeySequence.StandardKey.Save)
         action(file, "Save selected clips as dataset…", lambda: self.motion_panel.save_by_dialog(selected_only=True))
         action(file, "Save screenshot…", self._screenshot_by_dialog, "Ctrl+Shift+S")
+        file.addSeparator()
+        action(file, "Export policy (ONNX)…", self.export_policy_by_dialog, "Ctrl+E")
+        action(file, "Export video…", self.export_video_by_dialog, "Ctrl+Shift+E")
+        self.record_action = action(file, "Record replay as clip", self.set_recording, "Ctrl+R", checkable=True)
         file.addSeparator()
         action(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
         training = bar.addMenu("&Training")
@@ -360,7 +371,7 @@ class MainWindow(QMainWindow):
         worker.output.connect(lambda line: self.log_panel.add("replay", line))
         worker.state_changed.connect(lambda state: self.log_panel.add("replay", f"replay {state}"
                                      + (f": {worker.error}" if state == "failed" else "")))
-        self.replay, self.replay_run = worker, index
+        self.replay, self.replay_run, self.replay_checkpoint = worker, index, checkpoint
         self.source = "replay"
         worker.start()
         self._replay_title = f"Replay: {Path(checkpoint).name} of {record.name}"
@@ -369,6 +380,8 @@ class MainWindow(QMainWindow):
 
     def _replay_message(self, msg: Message) -> None:
         if msg.type == "pose" and self.source == "replay":
+            if self.recorder is not None:
+                self.recorder.add(msg.get("qpos"), msg.get("time"))
             target = msg.get("target")
             self.viewport.pick_targets = target is not None
             self.viewport.set_pose(msg.get("qpos"), msg.get("ref_qpos"), target)
@@ -410,6 +423,117 @@ class MainWindow(QMainWindow):
             elif record.status == "unresponsive" and not worker.unresponsive:
                 record.status = worker.state
                 self.runs_panel.update_run(index)
+
+    # ----- exports -----
+
+    def _policy_source(self) -> tuple[str, Path | None] | None:
+        """The checkpoint an export is of (the replay's, else the selected run's chosen one) and its run dir."""
+        rp = self.runs_panel
+        if self.source == "replay" and self.replay_checkpoint:
+            record = self.runs_panel.runs[self.replay_run]
+            return self.replay_checkpoint, record.run_dir
+        index, path = rp.selected(), rp.checkpoints.currentData()
+        if index >= 0 and path:
+            return path, rp.runs[index].run_dir
+        return None
+
+    def _start_export(self, job: ExportJob, dialog: QProgressDialog) -> None:
+        self.export_job = job
+        job.progress.connect(lambda done, total: (dialog.setMaximum(total), dialog.setValue(done)))
+        job.finished.connect(lambda ok, message: self._export_finished(ok, message, dialog))
+        dialog.canceled.connect(job.cancel)
+
+    def _export_finished(self, ok: bool, message: str, dialog: QProgressDialog) -> None:
+        dialog.reset()
+        self.log_panel.add("export", message)
+        self.statusBar().showMessage(message, 10000)
+        if not ok:
+            QMessageBox.warning(self, "Export failed", message)
+
+    def export_policy(self, checkpoint: str, out_path: str) -> ExportJob:
+        """Write a checkpoint's policy as ONNX in a child process (`main.py export onnx`)."""
+        dialog = QProgressDialog("Exporting the policy to ONNX…", "Cancel", 0, 0, self)
+        job = ExportJob(self)
+        self._start_export(job, dialog)
+        job.run_command(["export", "onnx", "--model_file", str(checkpoint), "--out", str(out_path)], str(out_path))
+        dialog.show()
+        return job
+
+    def export_policy_by_dialog(self) -> None:
+        source = self._policy_source()
+        if source is None:
+            self.statusBar().showMessage("Select a run and one of its checkpoints (or replay one) to export", 8000)
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export policy", f"{Path(source[0]).stem}.onnx",
+                                              "ONNX (*.onnx)")
+        if path:
+            self.export_policy(source[0], path)
+
+    def video_dialog(self) -> VideoDialog | None:
+        """The video dialog for what the viewport shows (a clip, a replay or the selected checkpoint)."""
+        if self.source == "clip" and self.motion_panel.selected() is not None:
+            return VideoDialog(f"Video of the clip {self.motion_panel.selected().name}", False, self)
+        source = self._policy_source()
+        if source is None:
+            self.statusBar().showMessage("Select a clip, a run's checkpoint or a replay to make a video of", 8000)
+            return None
+        return VideoDialog(f"Video of a replay of {Path(source[0]).name}", True, self)
+
+    def export_video(self, dialog: VideoDialog, out_path: str) -> ExportJob:
+        """Render the dialog's video to out_path in the background, with a progress dialog."""
+        progress = QProgressDialog("Rendering video…", "Cancel", 0, 100, self)
+        job = ExportJob(self)
+        self._start_export(job, progress)
+        if self.source == "clip" and self.motion_panel.selected() is not None:
+            job.run_clip_video(self.motion_panel.selected(), self.viewport.scene.character.spherical_starts,
+                               self.char_file, out_path, dialog.settings(), dialog.seconds.value())
+        else:
+            checkpoint, run_dir = self._policy_source()
+            args = ["--mode", "test", "--model_file", str(checkpoint), "--num_envs", "1", "--test_episodes", "1",
+                    "--video", str(out_path), *dialog.video_arguments()]
+            for flag, name in (("--env_config", "env_config.yaml"), ("--agent_config", "agent_config.yaml"),
+                               ("--engine_config", "engine_config.yaml")):
+                if run_dir is not None and (Path(run_dir) / name).is_file():
+                    args += [flag, str(Path(run_dir) / name)]
+            job.run_command(args, str(out_path))
+        progress.show()
+        return job
+
+    def export_video_by_dialog(self) -> None:
+        dialog = self.video_dialog()
+        if dialog is None or dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export video", "amp_studio.mp4", "MP4 video (*.mp4)")
+        if path:
+            self.export_video(dialog, path if path.lower().endswith(".mp4") else path + ".mp4")
+
+    def set_recording(self, on: bool) -> None:
+        """Start keeping the replay's poses, or stop and save them as a clip."""
+        if on:
+            if self.source != "replay":
+                self.statusBar().showMessage("Start a replay first: recording keeps the replay's poses", 8000)
+                self.record_action.setChecked(False)
+                return
+            self.recorder = PoseRecorder()
+            self.statusBar().showMessage("Recording the replay (File > Record replay as clip again to stop)")
+            return
+        recorder, self.recorder = self.recorder, None
+        if recorder is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save recorded clip", "recorded.pkl", "MimicKit clips (*.pkl)")
+        if path:
+            self.save_recording(recorder, path)
+
+    def save_recording(self, recorder: PoseRecorder, path: str) -> Path | None:
+        """Write a recording as a .pkl clip and add it to the library."""
+        try:
+            out = recorder.save(path, Path(path).stem)
+        except (ValueError, OSError) as exc:
+            self.statusBar().showMessage(f"Not saved: {exc}", 10000)
+            return None
+        self.log_panel.add("export", f"recorded {len(recorder.frames)} poses to {out}")
+        self.motion_panel.add_path(out)
+        return out
 
     def _screenshot_by_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "amp_studio.png", "PNG (*.png)")
