@@ -16,7 +16,8 @@ from amp_studio.motion import load_clip
 
 REPO = Path(__file__).resolve().parent.parent
 INFO_KEYS = ["duration", "fps", "frames", "loop", "num_dofs", "root_height_min", "root_height_mean",
-             "root_height_max", "lowest_point_min", "lowest_point_mean", "joint_limit_violation_max"]
+             "root_height_max", "lowest_point_min", "lowest_point_mean", "joint_limit_violation_max",
+             "contact_bodies"]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
