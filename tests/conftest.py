@@ -30,3 +30,11 @@ def deepmimic_dir() -> Path:
             pytest.fail(reason)
         pytest.skip(reason)
     return DEEPMIMIC_DIR
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that reads the shared clips carries the `deepmimic` marker (`-m "not deepmimic"` deselects them
+    all), whether or not its author wrote it."""
+    for item in items:
+        if "deepmimic_dir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.deepmimic)

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import signal
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
@@ -79,7 +80,8 @@ def test_live_run_weights_kill_and_replay(qtbot, window, tmp_path):
     replay = window.replay
     qtbot.waitUntil(lambda: window.viewport.scene.ghost_visible, timeout=WORKER_TIMEOUT)
     assert window.source == "replay" and "Replay" in window.source_label.text()
-    assert str(latest) in " ".join(replay.args) or window.runs_panel.checkpoints.currentData()
+    model = replay.args[replay.args.index("--model_file") + 1]
+    assert Path(model) == latest and window.replay_checkpoint == model  # the newest checkpoint, offered first
     shown = window.viewport.frames_shown
     qtbot.waitUntil(lambda: window.viewport.frames_shown > shown + 3, timeout=30000)  # a moving picture
     replay.stop()
