@@ -304,6 +304,8 @@ def test_state_dict_restores_the_envs(adapter, character):
     ig.set_targets(state.dof_pos)
     ig.step()
     saved = ig.state_dict()
+    ig.step()
+    continued = ig.get_state()  # the step that follows the saved moment, under the saved targets
     ig.set_targets(state.dof_pos + 0.1)
     ig.step()
     ig.load_state_dict(saved)
@@ -313,6 +315,9 @@ def test_state_dict_restores_the_envs(adapter, character):
     assert torch.equal(ig.ground_contact, saved["contact"]) and torch.equal(ig.failed, saved["failed"])
     assert torch.allclose(ig.state_dict()["targets"], state.dof_pos)
     assert isinstance(CharacterState(**saved["state"]), CharacterState)
+    ig.step()  # the restored simulation goes on as the saved one did
+    for field in FIELDS:
+        assert torch.allclose(getattr(ig.get_state(), field), getattr(continued, field), atol=1e-5), field
     ig.close()
 
 
