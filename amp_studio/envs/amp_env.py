@@ -17,6 +17,15 @@ from amp_studio.motion import MotionLibrary
 _STATE_FIELDS = tuple(f.name for f in dataclasses.fields(CharacterState))
 
 
+def action_scaling(character: CharacterModel, zero_center_action: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """PD target = offset + scale * action: action 0 is the middle of each DoF's range (or angle 0 when
+    zero-centred) and +-1 its ends. Shapes: (num_dofs,), (num_dofs,)."""
+    lo, hi = character.dof_lower, character.dof_upper
+    if zero_center_action:
+        return torch.zeros_like(lo), torch.maximum(lo.abs(), hi.abs())
+    return 0.5 * (lo + hi), 0.5 * (hi - lo)
+
+
 class AMPEnv(VecEnv):
     """Imitation by adversarial motion priors: the env reward is zero; style comes from the discriminator.
 
@@ -50,13 +59,7 @@ class AMPEnv(VecEnv):
                                else self.motion_lib.contact_bodies())
         contact[[ch.body_id(name) for name in self.contact_bodies]] = True
         self.non_contact_bodies = ~contact
-        lo, hi = ch.dof_lower, ch.dof_upper
-        if config.zero_center_action:
-            self.action_offset = torch.zeros_like(lo)
-            self.action_scale = torch.maximum(lo.abs(), hi.abs())
-        else:
-            self.action_offset = 0.5 * (lo + hi)
-            self.action_scale = 0.5 * (hi - lo)
+        self.action_offset, self.action_scale = action_scaling(ch, config.zero_center_action)
         self.max_episode_steps = max(1, round(config.episode_length / self.dt))
         self.progress = torch.zeros(num_envs, dtype=torch.long)
         self.num_disc_steps = config.num_disc_obs_steps

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import torch
 
 if TYPE_CHECKING:
-    from amp_studio.envs.env_config import LocationRewardWeights
+    from amp_studio.envs.env_config import LocationEnvConfig
 
 
 def heading_angle(rot: torch.Tensor) -> torch.Tensor:
@@ -110,15 +110,15 @@ def compute_disc_obs(vectors: torch.Tensor, flat: torch.Tensor, global_obs: bool
 
 
 def location_reward(root_xy: torch.Tensor, root_vel_xy: torch.Tensor, root_rot: torch.Tensor,
-                    target_xy: torch.Tensor, weights: "LocationRewardWeights") -> torch.Tensor:
+                    target_xy: torch.Tensor, w: LocationEnvConfig) -> torch.Tensor:
     """MimicKit's location reward (the AMP paper's, App. A, plus a facing term and an at-target bonus).
 
     pos_w exp(-pos_err_scale |x* - x|^2) + vel_w exp(-vel_err_scale max(0, v* - d*.v)^2) + face_w max(0, d*.f),
     where d* is the unit direction to the target and f the facing direction; moving away from the target earns no
     velocity reward, and within |x* - x|^2 < dist_threshold the velocity and facing terms are full.
     Shapes: (N, 2), (N, 2), (N, 4), (N, 2) -> (N,); the maximum is pos_w + vel_w + face_w (1 by default).
+    The weights, scales, tar_speed and dist_threshold are the env config's.
     """
-    w = weights
     offset = target_xy - root_xy
     dist_sq = (offset * offset).sum(-1)
     direction = offset / dist_sq.sqrt().clamp_min(1e-6).unsqueeze(-1)

@@ -10,19 +10,6 @@ from amp_studio.config_loading import ConfigError, build_config, load_yaml
 
 
 @dataclass(frozen=True)
-class LocationRewardWeights:
-    """The location reward's settings, as `amp_obs.location_reward` takes them."""
-
-    tar_speed: float
-    pos_reward_w: float
-    vel_reward_w: float
-    face_reward_w: float
-    pos_err_scale: float
-    vel_err_scale: float
-    dist_threshold: float
-
-
-@dataclass(frozen=True)
 class EnvConfig:
     """The AMP imitation env (`env_name: amp`) and the kinematic clip player (`view_motion`)."""
 
@@ -90,11 +77,6 @@ class LocationEnvConfig(EnvConfig):
     """Speed term: exp(-vel_err_scale * shortfall^2), shortfall = max(0, tar_speed - speed toward the target)."""
     dist_threshold: float = 0.5
     """Squared distance (m^2) under which the speed and facing terms are full (the character has arrived)."""
-
-    @property
-    def reward_weights(self) -> LocationRewardWeights:
-        return LocationRewardWeights(self.tar_speed, self.pos_reward_w, self.vel_reward_w, self.face_reward_w,
-                                     self.pos_err_scale, self.vel_err_scale, self.dist_threshold)
 
     def validate(self) -> str | None:
         """A problem with the values, or None."""

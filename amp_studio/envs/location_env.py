@@ -65,8 +65,7 @@ class LocationEnv(AMPEnv):
 
     def _compute_reward(self) -> torch.Tensor:
         s = self.engine.get_state()
-        return location_reward(s.root_pos[:, :2], s.root_vel[:, :2], s.root_rot, self.target,
-                               self.config.reward_weights)
+        return location_reward(s.root_pos[:, :2], s.root_vel[:, :2], s.root_rot, self.target, self.config)
 
     def _post_step(self, done: torch.Tensor, info: dict) -> None:
         distance = self.target_distance()

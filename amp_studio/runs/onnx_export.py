@@ -22,7 +22,10 @@ from amp_studio.character import CharacterModel
 from amp_studio.config_loading import resolve_path
 from amp_studio.engines import load_engine_config
 from amp_studio.engines.spherical_targets import MAX_SPHERICAL_TARGET_ANGLE
+from amp_studio.envs.amp_env import action_scaling
 from amp_studio.envs.env_config import load_env_config
+from amp_studio.learning.networks import mlp
+from amp_studio.learning.normalizer import Normalizer
 from amp_studio.runs.run_directory import CheckpointError, load_checkpoint
 
 OPSET = 18
@@ -31,12 +34,10 @@ OPSET = 18
 class PolicyGraph(torch.nn.Module):
     """obs (N, obs_dim) -> PD targets (N, num_dofs), radians; a spherical joint's three are its exp map."""
 
-    def __init__(self, obs_mean: torch.Tensor, obs_std: torch.Tensor, obs_clip: float, actor: torch.nn.Module,
-                 action_offset: torch.Tensor, action_scale: torch.Tensor, ball_dofs: torch.Tensor):
+    def __init__(self, obs_norm: Normalizer, actor: torch.nn.Module, action_offset: torch.Tensor,
+                 action_scale: torch.Tensor, ball_dofs: torch.Tensor):
         super().__init__()
-        self.register_buffer("obs_mean", obs_mean.float().clone())
-        self.register_buffer("obs_std", obs_std.float().clone())
-        self.obs_clip = float(obs_clip)
+        self.obs_norm = obs_norm
         self.actor = actor
         self.register_buffer("action_offset", action_offset.float().clone())
         self.register_buffer("action_scale", action_scale.float().clone())
@@ -51,8 +52,7 @@ class PolicyGraph(torch.nn.Module):
         self.register_buffer("ball_owner", owner)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        x = ((obs - self.obs_mean) / self.obs_std).clamp(-self.obs_clip, self.obs_clip)
-        targets = self.action_offset + self.action_scale * self.actor(x)
+        targets = self.action_offset + self.action_scale * self.actor(self.obs_norm(obs))
         if self.ball_dofs.numel() == 0:
             return targets
         angle = targets[:, self.ball_dofs].norm(dim=-1)  # (N, joints)
@@ -62,14 +62,9 @@ class PolicyGraph(torch.nn.Module):
 
 
 def _actor_from_state(state: dict) -> torch.nn.Sequential:
-    """The actor MLP rebuilt from its weights' shapes (Linear, ReLU, ..., Linear)."""
-    weights = sorted((int(k.split(".")[0]), v) for k, v in state.items() if k.endswith(".weight"))
-    layers: list[torch.nn.Module] = []
-    for i, (_, w) in enumerate(weights):
-        layers.append(torch.nn.Linear(w.shape[1], w.shape[0]))
-        if i < len(weights) - 1:
-            layers.append(torch.nn.ReLU())
-    actor = torch.nn.Sequential(*layers)
+    """The actor MLP (networks.mlp) rebuilt from its weights' shapes."""
+    weights = [v for _, v in sorted((int(k.split(".")[0]), v) for k, v in state.items() if k.endswith(".weight"))]
+    actor = mlp(weights[0].shape[1], [w.shape[0] for w in weights[:-1]], weights[-1].shape[0])
     actor.load_state_dict(state)
     return actor
 
@@ -109,19 +104,16 @@ def build_policy_graph(model_file: str | Path) -> tuple[PolicyGraph, dict[str, s
     character = CharacterModel(resolve_path(env_cfg.char_file), key_bodies=tuple(env_cfg.key_bodies))
     agent = state["agent"]
     actor = _actor_from_state(agent["actor"])
-    norm = agent["obs_norm"]
-    obs_dim = int(norm["mean32"].numel())
+    obs_dim = int(agent["obs_norm"]["mean32"].numel())
+    obs_norm = Normalizer(obs_dim)
+    obs_norm.load_state_dict(agent["obs_norm"])
     layout = observation_layout(character, env_cfg, env_name)
     if sum(size for _, size in layout) != obs_dim:
         raise CheckpointError(model_file, f"its observation has {obs_dim} values, but its env config describes "
                                           f"{sum(size for _, size in layout)}")
-    lo, hi = character.dof_lower, character.dof_upper
-    if env_cfg.zero_center_action:
-        offset, scale = torch.zeros_like(lo), torch.maximum(lo.abs(), hi.abs())
-    else:
-        offset, scale = 0.5 * (lo + hi), 0.5 * (hi - lo)
+    offset, scale = action_scaling(character, env_cfg.zero_center_action)
     ball = character.ball
-    graph = PolicyGraph(norm["mean32"], norm["std"], 5.0, actor, offset, scale, torch.from_numpy(ball.ball_dofs))
+    graph = PolicyGraph(obs_norm, actor, offset, scale, torch.from_numpy(ball.ball_dofs))
     graph.eval()
     drives = ball.drives
     metadata = {

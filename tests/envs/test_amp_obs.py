@@ -38,7 +38,7 @@ def test_target_offset_in_heading_frame():
 
 
 def test_location_reward_hand_computed():
-    weights = LocationEnvConfig(char_file="c", motion_file="m").reward_weights
+    weights = LocationEnvConfig(char_file="c", motion_file="m")
     root = torch.tensor([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
     vel = torch.tensor([[1.0, 0.0], [0.0, 0.0], [0.0, 2.0], [-1.0, 0.0], [0.5, 0.0], [0.0, 0.0]])
     target = torch.tensor([[3.0, 0.0], [3.0, 0.0], [1.0, 3.0], [0.0, 2.0], [-3.0, 0.0], [0.6, 0.0]])

@@ -13,6 +13,7 @@ import torch
 from amp_studio import DATA_DIR
 from amp_studio.character import CharacterModel
 from amp_studio.engines.spherical_targets import clamp_spherical_targets
+from amp_studio.learning.normalizer import Normalizer
 from amp_studio.runs.onnx_export import PolicyGraph, build_policy_graph, export_onnx
 from amp_studio.runs.run_directory import CheckpointError, load_checkpoint
 from amp_studio.runs.training import make_training
@@ -103,8 +104,7 @@ def test_metadata_says_how_to_wire_the_policy(exported):
 
 def test_the_graph_holds_spherical_targets_as_the_engine_does():
     ball_dofs = torch.from_numpy(CharacterModel().ball.ball_dofs)
-    identity = PolicyGraph(torch.zeros(28), torch.ones(28), 1e9, torch.nn.Identity(), torch.zeros(28),
-                           torch.ones(28), ball_dofs)
+    identity = PolicyGraph(Normalizer(28, clip=1e9), torch.nn.Identity(), torch.zeros(28), torch.ones(28), ball_dofs)
     wild = 4.0 * torch.randn(500, 28, generator=torch.Generator().manual_seed(0))
     assert torch.allclose(identity(wild), clamp_spherical_targets(wild, ball_dofs), atol=1e-6)
 
