@@ -10,20 +10,20 @@ from amp_studio.envs.vec_env import DoneFlag, VecEnv
 
 
 def make_env(env_name: str, config: EnvConfig, engine_config: EngineConfig, num_envs: int,
-             seed: int | None = None) -> VecEnv:
-    """The env class for env_name, built from resolved configs."""
+             seed: int | None = None, motion_lib=None) -> VecEnv:
+    """The env class for env_name, built from resolved configs (and a motion library already loaded, if any)."""
     if env_name == "amp":
         from amp_studio.envs.amp_env import AMPEnv
 
-        return AMPEnv(config, engine_config, num_envs, seed=seed)
+        return AMPEnv(config, engine_config, num_envs, seed=seed, motion_lib=motion_lib)
     if env_name == "task_location":
         from amp_studio.envs.location_env import LocationEnv
 
-        return LocationEnv(config, engine_config, num_envs, seed=seed)
+        return LocationEnv(config, engine_config, num_envs, seed=seed, motion_lib=motion_lib)
     if env_name == "view_motion":
         from amp_studio.envs.view_motion_env import ViewMotionEnv
 
-        return ViewMotionEnv(config, engine_config, num_envs, seed=seed)
+        return ViewMotionEnv(config, engine_config, num_envs, seed=seed, motion_lib=motion_lib)
     raise ValueError(f"unknown env_name '{env_name}'")
 
 

@@ -84,6 +84,11 @@ class AMPAgent:
         """The networks and normalizers (what must be equal on every process)."""
         return [self.actor, self.critic, self.disc, self.obs_norm, self.disc_obs_norm]
 
+    def named_modules(self) -> dict[str, torch.nn.Module]:
+        """The same by name, inputs first: a NaN found there explains one found in what reads them."""
+        return {"observation normalizer": self.obs_norm, "discriminator observation normalizer": self.disc_obs_norm,
+                "critic": self.critic, "discriminator": self.disc, "actor": self.actor}
+
     # ----- acting -----
 
     @torch.no_grad()

@@ -10,19 +10,52 @@ from pathlib import Path
 import torch
 
 from amp_studio.errors import AmpStudioError
+from amp_studio.learning.divergence import check_state
 
 
 class CheckpointError(AmpStudioError):
     """A checkpoint that cannot be read."""
 
 
+class RunDirectoryError(AmpStudioError):
+    """A run directory file that cannot be written (no space, no permission)."""
+
+
 def save_checkpoint(state: dict, path: str | Path) -> None:
-    """Write atomically: a temporary file renamed over the target, so a killed process never leaves half a file."""
+    """Write atomically and durably: a temporary file, flushed to disk, renamed over the target, so that a killed
+    process or a lost machine leaves either the old checkpoint or the new one, never half a file.
+
+    A state holding a NaN or inf is refused (DivergenceError): a diverged run must not replace a good checkpoint.
+    A write that fails (full disk, no permission) raises CheckpointError and leaves the previous file in place."""
+    check_state(state, path)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        _fsync_directory(path.parent)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        kept = "; the previous checkpoint is kept" if path.exists() else ""
+        raise CheckpointError(path, f"could not be written ({exc.strerror or exc}){kept}") from None
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make a rename durable (POSIX); a no-op where directories cannot be opened (Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def load_checkpoint(path: str | Path) -> dict:
@@ -58,13 +91,45 @@ def export_policy(checkpoint: str | Path, out_path: str | Path) -> Path:
     return Path(out_path)
 
 
+def repair_jsonl(path: Path) -> bool:
+    """Cut a JSON-lines file back to its last complete record; True if anything was cut.
+
+    Records are appended whole, so only the last line can be torn (a process killed while writing it)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return False
+    keep = len(data)
+    if data and not data.endswith(b"\n"):
+        keep = data.rfind(b"\n") + 1
+    else:
+        last_start = data.rfind(b"\n", 0, max(keep - 1, 0)) + 1
+        try:
+            if keep:
+                json.loads(data[last_start:keep])
+        except ValueError:
+            keep = last_start
+    if keep == len(data):
+        return False
+    with open(path, "r+b") as f:
+        f.truncate(keep)
+    return True
+
+
 class RunDirectory:
     """Files of one training run (DESIGN section 8)."""
 
     def __init__(self, path: str | Path, tensorboard: bool = True):
         self.path = Path(path)
         self.checkpoints = self.path / "checkpoints"
-        self.checkpoints.mkdir(parents=True, exist_ok=True)
+        try:
+            self.checkpoints.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunDirectoryError(self.path, f"cannot be created ({exc.strerror or exc})") from None
+        self.repaired = [name for name in ("metrics.jsonl", "events.jsonl") if repair_jsonl(self.path / name)]
+        """Logs whose torn last line (a process killed mid-write) was cut off when the directory was opened."""
+        if self.repaired:
+            self.log_event("repaired", files=self.repaired)
         self._writer = None
         if tensorboard:
             from torch.utils.tensorboard import SummaryWriter
@@ -76,8 +141,14 @@ class RunDirectory:
         (self.path / name).write_text(text, encoding="utf-8")
 
     def _append(self, name: str, record: dict) -> None:
-        with open(self.path / name, "a", encoding="utf-8") as f:
-            f.write(json.dumps(record) + "\n")
+        self._write_line(name, json.dumps(record))
+
+    def _write_line(self, name: str, line: str) -> None:
+        try:
+            with open(self.path / name, "a", encoding="utf-8") as f:
+                f.write(line + "\n")
+        except OSError as exc:
+            raise RunDirectoryError(self.path / name, f"cannot be written ({exc.strerror or exc})") from None
 
     def log_metrics(self, metrics: dict) -> None:
         """One line of metrics.jsonl and the same scalars in TensorBoard."""
@@ -89,14 +160,35 @@ class RunDirectory:
                     self._writer.add_scalar(key, value, step)
             self._writer.flush()
 
+    def drop_metrics_after(self, iteration: int) -> int:
+        """Remove metrics of iterations after `iteration` (a resume from an earlier checkpoint trains them again);
+        returns how many records went."""
+        path = self.path / "metrics.jsonl"
+        if not path.is_file():
+            return 0
+        kept, dropped = [], 0
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                late = int(json.loads(line).get("iteration", 0)) > iteration
+            except (ValueError, AttributeError, TypeError):
+                late = False
+            if late:
+                dropped += 1
+            else:
+                kept.append(line + "\n")
+        if dropped:
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text("".join(kept), encoding="utf-8")
+            os.replace(tmp, path)
+        return dropped
+
     def log_event(self, kind: str, **fields) -> None:
         """A user action or notable happening in events.jsonl (weight changes, pauses, resumes)."""
         self._append("events.jsonl", {"event": kind, "time": time.time(), **fields})
 
     def log(self, line: str) -> None:
         """A line of log.txt."""
-        with open(self.path / "log.txt", "a", encoding="utf-8") as f:
-            f.write(line + "\n")
+        self._write_line("log.txt", line)
 
     def close(self) -> None:
         """Flush and close TensorBoard."""

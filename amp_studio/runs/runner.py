@@ -14,6 +14,7 @@ from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.learning import distributed
 from amp_studio.learning.agent_config import AgentConfig
 from amp_studio.learning.amp_agent import AMPAgent
+from amp_studio.learning.divergence import DivergenceError, check_metrics, check_modules, check_tensors
 from amp_studio.learning.rollout_storage import RolloutStorage
 from amp_studio.runs.run_directory import (
     CheckpointError,
@@ -44,6 +45,8 @@ class Runner:
         self.episode_steps = torch.zeros(env.num_envs, dtype=torch.long)
         self.on_step: Callable[[], None] | None = None
         """Called after every env control step (the GUI worker streams poses and answers commands there)."""
+        self.last_checkpoint: tuple[Path, int] | None = None
+        """The last full checkpoint written or loaded, and its iteration."""
 
     # ----- one iteration -----
 
@@ -87,7 +90,12 @@ class Runner:
             torch.set_num_threads(update_threads)
         collected = time.perf_counter()
         n = self.storage.log_probs.numel()
+        self._check_rollout()
         metrics = self.agent.update(self.storage, self.obs, self.env.fetch_disc_obs_demo)
+        # The critic and discriminator update in the background; what they produce is checked one iteration
+        # later, before the next update uses them.
+        check_modules(self.agent.named_modules(), self.iteration + 1)
+        check_metrics(metrics, self.iteration + 1)
         end = time.perf_counter()
         n *= distributed.world_size()  # every process collected as many
         self.iteration += 1
@@ -98,17 +106,28 @@ class Runner:
                        samples_per_s=n / (end - start), collect_time=collected - start, update_time=end - collected)
         return metrics
 
+    def _check_rollout(self) -> None:
+        """Stop before the update if the env produced a NaN or inf (physics that blew up, a broken reward)."""
+        s, by_step = self.storage, ("step", "env")
+        check_tensors([("observations", s.obs, by_step), ("task rewards", s.task_rewards, by_step),
+                       ("discriminator observations", s.disc_obs, by_step),
+                       ("observations after the rollout", self.obs, ("env",))], self.iteration + 1)
+
     # ----- the loop -----
 
     def train(self, max_samples: int | None = None, max_iterations: int | None = None,
               callback: Callable[[dict], bool | None] | None = None, max_seconds: float | None = None) -> None:
         """Train until max_samples, max_iterations or max_seconds of training in this call (whichever comes
         first); callback(metrics) may return False to stop. Writes metrics, progress lines and policy snapshots
-        every iters_per_output iterations; always ends with a full checkpoint (checkpoints/latest.pt)."""
+        every iters_per_output iterations, with a full checkpoint (checkpoints/latest.pt), and ends with one.
+
+        A NaN or inf in the rollout, the losses or the parameters stops training with a DivergenceError naming
+        it; the checkpoint on disk is then the last good one (it is not overwritten)."""
         if self.config.torch_threads > 0:
             torch.set_num_threads(self.config.torch_threads)
         start_samples = self.samples
         start_time = self.wall_time
+        diverged = False
         try:
             while (max_samples is None or self.samples < max_samples) and (
                     max_iterations is None or self.iteration < max_iterations) and (
@@ -125,13 +144,24 @@ class Runner:
                         # Snapshots keep the policy only (the replay buffer alone is ~100 MB); latest.pt is full.
                         path = self.run_dir.checkpoints / f"iter_{self.iteration:06d}.pt"
                         save_checkpoint(policy_state(self.state_dict()), path)
+                        self.save_checkpoint()
                 if callback is not None and callback(metrics) is False:
                     break
+        except DivergenceError as exc:
+            diverged = True
+            last = self.last_checkpoint
+            exc.problem += (f"; training stopped, the last good checkpoint is {last[0]} (iteration {last[1]})"
+                            if last else "; training stopped before any checkpoint was written")
+            exc.args = (exc.problem,)
+            if self.run_dir is not None:
+                self.run_dir.log_event("diverged", iteration=self.iteration + 1, message=exc.problem)
+                self.run_dir.log(f"error: {exc.problem}")
+            raise
         finally:
             self.agent.wait()
-            if distributed.active():
+            if distributed.active() and not diverged:
                 self._check_ranks_in_sync()
-            if self.run_dir is not None:
+            if self.run_dir is not None and not diverged:
                 self.save_checkpoint()
 
     def _check_ranks_in_sync(self) -> None:
@@ -200,6 +230,7 @@ class Runner:
                 raise ValueError("no run directory: give a checkpoint path")
             path = self.run_dir.checkpoints / "latest.pt"
         save_checkpoint(self.state_dict(), path)
+        self.last_checkpoint = (Path(path), self.iteration)
         if self.run_dir is not None:
             self.run_dir.log_event("checkpoint", iteration=self.iteration, path=str(path))
         return Path(path)
@@ -214,4 +245,8 @@ class Runner:
         if saved_envs != self.env.num_envs:
             raise CheckpointError(path, f"saved with {saved_envs} envs; resume with --num_envs {saved_envs}")
         self.load_state_dict(state)
+        self.last_checkpoint = (Path(path), self.iteration)
+        if self.run_dir is not None:
+            dropped = self.run_dir.drop_metrics_after(self.iteration)
+            self.run_dir.log_event("resumed", iteration=self.iteration, path=str(path), metrics_dropped=dropped)
         return "full"

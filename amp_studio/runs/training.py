@@ -16,6 +16,7 @@ from amp_studio.envs.env_config import load_env_config
 from amp_studio.learning import distributed
 from amp_studio.learning.agent_config import load_agent_config
 from amp_studio.learning.amp_agent import AMPAgent
+from amp_studio.runs.resources import check_training_memory
 from amp_studio.runs.run_directory import RunDirectory
 from amp_studio.runs.runner import Runner
 
@@ -39,7 +40,11 @@ def make_training(env_config: str | Path, engine_config: str | Path, agent_confi
         agent_cfg = dataclasses.replace(agent_cfg, torch_threads=threads)
     if agent_cfg.torch_threads > 0:
         torch.set_num_threads(agent_cfg.torch_threads)
-    env = make_env(name, env_cfg, engine_cfg, num_envs, seed=seed)
+    # One env first: its sizes tell whether num_envs fit in memory; its clips are loaded once for both.
+    probe = make_env(name, env_cfg, engine_cfg, 1, seed=seed)
+    check_training_memory(num_envs, probe.obs_dim, probe.action_dim, probe.disc_obs_dim, agent_cfg)
+    probe.close()
+    env = make_env(name, env_cfg, engine_cfg, num_envs, seed=seed, motion_lib=probe.motion_lib)
     init = env.clip_mean_action() if agent_cfg.model.actor_init_to_clip_mean else None
     agent = AMPAgent(agent_cfg, env.obs_dim, env.action_dim, env.disc_obs_dim, seed=seed, init_action=init)
     configs = {

@@ -20,6 +20,7 @@ import time
 import traceback
 from pathlib import Path
 
+from amp_studio.errors import AmpStudioError
 from amp_studio.worker.protocol import Encoder, Message, ProtocolError, decode
 
 POSE_INTERVAL = 1.0 / 30  # the viewport's rate: faster streaming only costs the trainer
@@ -319,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         channel.send("finished", reason="interrupted")
         return 0
+    except AmpStudioError as exc:  # bad input or a diverged run: the message says it all
+        channel.send("error", message=str(exc), traceback="")
+        return 1
     except Exception as exc:  # reported to the GUI with its traceback, then the process ends
         channel.send("error", message=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
         return 1

@@ -29,28 +29,43 @@ SMALL = {"model": {"actor_net": [64, 64], "critic_net": [64, 64], "disc_net": [6
          "disc_optimizer": {"type": "Adam", "learning_rate": 1e-4, "weight_decay": 1e-4}}
 
 
-def _survival(agent) -> float:
-    """Mean episode length (s) of the deterministic policy from 32 fixed reference-state starts."""
+def _measure(agent) -> tuple[float, float]:
+    """Mean episode length (s) and DTW pose error against the clip (m) of the deterministic policy, from 32 fixed
+    reference-state starts."""
     env = make_env_from_files(ENV, ENGINE, 32, seed=7, env_overrides=SETTINGS)
     try:
-        return evaluate(env, agent, 32, pose_error=False)["episode_length_mean"]
+        result = evaluate(env, agent, 32)
+        return result["episode_length_mean"], result["pose_error_dtw"]
     finally:
         env.close()
 
 
+def _train(disc_reward_scale: float, metrics: list) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(survival, pose error) before and after 480 iterations with this style reward scale."""
+    runner = make_training(ENV, ENGINE, AGENT, 128, seed=0, env_overrides=SETTINGS,
+                           agent_overrides={**SMALL, "disc_reward_scale": disc_reward_scale}, log=lambda line: None)
+    before = _measure(runner.agent)
+    runner.train(max_iterations=480, callback=metrics.append)
+    after = _measure(runner.agent)
+    runner.env.close()
+    return before, after
+
+
 @pytest.mark.slow
-def test_amp_training_makes_the_character_survive_longer():
+def test_amp_training_imitates_the_clip_and_a_flipped_style_reward_does_not():
     threads = torch.get_num_threads()
+    metrics, flipped_metrics = [], []
     try:
-        runner = make_training(ENV, ENGINE, AGENT, 128, seed=0, env_overrides=SETTINGS, agent_overrides=SMALL,
-                               log=lambda line: None)
-        before = _survival(runner.agent)
-        metrics = []
-        runner.train(max_iterations=480, callback=metrics.append)
-        after = _survival(runner.agent)
+        (survival_0, error_0), (survival, error) = _train(2.0, metrics)
+        _, (flipped_survival, flipped_error) = _train(-2.0, flipped_metrics)
     finally:
         torch.set_num_threads(threads)
-    assert after >= before + 0.12, (before, after)
+    # Survival alone would rise under any positive reward; imitation shows in the pose error against the clip.
+    assert survival >= survival_0 + 0.12, (survival_0, survival)
+    assert error < error_0 - 0.01, (error_0, error)
+    # The control: the same run rewarded for looking unlike the clip survives and imitates less.
+    assert flipped_survival < survival - 0.12, (flipped_survival, survival)
+    assert flipped_error > error + 0.01, (flipped_error, error)
     # The discriminator learned to tell the agent from the clip, and the style reward stayed meaningful.
     assert metrics[-1]["disc_demo_acc"] > 0.8 and metrics[-1]["disc_agent_acc"] > 0.8
     assert 0.0 < metrics[-1]["disc_reward_mean"] < 10.0

@@ -150,3 +150,140 @@ def test_time_limit_stops_training(tmp_path):
     times = [m["wall_time"] for m in seen]
     assert times[-1] >= 0.5 and all(t < 0.5 for t in times[:-1])  # stops at the first iteration past it
     assert "ETA" in lines[0]
+
+
+def _poison_env(runner, what: str, at_iteration: int) -> None:
+    """From at_iteration on, the env's observations or rewards of env 3 are NaN."""
+    env, step = runner.env, runner.env.step
+
+    def poisoned(actions):
+        obs, reward, done, info = step(actions)
+        if runner.iteration + 1 >= at_iteration:
+            if what == "obs":
+                obs = obs.clone()
+                obs[3, 5] = float("nan")
+            else:
+                reward = reward.clone()
+                reward[3] = float("inf")
+        return obs, reward, done, info
+
+    env.step = poisoned
+
+
+def _poison_actor(runner, at_iteration: int) -> None:
+    """At at_iteration the actor update makes the actor's first weight NaN."""
+    agent, update = runner.agent, runner.agent.update
+
+    def poisoned(*args):
+        metrics = update(*args)
+        if runner.iteration + 1 == at_iteration:
+            with torch.no_grad():
+                next(agent.actor.parameters()).view(-1)[0] = float("nan")
+        return metrics
+
+    agent.update = poisoned
+
+
+def _poison_loss(runner, at_iteration: int) -> None:
+    agent, update = runner.agent, runner.agent.update
+
+    def poisoned(*args):
+        metrics = update(*args)
+        if runner.iteration + 1 == at_iteration:
+            metrics["actor_loss"] = float("nan")
+        return metrics
+
+    agent.update = poisoned
+
+
+@pytest.mark.parametrize(("kind", "message"), [
+    ("obs", r"iteration 4: observations diverged: step \d+, env 3, entry 5 is nan"),
+    ("reward", r"iteration 4: task rewards diverged: step \d+, env 3 is inf"),
+    ("actor", r"iteration 4: actor .* diverged: entry \(0, 0\) is nan"),
+    ("loss", r"iteration 4: actor_loss diverged: nan"),
+])
+def test_divergence_stops_within_its_iteration_and_keeps_the_good_checkpoint(tmp_path, kind, message):
+    from amp_studio.learning.divergence import DivergenceError
+
+    runner = _runner(tmp_path)  # a full checkpoint every 2 iterations
+    {"obs": lambda: _poison_env(runner, "obs", 4), "reward": lambda: _poison_env(runner, "reward", 4),
+     "actor": lambda: _poison_actor(runner, 4), "loss": lambda: _poison_loss(runner, 4)}[kind]()
+    with pytest.raises(DivergenceError, match=message) as caught:
+        runner.train(max_iterations=10)
+    assert "the last good checkpoint is" in str(caught.value) and "(iteration 2)" in str(caught.value)
+    latest = tmp_path / "run" / "checkpoints" / "latest.pt"
+    state = load_checkpoint(latest)
+    assert state["iteration"] == 2  # not overwritten by the diverged state
+    for tensor in state["agent"]["actor"].values():
+        assert torch.isfinite(tensor).all()
+    events = [json.loads(line) for line in (tmp_path / "run" / "events.jsonl").read_text().splitlines()]
+    assert events[-1]["event"] == "diverged" and events[-1]["iteration"] == 4
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in rows] == [1, 2, 3]  # the diverged iteration left no record
+
+
+def test_a_nan_never_reaches_a_checkpoint(tmp_path):
+    from amp_studio.learning.divergence import DivergenceError
+
+    runner = _runner(tmp_path)
+    runner.train(max_iterations=1)
+    latest = tmp_path / "run" / "checkpoints" / "latest.pt"
+    before = latest.read_bytes()
+    with torch.no_grad():
+        next(runner.agent.critic.parameters()).view(-1)[3] = float("nan")
+    with pytest.raises(DivergenceError, match=r"latest.pt: not written: agent.critic.* holds entry \(0, 3\) is nan"):
+        runner.save_checkpoint()
+    assert latest.read_bytes() == before
+    assert not [f for f in latest.parent.iterdir() if f.name.endswith(".tmp")]
+
+
+def test_full_or_unwritable_disk_keeps_the_last_checkpoint(tmp_path, monkeypatch):
+    from amp_studio.runs import run_directory
+
+    runner = _runner(tmp_path)
+    runner.train(max_iterations=1)
+    latest = tmp_path / "run" / "checkpoints" / "latest.pt"
+    before = latest.read_bytes()
+
+    def no_space(state, f):
+        f.write(b"partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run_directory.torch, "save", no_space)
+    with pytest.raises(CheckpointError, match="latest.pt: could not be written .No space left on device.; "
+                                              "the previous checkpoint is kept"):
+        runner.train(max_iterations=2)
+    assert latest.read_bytes() == before
+    assert not [f for f in latest.parent.iterdir() if f.name.endswith(".tmp")]
+    monkeypatch.undo()
+
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("builtins.open", read_only)
+    with pytest.raises(run_directory.RunDirectoryError, match="metrics.jsonl: cannot be written .Permission denied."):
+        runner.run_dir.log_metrics({"iteration": 9})
+
+
+def test_resume_repairs_a_torn_log_and_drops_metrics_it_trains_again(tmp_path):
+    runner = _runner(tmp_path)
+    runner.train(max_iterations=2)
+    latest = tmp_path / "run" / "checkpoints" / "latest.pt"
+    at_two = latest.read_bytes()
+    runner.train(max_iterations=3)
+    # A kill during iteration 4: its metrics line torn, and no checkpoint since iteration 2.
+    latest.write_bytes(at_two)
+    run = tmp_path / "run"
+    for name in ("metrics.jsonl", "events.jsonl"):
+        with open(run / name, "a") as f:
+            f.write('{"iteration": 4, "samp')
+    resumed = _runner(tmp_path)  # the same directory, as the CLI's --out_dir
+    assert resumed.run_dir.repaired == ["metrics.jsonl", "events.jsonl"]
+    resumed.load_checkpoint(latest)
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in rows] == [1, 2]
+    events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
+    assert {"repaired", "resumed"} <= {e["event"] for e in events}
+    resumed.train(max_iterations=3)
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["iteration"] for r in rows] == [1, 2, 3]
