@@ -91,6 +91,17 @@ def export_policy(checkpoint: str | Path, out_path: str | Path) -> Path:
     return Path(out_path)
 
 
+def _writer_alive(tmp: Path) -> bool:
+    """Whether the process that names a temporary checkpoint ('.NAME.PID.tmp') still runs."""
+    try:
+        os.kill(int(tmp.name.split(".")[-2]), 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def repair_jsonl(path: Path) -> bool:
     """Cut a JSON-lines file back to its last complete record; True if anything was cut.
 
@@ -126,6 +137,9 @@ class RunDirectory:
             self.checkpoints.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise RunDirectoryError(self.path, f"cannot be created ({exc.strerror or exc})") from None
+        for stale in self.checkpoints.glob(".*.tmp"):
+            if not _writer_alive(stale):  # a write cut short by a killed process
+                stale.unlink(missing_ok=True)
         self.repaired = [name for name in ("metrics.jsonl", "events.jsonl") if repair_jsonl(self.path / name)]
         """Logs whose torn last line (a process killed mid-write) was cut off when the directory was opened."""
         if self.repaired:

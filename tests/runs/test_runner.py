@@ -277,7 +277,13 @@ def test_resume_repairs_a_torn_log_and_drops_metrics_it_trains_again(tmp_path):
     for name in ("metrics.jsonl", "events.jsonl"):
         with open(run / name, "a") as f:
             f.write('{"iteration": 4, "samp')
+    dead = latest.parent / ".latest.pt.4194305.tmp"  # no such process: a killed writer's leftover
+    live = latest.parent / f".latest.pt.{os.getpid()}.tmp"
+    dead.write_bytes(b"half")
+    live.write_bytes(b"being written")
     resumed = _runner(tmp_path)  # the same directory, as the CLI's --out_dir
+    assert not dead.exists() and live.exists()
+    live.unlink()
     assert resumed.run_dir.repaired == ["metrics.jsonl", "events.jsonl"]
     resumed.load_checkpoint(latest)
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
