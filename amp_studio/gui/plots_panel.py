@@ -24,8 +24,9 @@ class PlotsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.layout_widget)
         self.plots: list[pg.PlotItem] = []
-        for i, (_, title) in enumerate(PLOTTED):
+        for i, (_, title, tip) in enumerate(PLOTTED):
             plot = self.layout_widget.addPlot(row=i // 3, col=i % 3, title=title)
+            plot.setToolTip(tip)
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
@@ -65,7 +66,7 @@ class PlotsPanel(QWidget):
     def _draw_run(self, i: int, run: RunRecord) -> None:
         color = PALETTE[i % len(PALETTE)]
         x = run.metrics.series("samples")
-        for plot, (keys, _) in zip(self.plots, PLOTTED, strict=True):
+        for plot, (keys, _, _) in zip(self.plots, PLOTTED, strict=True):
             for k, key in enumerate(keys):
                 y = run.metrics.series(key)
                 curve = self._curves.get((i, key))

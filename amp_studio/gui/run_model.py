@@ -12,13 +12,20 @@ from pathlib import Path
 import numpy as np
 
 # Shown in the plots panel, in this order: (metric keys, title).
-PLOTTED = (
-    (("disc_reward_mean",), "discriminator reward"),
-    (("task_reward_mean",), "task reward"),
-    (("episode_length_mean",), "episode length (s)"),
-    (("fall_rate",), "fall rate"),
-    (("disc_agent_acc", "disc_demo_acc"), "discriminator accuracy (agent, demo)"),
-    (("samples_per_s",), "samples / s"),
+PLOTTED = (  # metrics, title, what it is and which way is good
+    (("disc_reward_mean",), "style reward",
+     "The discriminator's reward per step: how much the motion looks like the clips. Higher is better; it rises "
+     "and falls as the discriminator learns, so watch the trend."),
+    (("task_reward_mean",), "task reward",
+     "The task's reward per step (0 to 1 for the location task; 0 without a task). Higher is better."),
+    (("episode_length_mean",), "episode length (s)",
+     "Mean length of the episodes that ended in the iteration. Longer is better, up to the episode limit."),
+    (("fall_share",), "envs that fell",
+     "Share of the envs that fell at least once during the iteration. Lower is better."),
+    (("disc_agent_acc", "disc_demo_acc"), "discriminator accuracy (agent, demo)",
+     "How often the discriminator tells the policy's motion (solid) and the clips' (dashed) apart. Lower, toward "
+     "0.5, is better: the policy's motion passes for the clips'; near 1 the discriminator wins."),
+    (("samples_per_s",), "samples / s", "Training speed: env steps per second of training. Higher is faster."),
 )
 
 

@@ -55,6 +55,7 @@ class Runner:
         storage.step = 0
         lengths: list[torch.Tensor] = []
         falls = 0
+        fell = torch.zeros(env.num_envs, dtype=torch.bool)
         obs = self.obs
         while not storage.full:
             actions, log_probs = agent.act(obs)
@@ -64,7 +65,9 @@ class Runner:
             ended = torch.nonzero(done).flatten()
             if len(ended):
                 lengths.append(self.episode_steps[ended].clone())
-                falls += int((done[ended] == DoneFlag.FAIL).sum())
+                failed = ended[done[ended] == DoneFlag.FAIL]
+                falls += len(failed)
+                fell[failed] = True
                 self.episode_steps[ended] = 0
                 next_obs = env.reset(ended)
             obs = next_obs
@@ -76,6 +79,9 @@ class Runner:
             "episodes": float(len(finished)),
             "episode_length_mean": float(finished.float().mean()) * env.dt if len(finished) else float("nan"),
             "fall_rate": falls / len(finished) if len(finished) else float("nan"),
+            # Unlike fall_rate (falls among ended episodes: 1.0 until episodes start timing out), this moves
+            # from the first iteration on.
+            "fall_share": float(fell.float().mean()),
         }
 
     def train_iteration(self) -> dict[str, float]:

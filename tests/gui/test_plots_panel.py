@@ -24,3 +24,13 @@ def test_runs_are_overlaid_and_named_once_in_the_legend(qtbot):
     xs, ys = panel.curve(1, "task_reward_mean").getData()
     assert xs.tolist() == [1000, 2000, 3000] and ys.tolist() == pytest.approx([0.9, 1.8, 2.7])
     assert [label.text for _, label in panel.legend.items] == ["task_0.1", "task_0.9"]
+
+
+def test_every_plot_says_what_it_shows_and_which_way_is_good(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    titles = [plot.titleLabel.text for plot in panel.plots]
+    assert "envs that fell" in titles and "fall rate" not in titles
+    for plot in panel.plots:
+        tip = plot.toolTip()
+        assert len(tip) > 30 and any(word in tip for word in ("Higher", "Lower", "Longer", "faster")), tip

@@ -63,6 +63,16 @@ def test_run_directory_contents(tmp_path):
     assert not [f for f in (run / "checkpoints").iterdir() if f.name.endswith(".tmp")]
 
 
+def test_fall_share_moves_while_the_fall_rate_says_nothing(tmp_path):
+    runner = _runner(tmp_path)
+    seen = []
+    runner.train(max_iterations=12, callback=seen.append)
+    shares = [m["fall_share"] for m in seen]
+    assert all(0.0 <= s <= 1.0 for s in shares) and max(shares) > 0
+    # Early on every ended episode is a fall (or none has ended): the fall rate is 1 or undefined throughout.
+    assert all(m["fall_rate"] == 1.0 or m["fall_rate"] != m["fall_rate"] for m in seen)
+
+
 def test_reward_weight_change_applies_next_iteration_and_is_recorded(tmp_path):
     runner = _runner(tmp_path)
     runner.train(max_iterations=2)
