@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         self._replay_title = ""
         self.source = "none"  # what the viewport shows: none | clip | run | replay
         self._fps_frames, self._fps_time = 0, time.monotonic()
-        self.fps_label = QLabel("")
+        self.fps_label = QLabel("idle")
         self.statusBar().addPermanentWidget(self.fps_label)
         self._build_menus()
         self._connect()
@@ -406,9 +406,11 @@ class MainWindow(QMainWindow):
     def _update_fps(self) -> None:
         self._watch_workers()
         now = time.monotonic()
-        fps = self._fps_frames / max(now - self._fps_time, 1e-6)
+        frames = self._fps_frames
+        fps = frames / max(now - self._fps_time, 1e-6)
         self._fps_frames, self._fps_time = 0, now
-        self.fps_label.setText(f"{fps:.0f} fps")
+        # Nothing drawn is not a fault: the viewport only renders when the pose or the camera changes.
+        self.fps_label.setText(f"{fps:.0f} fps" if frames else "idle")
 
     def _watch_workers(self) -> None:
         """Mark runs whose worker went silent; the next message from it marks them live again."""

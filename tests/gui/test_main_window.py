@@ -188,3 +188,13 @@ def test_use_library_trains_on_its_clips_mirrors_included(qtbot, window, tmp_pat
     assert [(c.mirrored, w) for c, w in clips] == [(False, 2.0), (True, 2.0)]
     args = _build_run_parser().parse_args(shlex.split(tp.command_line())[2:])
     assert args.motion_file == path
+
+
+def test_fps_reads_idle_when_nothing_is_drawn(window):
+    window._update_fps()
+    window._update_fps()  # a second with no frame
+    assert window.fps_label.text() == "idle"
+    for _ in range(5):
+        window._count_frame()
+    window._update_fps()
+    assert window.fps_label.text().endswith(" fps") and window.fps_label.text() != "0 fps"
