@@ -92,6 +92,9 @@ def _build_run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--visualize", type=_bool, default=False, help="true: show env 0 in MuJoCo's viewer")
     parser.add_argument("--out_dir", default="output", help="run directory (train)")
     parser.add_argument("--model_file", help="checkpoint: the policy to test, or a run to resume (train)")
+    parser.add_argument("--model_configs", type=_bool, default=False,
+                        help="test: true: use the env, agent and engine configs stored in --model_file (as it was "
+                             "trained) instead of --env_config, --agent_config and --engine_config")
     parser.add_argument("--max_samples", type=int, help="stop training after this many samples")
     parser.add_argument("--max_minutes", type=float, help="stop training after this many minutes of training")
     parser.add_argument("--seed", type=int, default=0)
@@ -132,6 +135,23 @@ def training_from_args(args: argparse.Namespace, num_envs: int | None = None, ou
     return make_training(args.env_config, args.engine_config, args.agent_config,
                          args.num_envs if num_envs is None else num_envs, args.seed, out_dir, overrides,
                          agent_overrides(args), **kwargs)
+
+
+def use_model_configs(args: argparse.Namespace) -> None:
+    """Point args' config paths at the configs stored in args.model_file (written to a temporary folder)."""
+    import tempfile
+
+    from amp_studio.runs.run_directory import load_checkpoint
+
+    configs = load_checkpoint(args.model_file).get("configs") or {}
+    folder = Path(tempfile.mkdtemp(prefix="amp_studio_model_configs_"))
+    for flag, name in (("env_config", "env_config.yaml"), ("agent_config", "agent_config.yaml"),
+                       ("engine_config", "engine_config.yaml")):
+        text = configs.get(name)
+        if not isinstance(text, str):
+            raise AmpStudioError(args.model_file, f"holds no {name} to replay it with; give --{flag} instead")
+        (folder / name).write_text(text, encoding="utf-8")
+        setattr(args, flag, str(folder / name))
 
 
 def max_seconds(args: argparse.Namespace) -> float | None:
@@ -274,6 +294,8 @@ def _test(args: argparse.Namespace) -> int:
         _video_settings(args)  # bad settings fail before anything runs
         if Path(args.video).suffix.lower() != ".mp4":
             raise AmpStudioError(args.video, "--video writes .mp4 (H.264); give a .mp4 path")
+    if args.model_configs:
+        use_model_configs(args)
     runner = training_from_args(args)
     runner.agent.load_state_dict(load_checkpoint(args.model_file)["agent"], policy_only=True)
     env = runner.env

@@ -118,7 +118,7 @@ def main() -> None:
     out_root = tempfile.mkdtemp(prefix="gui_chaos_")
     settings = {**window.training_panel.settings(), "num_envs": 16, "out_root": out_root, "max_samples": None,
                 "max_minutes": None}
-    model = str(DATA_DIR / "models" / "amp_humanoid_model.pt")
+    model = str(DATA_DIR / "models" / "amp_humanoid_walk_model.pt")
     alive: list[dict] = []  # {worker, record, kill_at, sig, kind}
     done: list[dict] = []
     started = 0

@@ -124,6 +124,18 @@ def test_train_then_test_through_the_entry_point(tmp_path):
     assert "no display" in result.stderr  # --visualize true says so where there is none
 
 
+def test_model_configs_tests_a_model_with_the_configs_it_was_trained_with(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["--mode", "train", "--num_envs", "4", "--max_samples", "128", "--out_dir", str(out), "--logger",
+                 "txt", "--env_config", "data/envs/amp_location_humanoid_env.yaml", "--agent_config",
+                 "data/agents/amp_task_humanoid_agent.yaml"]) == 0
+    capsys.readouterr()
+    # The default --env_config is the walk's; the stored one is the location task's.
+    assert main(["--mode", "test", "--num_envs", "2", "--model_file", str(out / "checkpoints" / "latest.pt"),
+                 "--model_configs", "true", "--test_episodes", "2", "--json"]) == 0
+    assert "task_return" in json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
 def test_location_test_reports_success(tmp_path):
     out = tmp_path / "run"
     assert main(["--mode", "train", "--num_envs", "4", "--max_samples", "128", "--out_dir", str(out), "--logger",

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from amp_studio import DEFAULT_CHARACTER
+from amp_studio import DATA_DIR, DEFAULT_CHARACTER
 from amp_studio.gui.exports import ExportJob, PoseRecorder, VideoDialog
 from amp_studio.gui.log_panel import LogPanel
 from amp_studio.gui.motion_panel import ClipEntry, MotionPanel
@@ -134,6 +135,7 @@ class MainWindow(QMainWindow):
         file = bar.addMenu("&File")
         action(file, "Add clips…", self.motion_panel.add_by_dialog, QKeySequence.StandardKey.Open)
         action(file, "Open run…", self.open_run_by_dialog, "Ctrl+Shift+O")
+        action(file, "Open model…", self.open_model_by_dialog, "Ctrl+Alt+O")
         action(file, "Save dataset…", self.motion_panel.save_by_dialog, QKeySequence.StandardKey.Save)
         action(file, "Save selected clips as dataset…", lambda: self.motion_panel.save_by_dialog(selected_only=True))
         action(file, "Save screenshot…", self._screenshot_by_dialog, "Ctrl+Shift+S")
@@ -353,6 +355,42 @@ class MainWindow(QMainWindow):
                                         f"{len(record.checkpoints)} checkpoints")
         return index
 
+    def open_model_by_dialog(self) -> None:
+        """Ask for a policy checkpoint and the env config to replay it with, then replay it."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", str(DATA_DIR / "models"),
+                                              "Checkpoints (*.pt);;All files (*)")
+        if not path:
+            return
+        stored = "The configs stored in the model (as it was trained)"
+        envs = sorted(str(p.relative_to(DATA_DIR.parent)) for p in (DATA_DIR / "envs").glob("*.yaml"))
+        other = "Another env config…"
+        choice, ok = QInputDialog.getItem(self, "Open model", f"Replay {Path(path).name} with:",
+                                          [stored, *envs, other], 0, False)
+        if not ok:
+            return
+        env_config = None
+        if choice == other:
+            env_config, _ = QFileDialog.getOpenFileName(self, "Env config", str(DATA_DIR / "envs"),
+                                                        "YAML (*.yaml *.yml)")
+            if not env_config:
+                return
+        elif choice != stored:
+            env_config = str(DATA_DIR.parent / choice)
+        self.open_model(path, env_config)
+
+    def open_model(self, path: str | Path, env_config: str | None = None) -> int:
+        """Replay a policy checkpoint that need not come from a run (a shipped model, one from a colleague), with
+        the configs stored in it or the given env config; it joins the runs list as a replay. Returns its index."""
+        path = Path(path)
+        config_args = ["--env_config", env_config] if env_config else ["--model_configs", "true"]
+        record = RunRecord(name=f"{path.stem} (model)", status="replay", replay_args=config_args,
+                           checkpoints=[path], command=str(path))
+        self.workers.append(None)
+        self.plots_panel.add_run(record)
+        index = self.runs_panel.add_run(record)
+        self.start_replay(index, str(path))
+        return index
+
     # ----- replay -----
 
     def start_replay(self, index: int, checkpoint: str) -> WorkerClient:
@@ -366,17 +404,29 @@ class MainWindow(QMainWindow):
                            ("--engine_config", "engine_config.yaml")):
             if run_dir is not None and (run_dir / name).is_file():
                 args += [flag, str(run_dir / name)]
+        args += record.replay_args or []
         worker = WorkerClient("replay", args, self)
         worker.message.connect(self._replay_message)
         worker.output.connect(lambda line: self.log_panel.add("replay", line))
         worker.state_changed.connect(lambda state: self.log_panel.add("replay", f"replay {state}"
                                      + (f": {worker.error}" if state == "failed" else "")))
+        if record.replay_args is not None:  # a model's row says how its replay goes
+            worker.state_changed.connect(lambda state, i=index: self._model_replay_state(i, state))
         self.replay, self.replay_run, self.replay_checkpoint = worker, index, checkpoint
         self.source = "replay"
         worker.start()
         self._replay_title = f"Replay: {Path(checkpoint).name} of {record.name}"
         self.source_label.setText(self._replay_title)
         return worker
+
+    def _model_replay_state(self, index: int, state: str) -> None:
+        record = self.runs_panel.runs[index]
+        record.status = {"running": "replay", "finished": "replay ended"}.get(state, state)
+        if state == "failed" and self.replay is not None:
+            record.output.extend(self.replay.last_output)
+            record.output.append(f"error: {self.replay.error}")
+            self.statusBar().showMessage(f"{record.name}: {self.replay.error}", 15000)
+        self.runs_panel.update_run(index)
 
     def _replay_message(self, msg: Message) -> None:
         if msg.type == "pose" and self.source == "replay":

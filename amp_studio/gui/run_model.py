@@ -85,6 +85,8 @@ class RunRecord:
     disc_reward_weight: float = 1.0
     task_reward_weight: float = 0.0
     acknowledged_weights: tuple[int, float, float] | None = None
+    replay_args: list[str] | None = None
+    """For a policy opened on its own (not a run): the replay worker's config arguments."""
 
     @property
     def samples(self) -> int:

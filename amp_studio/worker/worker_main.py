@@ -195,11 +195,13 @@ class ReplayWorker:
     def __init__(self, args, channel: Channel):
         import torch
 
-        from amp_studio.cli import training_from_args
+        from amp_studio.cli import training_from_args, use_model_configs
         from amp_studio.runs.run_directory import load_checkpoint
 
         self.torch = torch
         self.channel = channel
+        if args.model_configs:
+            use_model_configs(args)
         runner = training_from_args(args, num_envs=1, log=lambda line: None)
         runner.agent.load_state_dict(load_checkpoint(args.model_file)["agent"], policy_only=True)
         self.env, self.agent = runner.env, runner.agent
@@ -207,6 +209,7 @@ class ReplayWorker:
             # The user places the targets: a time-out would teleport the character away from them mid-walk.
             self.env.max_episode_steps = 2**62
         self.model_file = args.model_file
+        self.env_config = args.env_config
         self.paused = False
         self.stopping = False
         self.realtime = not args.fast
@@ -234,7 +237,7 @@ class ReplayWorker:
         env, torch = self.env, self.torch
         is_task = hasattr(env, "set_target")
         self.channel.send("started", mode="replay", model_file=str(self.model_file), num_envs=1,
-                          env_name=type(env).__name__)
+                          env_name=type(env).__name__, env_config=str(self.env_config))
         self._start_episode()
         last_status = 0.0
         while not self.stopping:

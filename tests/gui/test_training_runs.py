@@ -150,3 +150,29 @@ def test_location_replay_target_follows_a_click_on_the_ground(qtbot, window, tmp
                     timeout=30000)
     window.replay.stop()
     qtbot.waitUntil(lambda: not window.replay.alive, timeout=30000)
+
+
+def test_open_model_replays_a_policy_that_is_not_a_run_with_its_stored_configs(qtbot, window, deepmimic_dir):
+    model = DATA_DIR / "models" / "amp_humanoid_walk_model.pt"
+    index = window.open_model(model)
+    record = window.runs_panel.runs[index]
+    assert record.name == "amp_humanoid_walk_model (model)" and record.checkpoints == [model]
+    qtbot.waitUntil(lambda: record.status == "replay", timeout=WORKER_TIMEOUT)
+    assert window.runs_panel.table.item(index, 1).text() == "replay"
+    qtbot.waitUntil(lambda: window.viewport.scene.ghost_visible, timeout=30000)  # its poses and the clip's
+    window.replay.stop()
+    qtbot.waitUntil(lambda: not window.replay.alive, timeout=30000)
+
+
+def test_open_model_without_stored_configs_says_what_to_give(qtbot, window, tmp_path):
+    import torch
+
+    state = torch.load(DATA_DIR / "models" / "amp_humanoid_walk_model.pt", weights_only=True)
+    del state["configs"]
+    bare = tmp_path / "bare.pt"
+    torch.save(state, bare)
+    index = window.open_model(bare)
+    record = window.runs_panel.runs[index]
+    qtbot.waitUntil(lambda: record.status == "failed", timeout=WORKER_TIMEOUT)
+    assert any("bare.pt: holds no env_config.yaml to replay it with; give --env_config" in line
+               for line in record.output)
