@@ -7,13 +7,23 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QL
 
 
 def short_body_names(names: list[str] | tuple[str, ...]) -> str:
-    """"R foot, L foot" for right_foot, left_foot: the library column stays narrow."""
+    """"feet" for right_foot and left_foot, "R hand" for right_hand alone: the library column stays narrow."""
+    names = list(names)
     out = []
     for name in names:
-        for side, mark in (("right_", "R "), ("left_", "L ")):
+        for side, other, mark in (("right_", "left_", "R "), ("left_", "right_", "L ")):
             if name.startswith(side):
-                name = mark + name[len(side):]
-        out.append(name.replace("_", " "))
+                part = name[len(side):]
+                if other + part in names:  # both sides: one plural
+                    plural = {"foot": "feet"}.get(part, part.replace("_", " ") + "s")
+                    name = "" if plural in out else plural
+                else:
+                    name = mark + part.replace("_", " ")
+                break
+        else:
+            name = name.replace("_", " ")
+        if name:
+            out.append(name)
     return ", ".join(out) if out else "none"
 
 

@@ -13,11 +13,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressDialog,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -36,7 +38,7 @@ from amp_studio.gui.worker_client import WorkerClient
 from amp_studio.rendering.clip_poses import ClipPoses
 from amp_studio.worker.protocol import Message
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2  # 2: the runs table moved under the motion library
 
 
 def app_settings() -> QSettings:
@@ -62,6 +64,7 @@ class MainWindow(QMainWindow):
         self.viewport = Viewport(char_file)
         self.timeline = Timeline()
         self.source_label = QLabel("No clip loaded: add clips in the motion library, or start a run")
+        self.source_label.setMinimumWidth(1)  # long replay titles are cut instead of widening the window
         central = QWidget()
         cl = QVBoxLayout(central)
         cl.setContentsMargins(0, 0, 0, 0)
@@ -76,10 +79,18 @@ class MainWindow(QMainWindow):
         self.plots_panel = PlotsPanel()
         self.log_panel = LogPanel()
         self.docks = {}
+        # The training form scrolls rather than squeeze the plots on a short screen (1366x768).
+        training_scroll = QScrollArea()
+        training_scroll.setWidget(self.training_panel)
+        training_scroll.setWidgetResizable(True)
+        training_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        training_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        training_scroll.setMinimumWidth(self.training_panel.minimumSizeHint().width()
+                                        + training_scroll.verticalScrollBar().sizeHint().width())
         for name, widget, area in (
             ("Motion library", self.motion_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
-            ("Training", self.training_panel, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("Runs", self.runs_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("Runs", self.runs_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("Training", training_scroll, Qt.DockWidgetArea.RightDockWidgetArea),
             ("Plots", self.plots_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
             ("Log", self.log_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
         ):
@@ -90,9 +101,10 @@ class MainWindow(QMainWindow):
             self.docks[name] = dock
         self.tabifyDockWidget(self.docks["Plots"], self.docks["Log"])
         self.docks["Plots"].raise_()
-        self.resizeDocks([self.docks["Motion library"], self.docks["Training"]], [460, 400],
+        self.resizeDocks([self.docks["Motion library"], self.docks["Training"]], [470, 400],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["Plots"]], [330], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["Motion library"], self.docks["Runs"]], [300, 200], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["Plots"]], [300], Qt.Orientation.Vertical)
 
         self.workers: list[WorkerClient | None] = []  # by run index
         self.replay: WorkerClient | None = None

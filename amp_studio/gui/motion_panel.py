@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from amp_studio.gui.contact_bodies_dialog import ContactBodiesDialog, short_body_names
 
 CLIP_FILTER = "Motion clips and datasets (*.pkl *.txt *.yaml *.yml);;All files (*)"
-COLUMNS = ("name", "duration", "fps", "frames", "loop", "weight", "contacts", "QA")
+COLUMNS = ("name", "duration", "fps", "loop", "weight", "contacts", "QA")  # frame counts in the duration's tip
 WEIGHT_COLUMN = COLUMNS.index("weight")
 CONTACTS_COLUMN = COLUMNS.index("contacts")
 
@@ -40,6 +40,7 @@ class ClipEntry:
     weight: float
     info: dict
     flags: list[str] = field(default_factory=list)
+    flag_names: list[str] = field(default_factory=list)  # the same, named for the narrow QA column
     mirrored: bool = False  # the left-right mirror of the file's motion
     body_names: list[str] = field(default_factory=list)  # the character's, for choosing contact bodies
     contact_bodies: list[str] | None = None  # the user's choice; None: those found in the clip
@@ -67,17 +68,26 @@ def load_entries(path: Path, char_file: str) -> list[ClipEntry]:
     """
     from amp_studio.character import CharacterModel
     from amp_studio.motion import load_motions
-    from amp_studio.motion.motion_checks import motion_info, qa_flags
+    from amp_studio.motion.motion_checks import motion_info, qa_findings
 
     character = CharacterModel(char_file)
     motions = load_motions(path, character.num_dofs, character)
     entries = []
     for clip, weight in motions:
         info = motion_info(clip, character)
+        findings = qa_findings(info)
         source = Path(clip.source) if getattr(clip, "source", None) else path
-        entries.append(ClipEntry(source, clip.frames, clip.fps, clip.loop, weight, info, qa_flags(info),
+        entries.append(ClipEntry(source, clip.frames, clip.fps, clip.loop, weight, info,
+                                 [text for _, text in findings], [name for name, _ in findings],
                                  clip.mirrored, list(character.body_names)))
     return entries
+
+
+def _qa_cell(e: ClipEntry) -> str:
+    """"ok", the one problem's name, or how many there are (the tooltip has them all)."""
+    if not e.flags:
+        return "ok"
+    return e.flag_names[0] if len(e.flag_names) == 1 else f"{len(e.flags)} problems"
 
 
 class _Results(QObject):
@@ -102,8 +112,13 @@ class MotionPanel(QWidget):
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([c.capitalize() if c != "QA" else c for c in COLUMNS])
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # The name takes what the other columns leave, elided in the middle; the others fit their content.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(30)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         self.table.itemSelectionChanged.connect(self._selection_changed)
@@ -176,19 +191,21 @@ class MotionPanel(QWidget):
         row = self.table.rowCount()
         self.table.blockSignals(True)
         self.table.insertRow(row)
-        values = (e.name, f"{e.duration:.2f} s", f"{e.fps:g}", str(len(e.frames)), e.loop, f"{e.weight:g}",
-                  short_body_names(e.contacts), "; ".join(e.flags) if e.flags else "ok")
+        values = (e.name, f"{e.duration:.2f} s", f"{e.fps:g}", e.loop, f"{e.weight:g}",
+                  short_body_names(e.contacts), _qa_cell(e))
         for col, text in enumerate(values):
             item = QTableWidgetItem(text)
             if col != WEIGHT_COLUMN:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
             if col == 0:
                 item.setToolTip(str(e.path))
+            if col == 1:
+                item.setToolTip(f"{len(e.frames)} frames")
             if col == CONTACTS_COLUMN:
                 item.setToolTip(self._contacts_tip(e))
             if col == len(values) - 1 and e.flags:
                 item.setForeground(Qt.GlobalColor.red)
-                item.setToolTip("\n".join(e.flags))
+                item.setToolTip("\n".join(e.flags))  # the full findings; the cell names them
             self.table.setItem(row, col, item)
         self.table.blockSignals(False)
 

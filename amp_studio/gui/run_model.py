@@ -162,6 +162,16 @@ def load_run(run_dir: str | Path) -> RunRecord:
     return record
 
 
+def format_count(n: float) -> str:
+    """A count in three significant figures: 950, 12.3 k, 29.9 M (the runs table stays narrow)."""
+    n = float(n)
+    for limit, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(n) >= limit:
+            value = n / limit
+            return f"{value:.3g} {unit}" if value < 1000 else f"{value:.0f} {unit}"
+    return f"{n:.0f}"
+
+
 def format_duration(seconds: float | None) -> str:
     """h:mm:ss, or '-' for unknown."""
     if seconds is None or not math.isfinite(seconds):

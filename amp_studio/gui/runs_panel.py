@@ -18,9 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from amp_studio.gui.run_model import RunRecord, format_duration
+from amp_studio.gui.run_model import RunRecord, format_count, format_duration
 
-COLUMNS = ("run", "status", "samples", "samples/s", "elapsed", "ETA", "progress")
+COLUMNS = ("run", "status", "samples", "speed", "time", "ETA", "progress")
+HEADER_TIPS = ("The run's folder name", "starting, running, paused, finished, failed, or replay",
+               "Samples (env steps) trained", "Samples per second, last iteration", "Training time",
+               "Time left to the sample or time limit", "Done of the nearest limit")
+PROGRESS_WIDTH = 76
 STATUS_COLORS = {"failed": Qt.GlobalColor.red, "finished": Qt.GlobalColor.darkGreen,
                  "paused": Qt.GlobalColor.darkYellow}
 
@@ -38,8 +42,18 @@ class RunsPanel(QWidget):
         self.runs: list[RunRecord] = []
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([c.capitalize() if c[0].islower() else c for c in COLUMNS])
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        for col, tip in enumerate(HEADER_TIPS):
+            self.table.horizontalHeaderItem(col).setToolTip(tip)
+        # The name takes what the other columns leave, elided in the middle (run names end in a time stamp);
+        # every other column is as wide as its content, so none hides behind a horizontal scroll bar.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(len(COLUMNS) - 1, PROGRESS_WIDTH)
+        header.setMinimumSectionSize(30)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -53,15 +67,19 @@ class RunsPanel(QWidget):
         self.stream_env.setRange(0, 65535)
         self.stream_env.setToolTip("Which env of the selected run the viewport shows live")
         self.stream_env.valueChanged.connect(self.stream_env_changed.emit)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Show env"))
-        row.addWidget(self.stream_env)
-        row.addWidget(self.open_button)
-        row.addWidget(self.checkpoints, 1)
-        row.addWidget(self.replay_button)
+        # Two short rows rather than one long one: the panel fits a narrow dock.
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Show env"))
+        top.addWidget(self.stream_env)
+        top.addStretch(1)
+        top.addWidget(self.open_button)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.checkpoints, 1)
+        bottom.addWidget(self.replay_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
-        layout.addLayout(row)
+        layout.addLayout(top)
+        layout.addLayout(bottom)
         self.replay_button.clicked.connect(self._replay)
         self.open_button.clicked.connect(self.open_requested.emit)
 
@@ -83,8 +101,8 @@ class RunsPanel(QWidget):
     def update_run(self, index: int) -> None:
         """Refresh a run's row from its record."""
         r = self.runs[index]
-        values = (r.name, r.status, f"{r.samples:,d}", f"{r.samples_per_s:,.0f}", format_duration(r.elapsed),
-                  format_duration(r.eta))
+        values = (r.name, r.status, format_count(r.samples), format_count(r.samples_per_s),
+                  format_duration(r.elapsed), format_duration(r.eta))
         for col, text in enumerate(values):
             item = self.table.item(index, col)
             item.setText(text)
@@ -92,11 +110,14 @@ class RunsPanel(QWidget):
                 item.setForeground(STATUS_COLORS.get(r.status, Qt.GlobalColor.black))
                 item.setToolTip("\n".join(list(r.output)[-15:]) if r.status == "failed" else "")
             if col == 0:
-                item.setToolTip(f"{r.run_dir}\n{r.command}")
+                item.setToolTip(f"{r.name}\n{r.run_dir}\n{r.command}")
+            if col == 2:
+                item.setToolTip(f"{r.samples:,d} samples")
         bar = self.table.cellWidget(index, len(COLUMNS) - 1)
         progress = r.progress
         bar.setValue(int(1000 * progress) if progress is not None else 0)
         bar.setFormat(f"{100 * progress:.0f}%" if progress is not None else "no limit")
+        bar.setToolTip("" if progress is not None else "The run has no sample or time limit")
         if index == self.selected():
             self._fill_checkpoints(r)
 

@@ -98,11 +98,16 @@ def motion_info(clip: MotionClip, character: CharacterModel) -> dict:
     }
 
 
-def qa_flags(info: dict) -> list[str]:
-    """Short problem descriptions for a motion_info report (the GUI's QA column)."""
-    flags = []
+def qa_findings(info: dict) -> list[tuple[str, str]]:
+    """The problems a motion_info report shows, each as (a name for a narrow column, a description)."""
+    found = []
     if info["joint_limit_violation_max"] > JOINT_LIMIT_TOLERANCE:
-        flags.append(f"joint limits exceeded by up to {info['joint_limit_violation_max']:.2f} rad")
+        found.append(("joint limits", f"joint limits exceeded by up to {info['joint_limit_violation_max']:.2f} rad"))
     if info["lowest_point_min"] < -PENETRATION_TOLERANCE:
-        flags.append(f"{-info['lowest_point_min'] * 100:.1f} cm below the ground")
-    return flags
+        found.append(("in ground", f"{-info['lowest_point_min'] * 100:.1f} cm below the ground"))
+    return found
+
+
+def qa_flags(info: dict) -> list[str]:
+    """Problem descriptions for a motion_info report (the CLI's warnings, the GUI's QA tooltips)."""
+    return [description for _, description in qa_findings(info)]

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QGuiApplication
 
 from amp_studio.cli import _build_run_parser
@@ -40,8 +41,13 @@ def test_layout_is_restored_in_the_next_session(qtbot):
     second.show()
     assert second.docks["Log"].isHidden()
     assert not second.docks["Plots"].isHidden()
-    # the offscreen platform reports window frames a few pixels differently from a real one
-    assert abs(second.width() - 1111) < 16 and abs(second.height() - 777) < 16
+    # The offscreen platform reports window frames a few pixels differently from a real one, and its screen is
+    # small: a restored size is clipped to the screen, then grown to the window's minimum.
+    screen = second.screen().availableGeometry()
+    expected = [max(min(saved, room), least) for saved, room, least in
+                ((1111, screen.width(), second.minimumSizeHint().width()),
+                 (777, screen.height(), second.minimumSizeHint().height()))]
+    assert abs(second.width() - expected[0]) < 16 and abs(second.height() - expected[1]) < 16
     second.reset_layout()
     assert not second.docks["Log"].isHidden()
     second.close()
@@ -198,3 +204,43 @@ def test_fps_reads_idle_when_nothing_is_drawn(window):
         window._count_frame()
     window._update_fps()
     assert window.fps_label.text().endswith(" fps") and window.fps_label.text() != "0 fps"
+
+
+def _long_rows(window) -> None:
+    """A run and a clip with the longest content they show: a time-stamped name, tens of millions of samples,
+    an ETA, QA flags and three contact bodies."""
+    import numpy as np
+
+    from amp_studio.gui.motion_panel import ClipEntry
+    from amp_studio.gui.run_model import RunRecord
+
+    record = RunRecord(name="location_locomotion_20261129-040713_2", status="stopping", max_samples=36_000_000)
+    record.metrics.append({"iteration": 3652, "samples": 29_917_184, "samples_per_s": 17_301.4, "wall_time": 4834.0})
+    window.workers.append(None)
+    window.runs_panel.add_run(record)
+    entry = ClipEntry(Path("/home/someone/mocap/sfu/0005_SideSkip001_poses_retargeted_to_humanoid.txt"),
+                      np.zeros((1234, 34)), 120.0, "clamp", 12.5,
+                      {"contact_bodies": ["right_foot", "left_foot", "right_hand"]},
+                      ["joint limits exceeded by up to 0.35 rad", "2.1 cm below the ground"],
+                      ["joint limits", "in ground"], mirrored=True)
+    window.motion_panel.entries.append(entry)
+    window.motion_panel._append_row(entry)
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1600, 1000)])
+def test_every_table_column_is_readable_without_horizontal_scrolling(qtbot, window, size):
+    window.resize(*size)
+    _long_rows(window)
+    qtbot.waitUntil(lambda: window.width() == size[0], timeout=5000)
+    qtbot.wait(100)  # docks settle
+    for table in (window.runs_panel.table, window.motion_panel.table):
+        header = table.horizontalHeader()
+        widths = [table.columnWidth(c) for c in range(table.columnCount())]
+        for col in range(1, table.columnCount()):  # the name column elides in the middle instead
+            content = max(table.sizeHintForColumn(col), header.sectionSizeHint(col))
+            if table.cellWidget(0, col) is None:
+                assert widths[col] >= content, (table.horizontalHeaderItem(col).text(), widths[col], content)
+        assert widths[0] >= 60, widths  # the name still shows its start and end
+        assert sum(widths) <= table.viewport().width() + 1, (sum(widths), table.viewport().width(), widths)
+    name = window.runs_panel.table.item(0, 0)
+    assert "20261129-040713_2" in name.toolTip()

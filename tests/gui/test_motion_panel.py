@@ -8,7 +8,7 @@ import yaml
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from amp_studio.gui.motion_panel import CONTACTS_COLUMN
+from amp_studio.gui.motion_panel import CONTACTS_COLUMN, WEIGHT_COLUMN
 from tests.gui.conftest import WALK, wait_for_frame
 
 
@@ -32,7 +32,7 @@ def test_load_a_clip_and_scrub_the_timeline(qtbot, window):
     assert entry.flags == []
     table = window.motion_panel.table
     assert table.rowCount() == 1 and table.item(0, 0).text() == "walk_keyframed.pkl"
-    assert table.item(0, 7).text() == "ok" and table.item(0, CONTACTS_COLUMN).text() == "R foot, L foot"
+    assert table.item(0, 6).text() == "ok" and table.item(0, CONTACTS_COLUMN).text() == "feet"
     assert window.source == "clip" and window.timeline.isEnabled()
 
     vp = window.viewport
@@ -89,9 +89,9 @@ def test_drop_a_dataset_edit_a_weight_and_save(qtbot, window, tmp_path):
     panel.dropEvent(event)
     qtbot.waitUntil(lambda: len(panel.entries) == 2, timeout=60000)
     assert [e.weight for e in panel.entries] == [2.0, 1.0]
-    panel.table.item(1, 5).setText("0.5")
+    panel.table.item(1, WEIGHT_COLUMN).setText("0.5")
     assert panel.entries[1].weight == 0.5
-    panel.table.item(1, 5).setText("lots")
+    panel.table.item(1, WEIGHT_COLUMN).setText("lots")
     assert panel.entries[1].weight == 0.5 and "weight must be a number" in panel.message.text()
     out = panel.save_dataset(tmp_path / "saved.yaml")
     saved = yaml.safe_load(out.read_text())["motions"]
@@ -112,7 +112,7 @@ def test_contact_bodies_found_in_the_clip_shown_changed_and_trained_with(qtbot, 
     panel = window.motion_panel
     entry = _load(qtbot, window, deepmimic_dir / "humanoid3d_cartwheel.txt")
     row = panel.entries.index(entry)
-    assert panel.table.item(row, CONTACTS_COLUMN).text() == "R hand, L hand, R foot, L foot"
+    assert panel.table.item(row, CONTACTS_COLUMN).text() == "hands, feet"
     assert "found in the clip" in panel.table.item(row, CONTACTS_COLUMN).toolTip()
     # Not chosen: the saved dataset leaves the contacts to the env, which finds the same ones.
     found = panel.save_dataset(tmp_path / "found.yaml")
@@ -122,7 +122,7 @@ def test_contact_bodies_found_in_the_clip_shown_changed_and_trained_with(qtbot, 
     dialog.check(["right_hand", "right_foot", "left_foot"])
     dialog.accept()
     assert entry.contact_bodies == ["right_hand", "right_foot", "left_foot"]
-    assert panel.table.item(row, CONTACTS_COLUMN).text() == "R hand, R foot, L foot"
+    assert panel.table.item(row, CONTACTS_COLUMN).text() == "R hand, feet"
     window.training_panel.out_dir.setText(str(tmp_path / "runs"))
     path = window.use_library_for_training()
     assert yaml.safe_load(path.read_text())["contact_bodies"] == ["right_hand", "right_foot", "left_foot"]
