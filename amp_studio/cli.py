@@ -81,7 +81,8 @@ def _build_run_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="amp-studio",
         description="Train and test AMP controllers (MimicKit's run.py arguments). "
-                    "`amp-studio motion ...` inspects and converts clips.",
+                    "`amp-studio motion ...` inspects and converts clips; `amp-studio export onnx ...` exports a "
+                    "policy; `amp-studio install-desktop` adds the app to the desktop's menu; no arguments: the app.",
     )
     parser.add_argument("--mode", choices=("train", "test"), required=True)
     parser.add_argument("--arg_file", help="a file of further arguments (MimicKit args/*.txt); the command line wins")
@@ -369,6 +370,19 @@ def _watch(env, agent, viewer) -> None:
         time.sleep(max(0.0, env.dt - (time.perf_counter() - start)))
 
 
+def _install_desktop(argv: list[str]) -> int:
+    from amp_studio.desktop_integration import install_desktop_entry
+
+    parser = argparse.ArgumentParser(prog="main.py install-desktop",
+                                     description="Install AMP Studio's launcher (desktop entry) and icon for this user.")
+    parser.add_argument("--data_home", help="where to install (default: $XDG_DATA_HOME, else ~/.local/share)")
+    args = parser.parse_args(argv)
+    for path in install_desktop_entry(args.data_home):
+        print(f"wrote {path}")
+    print("AMP Studio is now in your desktop's application menu (log out and in if it does not show yet).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code. Bad input prints one error line, never a traceback."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -380,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
             args = _build_motion_parser().parse_args(argv[1:])
             handler = {"info": _motion_info, "convert": _motion_convert, "mirror": _motion_mirror}[args.motion_command]
             return handler(args)
+        if argv and argv[0] == "install-desktop":
+            return _install_desktop(argv[1:])
         if argv and argv[0] == "export":
             args = _build_export_parser().parse_args(argv[1:])
             return {"onnx": _export_onnx}[args.export_command](args)

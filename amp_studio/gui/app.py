@@ -62,11 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     import amp_studio.gui  # noqa: F401 - sets MUJOCO_GL before MuJoCo loads
+    from amp_studio.desktop_integration import APP_ID
+    from amp_studio.gui.icons import app_icon, style_sheet
     from amp_studio.gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("AMP Studio")
     app.setOrganizationName("AMPStudio")
+    app.setDesktopFileName(APP_ID)  # Wayland taskbars match the window to the installed entry by this
+    app.setWindowIcon(app_icon())
+    app.setStyleSheet(style_sheet())
     window = MainWindow()
     if args.screenshot:
         width, height = (int(v) for v in args.size.lower().split("x"))

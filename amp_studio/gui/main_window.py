@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from amp_studio import DATA_DIR, DEFAULT_CHARACTER
 from amp_studio.gui.exports import ExportJob, PoseRecorder, VideoDialog
+from amp_studio.gui.icons import action_icon, app_icon
 from amp_studio.gui.log_panel import LogPanel
 from amp_studio.gui.motion_panel import ClipEntry, MotionPanel
 from amp_studio.gui.plots_panel import PlotsPanel
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
     def __init__(self, char_file: str = str(DEFAULT_CHARACTER)):
         super().__init__()
         self.setWindowTitle("AMP Studio")
+        self.setWindowIcon(app_icon())
         self.char_file = char_file
         self.setObjectName("MainWindow")
         self.resize(1500, 950)
@@ -130,8 +132,10 @@ class MainWindow(QMainWindow):
     # ----- wiring -----
 
     def _build_menus(self) -> None:
-        def action(menu, text, slot, shortcut=None, checkable=False, checked=False):
+        def action(menu, text, slot, shortcut=None, checkable=False, checked=False, icon=None):
             a = QAction(text, self)
+            if icon:
+                a.setIcon(action_icon(icon))
             if shortcut:
                 a.setShortcut(QKeySequence(shortcut))
             a.setCheckable(checkable)
@@ -145,25 +149,26 @@ class MainWindow(QMainWindow):
 
         bar = self.menuBar()
         file = bar.addMenu("&File")
-        action(file, "Add clips…", self.motion_panel.add_by_dialog, QKeySequence.StandardKey.Open)
-        action(file, "Open run…", self.open_run_by_dialog, "Ctrl+Shift+O")
-        action(file, "Open model…", self.open_model_by_dialog, "Ctrl+Alt+O")
+        action(file, "Add clips…", self.motion_panel.add_by_dialog, QKeySequence.StandardKey.Open, icon="add-clips")
+        action(file, "Open run…", self.open_run_by_dialog, "Ctrl+Shift+O", icon="open-run")
+        action(file, "Open model…", self.open_model_by_dialog, "Ctrl+Alt+O", icon="open-model")
         action(file, "Save dataset…", self.motion_panel.save_by_dialog, QKeySequence.StandardKey.Save)
         action(file, "Save selected clips as dataset…", lambda: self.motion_panel.save_by_dialog(selected_only=True))
-        action(file, "Save screenshot…", self._screenshot_by_dialog, "Ctrl+Shift+S")
+        action(file, "Save screenshot…", self._screenshot_by_dialog, "Ctrl+Shift+S", icon="screenshot")
         file.addSeparator()
-        action(file, "Export policy (ONNX)…", self.export_policy_by_dialog, "Ctrl+E")
-        action(file, "Export video…", self.export_video_by_dialog, "Ctrl+Shift+E")
-        self.record_action = action(file, "Record replay as clip", self.set_recording, "Ctrl+R", checkable=True)
+        action(file, "Export policy (ONNX)…", self.export_policy_by_dialog, "Ctrl+E", icon="export-policy")
+        action(file, "Export video…", self.export_video_by_dialog, "Ctrl+Shift+E", icon="export-video")
+        self.record_action = action(file, "Record replay as clip", self.set_recording, "Ctrl+R", checkable=True,
+                                    icon="record")
         file.addSeparator()
         action(file, "Quit", self.close, QKeySequence.StandardKey.Quit)
         training = bar.addMenu("&Training")
         tp = self.training_panel
-        action(training, "Start run", tp.start_button.click, "Ctrl+Return")
-        action(training, "Pause", tp.pause_button.click, "Ctrl+P")
-        action(training, "Resume", tp.resume_button.click, "Ctrl+Shift+P")
-        action(training, "Stop", tp.stop_button.click, "Ctrl+.")
-        action(training, "Save checkpoint", tp.save_button.click, "Ctrl+K")
+        action(training, "Start run", tp.start_button.click, "Ctrl+Return", icon="start")
+        action(training, "Pause", tp.pause_button.click, "Ctrl+P", icon="pause")
+        action(training, "Resume", tp.resume_button.click, "Ctrl+Shift+P", icon="start")
+        action(training, "Stop", tp.stop_button.click, "Ctrl+.", icon="stop")
+        action(training, "Save checkpoint", tp.save_button.click, "Ctrl+K", icon="save-checkpoint")
         action(training, "Copy command line", tp.copy_command_line, "Ctrl+Shift+C")
         view = bar.addMenu("&View")
         action(view, "Play / pause clip", lambda: self.timeline.set_playing(not self.timeline.playing), "Space")
@@ -173,6 +178,10 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
         action(view, "Reset layout", self.reset_layout)
+        help_menu = bar.addMenu("&Help")
+        action(help_menu, "Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents,
+               icon="help")
+        action(help_menu, "About AMP Studio", self.show_about)
 
     def _connect(self) -> None:
         mp, tp, rp = self.motion_panel, self.training_panel, self.runs_panel
@@ -598,6 +607,51 @@ class MainWindow(QMainWindow):
         self.log_panel.add("export", f"recorded {len(recorder.frames)} poses to {out}")
         self.motion_panel.add_path(out)
         return out
+
+    # ----- help -----
+
+    def shortcut_table(self) -> list[tuple[str, str, str]]:
+        """(menu, action, shortcut) for every menu action that has a shortcut, in menu order."""
+        rows = []
+        for menu_action in self.menuBar().actions():
+            menu = menu_action.menu()
+            for a in menu.actions() if menu is not None else []:
+                keys = a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                if a.text() and keys:
+                    rows.append((menu_action.text().replace("&", ""), a.text().replace("&", ""), keys))
+        return rows
+
+    def show_shortcuts(self) -> QMessageBox:
+        """A window listing the keyboard shortcuts (read from the menus, so it never goes stale)."""
+        lines = "".join(f"<tr><td>{m}</td><td>{a}</td><td><b>{k}</b></td></tr>" for m, a, k in self.shortcut_table())
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts",
+                          f"<table cellspacing='6'>{lines}</table>", QMessageBox.StandardButton.Close, self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setModal(False)
+        box.show()
+        return box
+
+    def about_text(self) -> str:
+        """Version, engines available here and why not the others, and where the settings are kept."""
+        from amp_studio import __version__
+        from amp_studio.engine_availability import available_engines
+
+        engines = "".join(f"<li>{name}: {why or 'available'}</li>" for name, why in available_engines().items())
+        return (f"<h3>AMP Studio {__version__}</h3>"
+                "<p>Physics-based character controllers with Adversarial Motion Priors (Peng et al. 2021), "
+                "trained on this machine.</p>"
+                f"<p>Engines:</p><ul>{engines}</ul>"
+                f"<p>Settings file: {app_settings().fileName()}</p>")
+
+    def show_about(self) -> QMessageBox:
+        """The About box (no links: everything it says is about this installation)."""
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About AMP Studio", self.about_text(),
+                          QMessageBox.StandardButton.Close, self)
+        box.setIconPixmap(app_icon().pixmap(64, 64))
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setModal(False)
+        box.show()
+        return box
 
     def _screenshot_by_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "amp_studio.png", "PNG (*.png)")

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_docks_menus_and_shortcuts(window):
     assert set(window.docks) == {"Motion library", "Training", "Runs", "Plots", "Log"}
     menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
-    assert set(menus) == {"File", "Training", "View"}
+    assert set(menus) == {"File", "Training", "View", "Help"}
     shortcuts = {a.text(): a.shortcut().toString() for m in menus.values() for a in m.actions() if a.text()}
     assert shortcuts["Add clips…"] == "Ctrl+O"
     assert shortcuts["Start run"] == "Ctrl+Return"
@@ -244,3 +244,41 @@ def test_every_table_column_is_readable_without_horizontal_scrolling(qtbot, wind
         assert sum(widths) <= table.viewport().width() + 1, (sum(widths), table.viewport().width(), widths)
     name = window.runs_panel.table.item(0, 0)
     assert "20261129-040713_2" in name.toolTip()
+
+
+def test_window_icon_menu_icons_and_help(window):
+    assert not window.windowIcon().isNull()
+    assert {32, 256} <= {size.width() for size in window.windowIcon().availableSizes()}
+    actions = {a.text(): a for m in window.menuBar().findChildren(type(window.menuBar().actions()[0].menu()))
+               for a in m.actions()}
+    for name in ("Add clips…", "Open run…", "Open model…", "Start run", "Stop", "Export video…"):
+        assert not actions[name].icon().isNull(), name
+    table = window.shortcut_table()
+    assert ("File", "Open model…", "Ctrl+Alt+O") in table and ("Training", "Start run", "Ctrl+Return") in table
+    shortcuts = window.show_shortcuts()
+    assert "Ctrl+Alt+O" in shortcuts.text()
+    shortcuts.close()
+    about = window.show_about()
+    text = about.text()
+    assert "AMP Studio 0.1.0" in text and "mujoco: available" in text and "isaac_gym: " in text
+    assert "Settings file: " in text and "settings.ini" in text and "http" not in text
+    about.close()
+
+
+def test_install_desktop_writes_the_entry_and_icons(tmp_path):
+    from amp_studio.cli import main
+
+    assert main(["install-desktop", "--data_home", str(tmp_path)]) == 0
+    entry = (tmp_path / "applications" / "amp-studio.desktop").read_text()
+    assert f'Exec="{sys.executable}" -m amp_studio.cli gui' in entry and "Icon=amp-studio" in entry
+    for size in (16, 48, 256):
+        png = tmp_path / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "amp-studio.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "icons" / "hicolor" / "scalable" / "apps" / "amp-studio.svg").is_file()
+    # The desktop's own checker agrees, where it is installed.
+    import shutil
+
+    if shutil.which("desktop-file-validate"):
+        result = subprocess.run(["desktop-file-validate", str(tmp_path / "applications" / "amp-studio.desktop")],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
