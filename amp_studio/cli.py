@@ -298,7 +298,7 @@ def _test(args: argparse.Namespace) -> int:
     if args.model_configs:
         use_model_configs(args)
     runner = training_from_args(args)
-    runner.agent.load_state_dict(load_checkpoint(args.model_file)["agent"], policy_only=True)
+    runner.agent.load_state_dict(load_checkpoint(args.model_file)["agent"], policy_only=True, source=args.model_file)
     env = runner.env
     viewer = _viewer(args, env.engine)
     if viewer is not None:
@@ -374,7 +374,7 @@ def _install_desktop(argv: list[str]) -> int:
     from amp_studio.desktop_integration import install_desktop_entry
 
     parser = argparse.ArgumentParser(prog="main.py install-desktop",
-                                     description="Install AMP Studio's launcher (desktop entry) and icon for this user.")
+                                     description="Install AMP Studio's launcher and icon for this user.")
     parser.add_argument("--data_home", help="where to install (default: $XDG_DATA_HOME, else ~/.local/share)")
     args = parser.parse_args(argv)
     for path in install_desktop_entry(args.data_home):

@@ -4,38 +4,101 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import types
 import typing
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import yaml
 
 from amp_studio import DATA_DIR
-from amp_studio.errors import AmpStudioError
+from amp_studio.errors import AmpStudioError, describe
 
 T = TypeVar("T")
 REPO_DIR = DATA_DIR.parent
+MAX_YAML_VALUES = 100_000
+"""Values a settings file may hold, counting each use of an alias: more is an alias bomb, not settings."""
+MAX_YAML_DEPTH = 100
 
 
 class ConfigError(AmpStudioError):
     """A config file or value that cannot be used."""
 
 
+class Range(NamedTuple):
+    """The values a number setting may take: low <= value <= high, or low < value when low_open."""
+
+    low: float
+    high: float
+    low_open: bool = False
+
+    def problem(self, value: float) -> str | None:
+        """What is wrong with value, or None."""
+        if self.low_open and not value > self.low:
+            return "must be positive" if self.low == 0 else f"must be more than {self.low:g}"
+        if value < self.low:
+            return "must not be negative" if self.low == 0 else f"must be at least {self.low:g}"
+        if value > self.high:
+            return f"must be at most {self.high:g}"
+        return None
+
+
+def is_file(path: Path) -> bool:
+    """Path.is_file, False for names no file can have (a NUL byte, too long) instead of an exception."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def load_yaml(path: str | Path, error: type[AmpStudioError] = ConfigError) -> dict:
     """A YAML file's top-level mapping; problems raise `error` naming the file."""
     path = Path(path)
-    if not path.is_file():
+    if not is_file(path):
         raise error(path, "file not found")
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise error(path, f"malformed YAML: {exc}") from None
+    except RecursionError:
+        raise error(path, "malformed YAML: values nested too deeply") from None
+    except (ValueError, OverflowError) as exc:  # a number of thousands of digits
+        raise error(path, f"malformed YAML: {exc}") from None
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
         raise error(path, f"expected a mapping of keys to values, got {type(doc).__name__}")
+    _check_size(doc, path, error)
     return doc
+
+
+def _check_size(doc: object, path: Path, error: type[AmpStudioError]) -> None:
+    """Refuse documents that code reading them could not walk: aliases that expand without bound, a value that
+    contains itself, values nested more than MAX_YAML_DEPTH deep."""
+    sizes: dict[int, int] = {}
+
+    def size(value: object, depth: int, inside: set[int]) -> int:
+        if not isinstance(value, (list, dict)):
+            return 1
+        if depth > MAX_YAML_DEPTH:
+            raise error(path, f"values nested more than {MAX_YAML_DEPTH} levels deep")
+        key = id(value)
+        if key in inside:
+            raise error(path, "a value contains itself (a recursive alias)")
+        if key in sizes:  # an alias: counted again, as every reader would walk it again
+            return sizes[key]
+        inside.add(key)
+        total = 1
+        for child in value.values() if isinstance(value, dict) else value:
+            total += size(child, depth + 1, inside)
+            if total > MAX_YAML_VALUES:
+                raise error(path, f"more than {MAX_YAML_VALUES:,d} values (aliases that expand without bound?)")
+        inside.discard(key)
+        sizes[key] = total
+        return total
+
+    size(doc, 0, set())
 
 
 def resolve_path(value: str | Path, source: str | Path | None = None) -> Path:
@@ -44,13 +107,36 @@ def resolve_path(value: str | Path, source: str | Path | None = None) -> Path:
     MimicKit configs name files from the repository root (`data/...`); this lets them load from anywhere.
     """
     path = Path(value)
-    if path.is_absolute() or path.exists():
+    if path.is_absolute() or _exists(path):
         return path
     for base in ([Path(source).parent] if source else []) + [REPO_DIR]:
         candidate = base / path
-        if candidate.exists():
+        if _exists(candidate):
             return candidate
     return path
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # a NUL byte, a name too long
+        return False
+
+
+def find_file(value: str, source: str | Path | None, field: str) -> Path:
+    """The file a config's field names, found as resolve_path finds it, or a ConfigError naming the config, the
+    field and why the name is unusable."""
+    if not value.strip():
+        raise ConfigError(source, f"field '{field}': empty file name")
+    if "\x00" in value:
+        raise ConfigError(source, f"field '{field}': {describe(value)} is not a file name (it holds a NUL character)")
+    path = resolve_path(value)
+    if is_file(path):
+        return path
+    if _exists(path):
+        raise ConfigError(source, f"field '{field}': {describe(value)} is a folder, not a file")
+    raise ConfigError(source, f"field '{field}': file {describe(value)} not found (looked in the working directory "
+                              f"and in {REPO_DIR})")
 
 
 def _check_type(value: Any, hint: Any) -> bool:
@@ -78,16 +164,34 @@ def _check_type(value: Any, hint: Any) -> bool:
     return True
 
 
+def _as_declared(value: Any, hint: Any, name: str, source: str | Path | None) -> Any:
+    """The value as its field holds it: ints as floats where a float is declared, lists as tuples; non-finite and
+    unrepresentable numbers are refused."""
+    if hint is float or (typing.get_origin(hint) in (typing.Union, types.UnionType) and float in typing.get_args(
+            hint) and isinstance(value, int) and not isinstance(value, bool)):
+        try:
+            value = float(value)
+        except OverflowError:
+            raise ConfigError(source, f"field '{name}': {describe(value)} is too large") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(source, f"field '{name}': expected a finite number, got {value}")
+    if isinstance(value, list):
+        value = tuple(value)
+    return value
+
+
 def build_config(cls: type[T], data: dict, source: str | Path | None, section: str = "") -> T:
-    """An instance of the dataclass cls from a mapping; every key must be a field of the right type."""
+    """An instance of the dataclass cls from a mapping; every key must be a field of the right type, within the
+    class's RANGES (a mapping of field names to Range) where it has them."""
     where = f"{section}." if section else ""
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     for key in data:
         if key not in fields:
-            close = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)
+            name = str(key)[:80]
+            close = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(fields)}"
-            raise ConfigError(source, f"unknown key '{where}{key}'{hint}")
+            raise ConfigError(source, f"unknown key '{where}{name}'{hint}")
     missing = [name for name, f in fields.items() if name not in data and f.default is dataclasses.MISSING
                and f.default_factory is dataclasses.MISSING]
     if missing:
@@ -97,17 +201,17 @@ def build_config(cls: type[T], data: dict, source: str | Path | None, section: s
         hint = hints[key]
         if dataclasses.is_dataclass(hint):
             if not isinstance(value, dict):
-                raise ConfigError(source, f"key '{where}{key}': expected a mapping of settings, got {value!r}")
+                raise ConfigError(source, f"key '{where}{key}': expected a mapping of settings, got {describe(value)}")
             values[key] = build_config(hint, value, source, f"{where}{key}")
             continue
         if not _check_type(value, hint):
             expected = getattr(hint, "__name__", str(hint))
-            raise ConfigError(source, f"key '{where}{key}': expected {expected}, got {value!r}")
-        if hint is float or (typing.get_origin(hint) in (typing.Union, types.UnionType) and float in typing.get_args(
-                hint) and isinstance(value, int) and not isinstance(value, bool)):
-            value = float(value)
-        if isinstance(value, list):
-            value = tuple(value)
+            raise ConfigError(source, f"key '{where}{key}': expected {expected}, got {describe(value)}")
+        value = _as_declared(value, hint, f"{where}{key}", source)
+        allowed = getattr(cls, "RANGES", {}).get(key)
+        problem = allowed.problem(value) if allowed is not None and isinstance(value, (int, float)) else None
+        if problem:
+            raise ConfigError(source, f"field '{where}{key}': {problem}, got {describe(value)}")
         values[key] = value
     config = cls(**values)
     validate = getattr(config, "validate", None)

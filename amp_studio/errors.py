@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
+import reprlib
 from pathlib import Path
+
+# Bounded: a hostile value (a YAML alias bomb, a list nested thousands deep, a megabyte string) is shown by its
+# beginning, never expanded in full.
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel = 3
+_SHORT.maxstring = 60
+_SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
+
+
+def describe(value: object) -> str:
+    """A short repr of any value, for error messages."""
+    try:
+        return _SHORT.repr(value)
+    except (RecursionError, ValueError, TypeError):  # ValueError: an int too long to print
+        return f"a {type(value).__name__}"
+
+
+def one_line(text: str) -> str:
+    """The text's lines joined, so that the command line prints one line per error."""
+    return "; ".join(line.strip() for line in str(text).splitlines() if line.strip())
 
 
 class AmpStudioError(Exception):
@@ -10,8 +32,8 @@ class AmpStudioError(Exception):
 
     def __init__(self, path: str | Path | None, problem: str):
         self.path = str(path) if path is not None else None
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}" if self.path else problem)
+        self.problem = one_line(problem)
+        super().__init__(f"{self.path}: {self.problem}" if self.path else self.problem)
 
 
 class MotionError(AmpStudioError):
@@ -20,3 +42,7 @@ class MotionError(AmpStudioError):
 
 class CharacterError(AmpStudioError):
     """A character file that cannot be read or does not fit the expected skeleton."""
+
+
+class CheckpointError(AmpStudioError):
+    """A checkpoint that cannot be read, or does not fit the run it is loaded into."""

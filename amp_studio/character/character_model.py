@@ -52,6 +52,10 @@ class CharacterModel:
         except ValueError as exc:
             raise CharacterError(self.path, f"MuJoCo cannot load it: {exc}") from None
         m = self.source_model
+        try:
+            m.names.decode("utf-8")  # the bindings decode each name on access
+        except UnicodeDecodeError:
+            raise CharacterError(self.path, "names of bodies, joints or geoms must be UTF-8 text") from None
         self._check_structure()
         try:
             self.ball = ball_joint_character(self.path)

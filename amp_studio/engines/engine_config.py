@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
-from amp_studio.config_loading import build_config, load_yaml
+from amp_studio.config_loading import Range, build_config, load_yaml
+from amp_studio.engine_availability import KNOWN_ENGINES
+from amp_studio.errors import describe
 
 CONTROL_MODES = ("pos",)
 
@@ -33,10 +37,18 @@ class EngineConfig:
     forces also count body-body contacts. 0.3 clears a tilted foot (~0.13) and a head on the ground (~0.27).
     Ignored by mujoco, whose contacts name the floor."""
 
+    # Far beyond any real setting; larger ones are typos or garbage, refused before anything is allocated.
+    RANGES: ClassVar[dict[str, Range]] = {
+        "control_freq": Range(1, 10_000), "sim_freq": Range(1, 100_000), "num_threads": Range(0, 1024),
+        "env_spacing": Range(-math.inf, 1e4), "ground_contact_height": Range(-math.inf, 100.0),  # validate: > 0
+    }
+
     def validate(self) -> str | None:
         """A problem with the values, or None."""
+        if self.engine_name not in KNOWN_ENGINES:
+            return f"unknown engine_name {describe(self.engine_name)} (available: {', '.join(KNOWN_ENGINES)})"
         if self.control_mode not in CONTROL_MODES:
-            return f"control_mode: expected one of {CONTROL_MODES}, got '{self.control_mode}'"
+            return f"control_mode: expected one of {CONTROL_MODES}, got {describe(self.control_mode)}"
         if self.control_freq <= 0 or self.sim_freq <= 0 or self.sim_freq % self.control_freq:
             return f"sim_freq ({self.sim_freq}) must be a positive multiple of control_freq ({self.control_freq})"
         if self.num_threads < 0:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from amp_studio.character import DEFAULT_KEY_BODIES
-from amp_studio.config_loading import ConfigError, build_config, load_yaml
+from amp_studio.config_loading import ConfigError, Range, build_config, find_file, load_yaml
+from amp_studio.errors import describe
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,12 @@ class EnvConfig:
     camera_mode: str = "track"
     """Viewer camera: `track` follows the character, `still` does not."""
 
+    # Far beyond any real setting; larger ones are typos or garbage, refused before anything is allocated.
+    RANGES: ClassVar[dict[str, Range]] = {
+        "episode_length": Range(0.0, 86_400.0, low_open=True), "termination_height": Range(-1e3, 1e3),
+        "num_disc_obs_steps": Range(1, 300),
+    }
+
     def validate(self) -> str | None:
         """A problem with the values, or None."""
         if self.episode_length <= 0:
@@ -47,7 +55,7 @@ class EnvConfig:
         if self.num_disc_obs_steps < 1:
             return f"env.num_disc_obs_steps must be at least 1, got {self.num_disc_obs_steps}"
         if self.camera_mode not in ("track", "still"):
-            return f"env.camera_mode: expected 'track' or 'still', got '{self.camera_mode}'"
+            return f"env.camera_mode: expected 'track' or 'still', got {describe(self.camera_mode)}"
         return None
 
 
@@ -78,6 +86,14 @@ class LocationEnvConfig(EnvConfig):
     dist_threshold: float = 0.5
     """Squared distance (m^2) under which the speed and facing terms are full (the character has arrived)."""
 
+    RANGES: ClassVar[dict[str, Range]] = {
+        **EnvConfig.RANGES, "tar_dist_max": Range(0.0, 1e4), "tar_change_time_min": Range(0.0, 1e6, low_open=True),
+        "tar_change_time_max": Range(0.0, 1e6, low_open=True), "tar_speed": Range(0.0, 100.0),
+        "success_distance": Range(0.0, 1e4), "pos_reward_w": Range(0.0, 1e3), "vel_reward_w": Range(0.0, 1e3),
+        "face_reward_w": Range(0.0, 1e3), "pos_err_scale": Range(0.0, 1e6), "vel_err_scale": Range(0.0, 1e6),
+        "dist_threshold": Range(0.0, 1e6),
+    }
+
     def validate(self) -> str | None:
         """A problem with the values, or None."""
         if not 0 < self.tar_change_time_min <= self.tar_change_time_max:
@@ -98,10 +114,11 @@ def load_env_config(path: str | Path, overrides: dict | None = None) -> tuple[st
     doc = load_yaml(path)
     for key in doc:
         if key not in ("env_name", "env", "engine"):
-            raise ConfigError(path, f"unknown top-level key '{key}' (expected env_name, env and optionally engine)")
+            raise ConfigError(path, f"unknown top-level key '{str(key)[:80]}' (expected env_name, env and optionally "
+                                    "engine)")
     name = doc.get("env_name")
-    if name not in ENV_CONFIGS:
-        raise ConfigError(path, f"env_name: expected one of {', '.join(ENV_CONFIGS)}, got {name!r}")
+    if not isinstance(name, str) or name not in ENV_CONFIGS:
+        raise ConfigError(path, f"env_name: expected one of {', '.join(ENV_CONFIGS)}, got {describe(name)}")
     block = doc.get("env") or {}
     if not isinstance(block, dict):
         raise ConfigError(path, "env: expected a mapping of settings")
@@ -109,4 +126,22 @@ def load_env_config(path: str | Path, overrides: dict | None = None) -> tuple[st
     engine = doc.get("engine") or {}
     if not isinstance(engine, dict):
         raise ConfigError(path, "engine: expected a mapping of engine settings to override")
-    return name, build_config(ENV_CONFIGS[name], block, path, "env"), engine
+    config = build_config(ENV_CONFIGS[name], block, path, "env")
+    _check_files(config, path, overrides or {})
+    return name, config, engine
+
+
+def _check_files(config: EnvConfig, path: str | Path, overrides: dict) -> None:
+    """The files the config names exist, and the bodies it names are the character's; problems name the config
+    (a motion file given as an override is checked where it is read, and named there)."""
+    from amp_studio.character import CharacterModel
+
+    char_file = find_file(config.char_file, path, "env.char_file")
+    if "motion_file" not in overrides:
+        find_file(config.motion_file, path, "env.motion_file")
+    bodies = CharacterModel(char_file).body_names
+    for field in ("key_bodies", "contact_bodies"):
+        unknown = [name for name in getattr(config, field) or () if name not in bodies]
+        if unknown:
+            raise ConfigError(path, f"field 'env.{field}': no body named {describe(unknown[0])} on {config.char_file} "
+                                    f"(bodies: {', '.join(bodies)})")

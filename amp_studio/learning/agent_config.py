@@ -4,10 +4,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
-from amp_studio.config_loading import build_config, load_yaml
+from amp_studio.config_loading import ConfigError, Range, build_config, load_yaml
+from amp_studio.errors import describe
 
 OPTIMIZERS = ("SGD", "Adam")
+MAX_LAYERS = 32
+MAX_WIDTH = 16_384
+MAX_HIDDEN_WEIGHTS = 50_000_000
+"""Weights between the hidden layers of one network (200 MB in float32); MimicKit's largest has 0.5 M."""
+# Far beyond any real setting; larger ones are typos or garbage, refused before anything is allocated.
+_WEIGHT = Range(0.0, 1e3)
+_COUNT = Range(1, 100_000)
+_THREADS = Range(0, 1024)
+
+
+def network_problem(spec: object) -> str | None:
+    """What is wrong with a network spec (a name or widths), or None; checked before anything is allocated."""
+    from amp_studio.learning.networks import hidden_sizes
+
+    try:
+        widths = hidden_sizes(spec)
+    except ConfigError as exc:
+        return exc.problem
+    if len(widths) > MAX_LAYERS:
+        return f"{len(widths)} hidden layers, at most {MAX_LAYERS}"
+    for width in widths:
+        if not 1 <= width <= MAX_WIDTH:
+            return f"a layer of {describe(width)} units; widths must be 1 to {MAX_WIDTH:,d}"
+    weights = sum(a * b for a, b in zip(widths, widths[1:], strict=False))
+    if weights > MAX_HIDDEN_WEIGHTS:
+        return f"hidden layers of {weights:,d} weights, more than {MAX_HIDDEN_WEIGHTS:,d}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -29,12 +58,19 @@ class ModelConfig:
     actor_init_to_clip_mean: bool = False
     """Start the policy's mean action at the clips' mean pose (the policy then starts standing, not in T-pose)."""
 
+    RANGES: ClassVar[dict[str, Range]] = {"actor_init_output_scale": Range(0.0, 1e3),
+                                          "action_std": Range(1e-6, 1e3)}
+
     def validate(self) -> str | None:
         """A problem with the values, or None."""
         if self.actor_std_type != "FIXED":
-            return f"actor_std_type: only FIXED is supported, got '{self.actor_std_type}'"
+            return f"actor_std_type: only FIXED is supported, got {describe(self.actor_std_type)}"
         if self.action_std <= 0:
             return f"action_std must be positive, got {self.action_std}"
+        for name in ("actor_net", "critic_net", "disc_net"):
+            problem = network_problem(getattr(self, name))
+            if problem:
+                return f"{name}: {problem}"
         return None
 
 
@@ -52,12 +88,15 @@ class OptimizerConfig:
     amp_type: str = "bf16"
     """Only bf16 (fp16 has no fast CPU path)."""
 
+    RANGES: ClassVar[dict[str, Range]] = {"learning_rate": Range(0.0, 1.0, low_open=True),
+                                          "weight_decay": Range(0.0, 1e3)}
+
     def validate(self) -> str | None:
         """A problem with the values, or None."""
         if self.type not in OPTIMIZERS:
-            return f"type: expected one of {OPTIMIZERS}, got '{self.type}'"
+            return f"type: expected one of {OPTIMIZERS}, got {describe(self.type)}"
         if self.amp_type != "bf16":
-            return f"amp_type: only bf16 is supported, got '{self.amp_type}'"
+            return f"amp_type: only bf16 is supported, got {describe(self.amp_type)}"
         if self.learning_rate <= 0:
             return f"learning_rate must be positive, got {self.learning_rate}"
         return None
@@ -113,10 +152,22 @@ class AgentConfig:
     """Train the critic and the discriminator on a background thread while the next rollout is collected. The
     rollout uses neither, so the result is the same; their losses are then reported one iteration late."""
 
+    RANGES: ClassVar[dict[str, Range]] = {
+        "steps_per_iter": _COUNT, "test_episodes": Range(1, 1_000_000), "normalizer_samples": Range(0, 10**15),
+        "actor_epochs": Range(1, 1000), "critic_epochs": Range(1, 1000), "disc_epochs": Range(1, 1000),
+        "actor_batch_size": _COUNT, "critic_batch_size": _COUNT, "disc_batch_size": _COUNT,
+        "ppo_clip_ratio": Range(0.0, 10.0, low_open=True), "norm_adv_clip": Range(0.0, 1e3, low_open=True),
+        "action_bound_weight": _WEIGHT, "action_entropy_weight": _WEIGHT, "action_reg_weight": _WEIGHT,
+        "disc_buffer_size": Range(1, 10_000_000), "disc_replay_samples": Range(0, 10_000_000),
+        "disc_logit_reg": _WEIGHT, "disc_grad_penalty": _WEIGHT, "disc_reward_scale": Range(-1e3, 1e3),
+        "task_reward_weight": _WEIGHT, "disc_reward_weight": _WEIGHT, "torch_threads": _THREADS,
+        "rollout_torch_threads": _THREADS,
+    }
+
     def validate(self) -> str | None:
         """A problem with the values, or None."""
         if self.agent_name != "AMP":
-            return f"agent_name: only AMP is supported, got '{self.agent_name}'"
+            return f"agent_name: only AMP is supported, got {describe(self.agent_name)}"
         for name in ("steps_per_iter", "actor_epochs", "critic_epochs", "disc_epochs", "actor_batch_size",
                      "critic_batch_size", "disc_batch_size", "iters_per_output"):
             if getattr(self, name) < 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -12,6 +13,7 @@ import torch.nn.functional as F
 from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.learning import distributed
 from amp_studio.learning.agent_config import AgentConfig, OptimizerConfig
+from amp_studio.learning.checkpoint_checks import check_agent_state, check_number
 from amp_studio.learning.networks import hidden_sizes, mlp
 from amp_studio.learning.normalizer import Normalizer
 from amp_studio.learning.precision import mixed_precision, run_mlp
@@ -321,10 +323,15 @@ class AMPAgent:
             "disc_reward_weight": self.disc_reward_weight, "task_reward_weight": self.task_reward_weight,
         }
 
-    def load_state_dict(self, state: dict, policy_only: bool = False) -> None:
+    def load_state_dict(self, state: dict, policy_only: bool = False, source: str | Path | None = None) -> None:
         """Restore from state_dict(); policy_only restores what acting and judging its style need (actor, obs
-        normalizer, and the discriminator with its normalizer where the checkpoint has them)."""
+        normalizer, and the discriminator with its normalizer where the checkpoint has them).
+
+        A state that does not fit this agent (a checkpoint of another character, observation or network size, or a
+        damaged one) raises CheckpointError naming `source` (the checkpoint file) and the entry, before anything
+        is changed."""
         self.wait()
+        check_agent_state(self, state, policy_only, source)
         self.actor.load_state_dict(state["actor"])
         self.obs_norm.load_state_dict(state["obs_norm"])
         if "disc" in state:
@@ -342,5 +349,5 @@ class AMPAgent:
         self.generator.set_state(state["generator"])
         if "update_generator" in state:  # absent from checkpoints of earlier versions
             self.update_generator.set_state(state["update_generator"])
-        self.disc_reward_weight = float(state["disc_reward_weight"])
-        self.task_reward_weight = float(state["task_reward_weight"])
+        self.disc_reward_weight = check_number(state["disc_reward_weight"], "agent.disc_reward_weight", source)
+        self.task_reward_weight = check_number(state["task_reward_weight"], "agent.task_reward_weight", source)

@@ -7,6 +7,7 @@ import re
 import torch
 
 from amp_studio.config_loading import ConfigError
+from amp_studio.errors import describe
 
 # MimicKit's named networks: each layer halves the width.
 _NAMED = re.compile(r"fc_(\d+)layers_(\d+)units")
@@ -18,7 +19,9 @@ def hidden_sizes(spec: str | list[int] | tuple[int, ...]) -> list[int]:
         return [int(w) for w in spec]
     match = _NAMED.fullmatch(spec)
     if not match:
-        raise ConfigError(None, f"unknown network '{spec}': use fc_<n>layers_<width>units or a list of widths")
+        raise ConfigError(None, f"unknown network {describe(spec)}: use fc_<n>layers_<width>units or a list of widths")
+    if len(match.group(1)) > 3 or len(match.group(2)) > 6:  # before building a list that long
+        raise ConfigError(None, f"network {describe(spec)}: too many layers or units")
     layers, width = int(match.group(1)), int(match.group(2))
     return [max(1, width >> i) for i in range(layers)]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 
 from amp_studio.character import CharacterModel
-from amp_studio.config_loading import load_yaml
-from amp_studio.errors import MotionError
+from amp_studio.config_loading import is_file, load_yaml
+from amp_studio.errors import MotionError, describe
 from amp_studio.motion.deepmimic_format import read_deepmimic
 from amp_studio.motion.mirror import mirror_clip
 from amp_studio.motion.motion_clip import MotionClip
@@ -19,6 +19,7 @@ from amp_studio.motion.pkl_format import read_pkl, write_pkl
 CLIP_READERS = {".pkl": read_pkl, ".txt": read_deepmimic, ".json": read_deepmimic}
 DATASET_SUFFIXES = (".yaml", ".yml")
 _ENTRY_KEYS = ("file", "weight", "mirror")
+MAX_WEIGHT = 1e6  # weights are relative; larger ones are garbage, and their sum could overflow
 
 
 def load_clip(path: str | Path, num_dofs: int | None = None) -> MotionClip:
@@ -28,7 +29,7 @@ def load_clip(path: str | Path, num_dofs: int | None = None) -> MotionClip:
     if reader is None:
         known = ", ".join(sorted(CLIP_READERS))
         raise MotionError(path, f"unknown clip format '{path.suffix}' (readable: {known}; datasets: .yaml)")
-    if not path.is_file():
+    if not is_file(path):
         raise MotionError(path, "file not found")
     clip = reader(path)
     if num_dofs is not None:
@@ -62,22 +63,28 @@ def load_dataset(path: str | Path, num_dofs: int | None = None,
             raise MotionError(path, f"{where}: expected a mapping with 'file' and 'weight'")
         for key in entry:
             if key not in _ENTRY_KEYS:
-                close = difflib.get_close_matches(str(key), _ENTRY_KEYS, n=1)
+                close = difflib.get_close_matches(str(key)[:80], _ENTRY_KEYS, n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
-                raise MotionError(path, f"{where}: unknown key '{key}'{hint}")
+                raise MotionError(path, f"{where}: unknown key '{str(key)[:80]}'{hint}")
         weight = entry.get("weight", 1.0)
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight == weight:
-            raise MotionError(path, f"{where}.weight: expected a number, got {weight!r}")
+            raise MotionError(path, f"{where}.weight: expected a number, got {describe(weight)}")
         if weight < 0:
-            raise MotionError(path, f"{where}.weight: must not be negative, got {weight}")
+            raise MotionError(path, f"{where}.weight: must not be negative, got {describe(weight)}")
+        if weight > MAX_WEIGHT:
+            raise MotionError(path, f"{where}.weight: must be at most {MAX_WEIGHT:g}, got {describe(weight)}")
         mirror = entry.get("mirror", False)
         if mirror not in (True, False, "only"):
-            raise MotionError(path, f"{where}.mirror: expected true, false or only, got {mirror!r}")
+            raise MotionError(path, f"{where}.mirror: expected true, false or only, got {describe(mirror)}")
         if mirror and character is None:
             raise MotionError(path, f"{where}.mirror: mirroring needs the character the clips are for")
-        clip_path = path.parent / str(entry["file"])
-        if not clip_path.is_file():
-            raise MotionError(path, f"{where}.file: clip '{entry['file']}' not found (looked for {clip_path})")
+        file = entry["file"]
+        if not isinstance(file, str) or not file.strip() or "\x00" in file:
+            raise MotionError(path, f"{where}.file: expected the name of a clip file, got {describe(file)}")
+        clip_path = path.parent / file
+        if not is_file(clip_path):
+            raise MotionError(path, f"{where}.file: clip {describe(file)} not found (looked for "
+                                    f"{describe(str(clip_path))})")
         try:
             clip = load_clip(clip_path, num_dofs)
         except MotionError as exc:
@@ -104,11 +111,11 @@ def dataset_contact_bodies(path: str | Path, character: CharacterModel | None = 
     if names is None:
         return None
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise MotionError(path, f"field 'contact_bodies': expected a list of body names, got {names!r}")
+        raise MotionError(path, f"field 'contact_bodies': expected a list of body names, got {describe(names)}")
     if character is not None:
         unknown = [n for n in names if n not in character.body_names]
         if unknown:
-            raise MotionError(path, f"field 'contact_bodies': no body named '{unknown[0]}' on the character "
+            raise MotionError(path, f"field 'contact_bodies': no body named {describe(unknown[0])} on the character "
                                     f"(bodies: {', '.join(character.body_names)})")
     return tuple(names)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from amp_studio.errors import MotionError
-from amp_studio.motion.motion_clip import MotionClip
+from amp_studio.errors import MotionError, describe
+from amp_studio.motion.motion_clip import MAX_ABS_VALUE, MAX_FPS, MAX_FRAMES, MotionClip
 from amp_studio.rotations import (
     quat_conj,
     quat_mul,
@@ -61,11 +61,15 @@ def read_deepmimic(path: str | Path) -> MotionClip:
         raise MotionError(path, "not a text file (DeepMimic clips are JSON)") from None
     except json.JSONDecodeError as exc:
         raise MotionError(path, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise MotionError(path, "malformed JSON: lists or objects nested too deeply") from None
+    except ValueError as exc:  # an integer of thousands of digits
+        raise MotionError(path, f"malformed JSON: {exc}") from None
     if not isinstance(doc, dict) or "Frames" not in doc:
         raise MotionError(path, "field 'Frames' is missing (expected a DeepMimic clip: {'Loop': ..., 'Frames': ...})")
     loop = doc.get("Loop", "none")
     if loop not in ("wrap", "none", "clamp"):
-        raise MotionError(path, f"field 'Loop': expected 'wrap' or 'none', got {loop!r}")
+        raise MotionError(path, f"field 'Loop': expected 'wrap' or 'none', got {describe(loop)}")
     raw = _frames_table(doc["Frames"], path)
     fps, raw = _uniform_rate(raw, path)
     frames = convert_frames(torch.from_numpy(raw[:, 1:])).numpy()
@@ -79,18 +83,35 @@ def _frames_table(frames: object, path: Path) -> np.ndarray:
     if len(frames) < 2:
         raise MotionError(path, f"field 'Frames': a clip needs at least 2 frames, got {len(frames)}")
     for i, frame in enumerate(frames):
-        if not isinstance(frame, list) or len(frame) != FRAME_WIDTH:
-            got = len(frame) if isinstance(frame, list) else type(frame).__name__
-            raise MotionError(path, f"field 'Frames': frame {i} has {got} values, expected {FRAME_WIDTH} "
+        if not isinstance(frame, list):
+            raise MotionError(path, f"field 'Frames': frame {i} is {describe(frame)}, expected a list of "
+                                    f"{FRAME_WIDTH} values")
+        if len(frame) != FRAME_WIDTH:
+            raise MotionError(path, f"field 'Frames': frame {i} has {len(frame)} values, expected {FRAME_WIDTH} "
                                     "(duration, root position, root and joint rotations)")
+    if len(frames) > MAX_FRAMES:
+        raise MotionError(path, f"field 'Frames': {len(frames):,d} frames, at most {MAX_FRAMES:,d}")
     try:
         table = np.array(frames, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise MotionError(path, "field 'Frames': every value must be a number") from None
+    if table.ndim != 2:  # frames of 44 lists
+        raise MotionError(path, "field 'Frames': every value must be a number, not a list")
     bad = ~np.isfinite(table)
     if bad.any():
         frame, col = (int(i) for i in np.argwhere(bad)[0])
         raise MotionError(path, f"field 'Frames': non-finite value (NaN or inf) at frame {frame}, value {col}")
+    huge = np.abs(table) > MAX_ABS_VALUE
+    if huge.any():
+        frame, col = (int(i) for i in np.argwhere(huge)[0])
+        raise MotionError(path, f"field 'Frames': value {table[frame, col]:g} at frame {frame}, value {col} is out "
+                                f"of range (at most {MAX_ABS_VALUE:g})")
+    for start in [4] + [offset for offset, _ in _SPHERICAL.values()]:
+        norms = np.linalg.norm(table[:, start:start + 4], axis=1)
+        if np.any(norms < 1e-6):
+            frame = int(np.argmax(norms < 1e-6))
+            raise MotionError(path, f"field 'Frames': frame {frame}, values {start} to {start + 3}: a rotation "
+                                    "quaternion of length zero")
     return table
 
 
@@ -100,12 +121,19 @@ def _uniform_rate(raw: np.ndarray, path: Path) -> tuple[float, np.ndarray]:
     if np.any(dts <= 0):
         i = int(np.argmax(dts <= 0))
         raise MotionError(path, f"field 'Frames': frame {i} has a non-positive duration {dts[i]}")
-    fps = float(round(1.0 / float(np.median(dts))))
+    rate = 1.0 / float(np.median(dts))
+    if not rate <= MAX_FPS:  # also catches inf, from a duration of 1e-320 s
+        raise MotionError(path, f"field 'Frames': frames of {np.median(dts):g} s are more than {MAX_FPS:g} fps")
+    fps = float(round(rate))
     if fps <= 0:
         raise MotionError(path, f"field 'Frames': durations of {np.median(dts)} s give no usable frame rate")
     if np.allclose(dts, 1.0 / fps, rtol=0.02):
         return fps, raw
-    return fps, _resample(raw, np.concatenate(([0.0], np.cumsum(dts))), fps)
+    times = np.concatenate(([0.0], np.cumsum(dts)))
+    if not times[-1] * fps < MAX_FRAMES:
+        raise MotionError(path, f"field 'Frames': durations add up to {times[-1]:g} s, which at {fps:g} fps is more "
+                                f"than {MAX_FRAMES:,d} frames")
+    return fps, _resample(raw, times, fps)
 
 
 def _resample(raw: np.ndarray, times: np.ndarray, fps: float) -> np.ndarray:

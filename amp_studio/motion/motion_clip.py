@@ -6,10 +6,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from amp_studio.errors import MotionError
+from amp_studio.errors import MotionError, describe
 
 LOOP_MODES = ("clamp", "wrap")
 ROOT_WIDTH = 6  # root position (3) + root rotation as an exponential map (3)
+# Far beyond any real clip (an hour at 240 fps is 864,000 frames; positions are metres, angles radians); larger
+# ones are garbage, refused before anything is allocated for them.
+MAX_FPS = 10_000.0
+MAX_FRAMES = 1_000_000
+MAX_FRAME_WIDTH = 10_000
+MAX_ABS_VALUE = 1e6
+MAX_DURATION = 86_400.0  # a day: longer clips (two frames at 1e-300 fps) overflow the times sampled in them
 
 
 @dataclass
@@ -30,12 +37,17 @@ class MotionClip:
         self.frames = validate_frames(self.frames, self.source)
         try:
             self.fps = float(self.fps)
-        except (TypeError, ValueError):
-            raise MotionError(self.source, f"field 'fps': expected a number, got {self.fps!r}") from None
+        except (TypeError, ValueError, OverflowError):
+            raise MotionError(self.source, f"field 'fps': expected a number, got {describe(self.fps)}") from None
         if not np.isfinite(self.fps) or self.fps <= 0:
             raise MotionError(self.source, f"field 'fps': must be a positive number, got {self.fps}")
+        if self.fps > MAX_FPS:
+            raise MotionError(self.source, f"field 'fps': must be at most {MAX_FPS:g}, got {self.fps:g}")
+        if self.duration > MAX_DURATION:
+            raise MotionError(self.source, f"field 'fps': {self.num_frames:,d} frames at {self.fps:g} fps last "
+                                           f"{self.duration:g} s, more than a day ({MAX_DURATION:g} s)")
         if self.loop not in LOOP_MODES:
-            raise MotionError(self.source, f"field 'loop': must be one of {LOOP_MODES}, got {self.loop!r}")
+            raise MotionError(self.source, f"field 'loop': must be one of {LOOP_MODES}, got {describe(self.loop)}")
 
     @property
     def num_frames(self) -> int:
@@ -63,10 +75,15 @@ class MotionClip:
 
 
 def validate_frames(frames: object, source: str) -> np.ndarray:
-    """Frames as a float64 array (N >= 2, width > 6, all finite), or a MotionError naming the problem."""
+    """Frames as a float64 array (2 <= N <= MAX_FRAMES, 6 < width <= MAX_FRAME_WIDTH, all finite and within
+    +-MAX_ABS_VALUE), or a MotionError naming the problem."""
+    if isinstance(frames, (list, tuple)):
+        _check_rows(frames, source)
+    if isinstance(frames, np.ndarray) and np.iscomplexobj(frames):
+        raise MotionError(source, "field 'frames': complex numbers; expected real numbers")
     try:
         arr = np.asarray(frames, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError, RecursionError) as exc:
         raise MotionError(source, f"field 'frames': not a rectangular table of numbers ({exc})") from None
     if arr.ndim != 2:
         raise MotionError(source, f"field 'frames': expected a 2-D table [frames, values], got shape {arr.shape}")
@@ -76,6 +93,9 @@ def validate_frames(frames: object, source: str) -> np.ndarray:
         raise MotionError(
             source, f"field 'frames': each frame needs the 6 root values and joint DoFs, got {arr.shape[1]} values"
         )
+    if arr.shape[0] > MAX_FRAMES or arr.shape[1] > MAX_FRAME_WIDTH:
+        raise MotionError(source, f"field 'frames': {arr.shape[0]:,d} frames of {arr.shape[1]:,d} values; at most "
+                                  f"{MAX_FRAMES:,d} frames of {MAX_FRAME_WIDTH:,d} values")
     bad = ~np.isfinite(arr)
     if bad.any():
         frame, col = (int(i) for i in np.argwhere(bad)[0])
@@ -83,4 +103,28 @@ def validate_frames(frames: object, source: str) -> np.ndarray:
             source,
             f"field 'frames': {int(bad.sum())} non-finite values (NaN or inf), first at frame {frame}, column {col}",
         )
+    huge = np.abs(arr) > MAX_ABS_VALUE
+    if huge.any():
+        frame, col = (int(i) for i in np.argwhere(huge)[0])
+        raise MotionError(source, f"field 'frames': value {arr[frame, col]:g} at frame {frame}, column {col} is out of "
+                                  f"range (positions are metres, angles radians; at most {MAX_ABS_VALUE:g})")
     return arr
+
+
+def _check_rows(rows: list | tuple, source: str) -> None:
+    """A table given as lists holds numbers in rows of sane length. Checked before numpy reads it: lists nested
+    deeper, or sharing rows by reference (a pickle can build 10**9 values from 100 bytes), would have numpy
+    allocate without bound."""
+    if len(rows) > MAX_FRAMES:
+        raise MotionError(source, f"field 'frames': {len(rows):,d} frames, at most {MAX_FRAMES:,d}")
+    for i, row in enumerate(rows):
+        if isinstance(row, np.ndarray):
+            continue
+        if not isinstance(row, (list, tuple)):
+            return  # a flat list: numpy reads it and the shape check says what is wrong
+        if len(row) > MAX_FRAME_WIDTH:
+            raise MotionError(source, f"field 'frames': frame {i} has {len(row):,d} values, at most "
+                                      f"{MAX_FRAME_WIDTH:,d}")
+        for j, value in enumerate(row):
+            if not isinstance(value, (int, float, np.number)) or isinstance(value, np.complexfloating):
+                raise MotionError(source, f"field 'frames': frame {i}, value {j} is {describe(value)}, not a number")

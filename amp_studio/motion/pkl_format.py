@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from amp_studio.errors import MotionError
+from amp_studio.errors import MotionError, describe
 from amp_studio.motion.motion_clip import MotionClip
 
 # (module, name) pairs a numpy array or scalar needs to rebuild itself; nothing here runs user code.
@@ -26,8 +26,19 @@ _ALLOWED = {
     ("collections", "OrderedDict"),
 }
 # Pickles written by numpy < 2 name numpy.core, which numpy 2 keeps as a deprecated alias of numpy._core.
-_RENAMED_MODULES = {"numpy.core.multiarray": "numpy._core.multiarray"}
+_RENAMED_MODULES = {"numpy.core.multiarray": "numpy._core.multiarray", "numpy.core.numeric": "numpy._core.numeric"}
 _NUMPY_DTYPE_CLASSES = "numpy.dtypes"
+# Protocol 5 (Python 3.14's default) rebuilds arrays from their bytes with numpy's _frombuffer; protocols 0-2
+# carry bytes as text through _codecs.encode(text, "latin1"). Both are allowed, the latter for latin1 alone.
+_FROMBUFFER = ("numpy._core.numeric", "_frombuffer")
+_CODECS_ENCODE = ("_codecs", "encode")
+
+
+def _latin1_encode(text: str, encoding: str = "utf-8") -> bytes:
+    if encoding != "latin1" or not isinstance(text, str):
+        raise pickle.UnpicklingError(f"refused to call _codecs.encode with {encoding!r}: a clip file may hold only "
+                                     "data")
+    return text.encode("latin1")
 
 LOOP_CODES = {0: "clamp", 1: "wrap"}
 
@@ -35,8 +46,11 @@ LOOP_CODES = {0: "clamp", 1: "wrap"}
 class _ClipUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> object:
         module = _RENAMED_MODULES.get(module, module)
+        if (module, name) == _CODECS_ENCODE:
+            return _latin1_encode
         # numpy 2 pickles dtypes through their classes in numpy.dtypes (e.g. Float64DType).
-        if (module, name) in _ALLOWED or (module == _NUMPY_DTYPE_CLASSES and name.endswith("DType")):
+        if (module, name) in _ALLOWED or (module, name) == _FROMBUFFER or (
+                module == _NUMPY_DTYPE_CLASSES and name.endswith("DType")):
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"refused to load '{module}.{name}': a clip file may hold only data")
 
@@ -53,8 +67,10 @@ def read_pkl(path: str | Path) -> MotionClip:
         data = restricted_load(path.read_bytes())
     except pickle.UnpicklingError as exc:
         raise MotionError(path, f"not a clip pickle: {exc}") from None
-    except (EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError, ImportError) as exc:
-        raise MotionError(path, f"malformed pickle ({type(exc).__name__}: {exc})") from None
+    except OSError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - damaged pickles fail in the unpickler and numpy in many ways
+        raise MotionError(path, f"malformed pickle ({type(exc).__name__}: {str(exc)[:200]})") from None
     if not isinstance(data, dict):
         raise MotionError(path, f"expected a dict with 'loop_mode', 'fps' and 'frames', got {type(data).__name__}")
     for key in ("loop_mode", "fps", "frames"):
@@ -64,12 +80,15 @@ def read_pkl(path: str | Path) -> MotionClip:
     if isinstance(loop_mode, (bool, np.bool_)) or not isinstance(loop_mode, (int, np.integer)) or int(
         loop_mode
     ) not in LOOP_CODES:
-        raise MotionError(path, f"field 'loop_mode': expected 0 (clamp) or 1 (wrap), got {loop_mode!r}")
+        raise MotionError(path, f"field 'loop_mode': expected 0 (clamp) or 1 (wrap), got {describe(loop_mode)}")
+    name = data.get("name")
+    if name is not None and not isinstance(name, str):
+        raise MotionError(path, f"field 'name': expected text, got {describe(name)}")
     return MotionClip(
         fps=data["fps"],
         loop=LOOP_CODES[int(loop_mode)],
         frames=data["frames"],
-        name=str(data.get("name") or path.stem),
+        name=name or path.stem,
         source=str(path),
     )
 

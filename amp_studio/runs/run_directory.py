@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import time
+import warnings
 from pathlib import Path
 
 import torch
 
-from amp_studio.errors import AmpStudioError
-from amp_studio.learning.divergence import check_state
+from amp_studio.config_loading import is_file
+from amp_studio.errors import AmpStudioError, CheckpointError, one_line
+from amp_studio.learning.divergence import check_state, first_non_finite
 
-
-class CheckpointError(AmpStudioError):
-    """A checkpoint that cannot be read."""
+__all__ = ["CheckpointError", "RunDirectory", "RunDirectoryError", "load_checkpoint", "save_checkpoint"]
+# torch's weights-only unpickler names what a file tried to call: "Unsupported global: GLOBAL posix.system ..."
+_REFUSED_CALL = re.compile(r"GLOBAL ([\w.]+)")
 
 
 class RunDirectoryError(AmpStudioError):
@@ -61,15 +65,47 @@ def _fsync_directory(folder: Path) -> None:
 def load_checkpoint(path: str | Path) -> dict:
     """Read with torch's weights-only unpickler: tensors, numbers, strings and containers, never code."""
     path = Path(path)
-    if not path.is_file():
+    if not is_file(path):
         raise CheckpointError(path, "checkpoint not found")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about pickles it then refuses; the error says it all
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt or unsafe files
-        raise CheckpointError(path, f"not a readable checkpoint ({type(exc).__name__}: {exc})") from None
-    if not isinstance(state, dict) or "agent" not in state:
+        raise CheckpointError(path, f"not a readable checkpoint ({_unreadable(exc)})") from None
+    if not isinstance(state, dict) or not isinstance(state.get("agent"), dict):
         raise CheckpointError(path, "not an AMP Studio checkpoint (no 'agent' entry)")
+    where = _first_non_finite_entry(state)
+    if where is not None:
+        raise CheckpointError(path, f"{where}: the file is damaged (checkpoints are never written with a NaN or inf)")
     return state
+
+
+def _unreadable(exc: Exception) -> str:
+    """torch's reason in a few words: its unpickler's errors come inside a paragraph of advice."""
+    text = one_line(str(exc))
+    refused = _REFUSED_CALL.search(text)
+    if refused:
+        return f"it would call {refused.group(1)}; a checkpoint may hold only tensors and plain data"
+    detail = text.split("WeightsUnpickler error:", 1)[-1].split("Check the documentation of torch.load", 1)[0]
+    return f"{type(exc).__name__}: {detail.strip(' ;')[:300]}"
+
+
+def _first_non_finite_entry(state: dict, max_depth: int = 32) -> str | None:
+    """Where the first NaN or inf of a loaded state is, as 'agent.actor.0.weight holds entry ...', or None."""
+    stack: list[tuple[str, object, int]] = [("", state, 0)]
+    while stack:
+        where, value, depth = stack.pop()
+        if isinstance(value, torch.Tensor):
+            found = first_non_finite(value)
+            if found is not None:
+                return f"{where} holds {found}"
+        elif isinstance(value, float) and not math.isfinite(value):
+            return f"{where} is {value}"
+        elif depth < max_depth and isinstance(value, (dict, list, tuple)):
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend((f"{where}.{k}" if where else str(k), v, depth + 1) for k, v in reversed(list(items)))
+    return None
 
 
 def policy_state(state: dict) -> dict:

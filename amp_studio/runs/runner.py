@@ -14,6 +14,7 @@ from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.learning import distributed
 from amp_studio.learning.agent_config import AgentConfig
 from amp_studio.learning.amp_agent import AMPAgent
+from amp_studio.learning.checkpoint_checks import check_count, check_like, check_number, check_rng_state, check_tensor
 from amp_studio.learning.divergence import DivergenceError, check_metrics, check_modules, check_tensors
 from amp_studio.learning.rollout_storage import RolloutStorage
 from amp_studio.runs.run_directory import (
@@ -218,9 +219,11 @@ class Runner:
             "wall_time": self.wall_time, "torch_rng": torch.get_rng_state(), "configs": dict(self.configs),
         }
 
-    def load_state_dict(self, state: dict) -> None:
-        """Continue from state_dict()."""
-        self.agent.load_state_dict(state["agent"])
+    def load_state_dict(self, state: dict, source: str | Path | None = None) -> None:
+        """Continue from state_dict(); a state that does not fit this run raises CheckpointError naming `source`
+        (the checkpoint file) before anything is changed."""
+        self._check_state(state, source)
+        self.agent.load_state_dict(state["agent"], source=source)
         self.env.load_state_dict(state["env"])
         self.obs = state["obs"].clone()
         self.episode_steps = state["episode_steps"].clone()
@@ -228,6 +231,19 @@ class Runner:
         self.samples = int(state["samples"])
         self.wall_time = float(state["wall_time"])
         torch.set_rng_state(state["torch_rng"])
+
+    def _check_state(self, state: dict, source: str | Path | None) -> None:
+        for key in ("agent", "env", "obs", "episode_steps", "iteration", "samples", "wall_time", "torch_rng"):
+            if key not in state:
+                raise CheckpointError(source, f"'{key}' is missing (not a full checkpoint)")
+        check_tensor(state["obs"], self.obs, "obs", source)
+        check_tensor(state["episode_steps"], self.episode_steps, "episode_steps", source)
+        for key in ("iteration", "samples"):
+            check_count(state[key], key, source)
+        check_number(state["wall_time"], "wall_time", source)
+        check_rng_state(state["torch_rng"], torch.get_rng_state(), "torch_rng", source)
+        check_like(state["env"], self.env.state_dict(), "env", source,
+                   optional=frozenset({"demo_generator", "pending_starts"}), batches=frozenset({"pending_starts"}))
 
     def save_checkpoint(self, path: str | Path | None = None) -> Path:
         """Write a checkpoint atomically (default: the run's checkpoints/latest.pt)."""
@@ -245,12 +261,13 @@ class Runner:
         """Resume from a full checkpoint, or start from a policy-only one; returns which it did."""
         state = load_checkpoint(path)
         if state.get("policy_only"):
-            self.agent.load_state_dict(state["agent"], policy_only=True)
+            self.agent.load_state_dict(state["agent"], policy_only=True, source=path)
             return "policy"
-        saved_envs = len(state["obs"])
-        if saved_envs != self.env.num_envs:
+        obs = state.get("obs")
+        saved_envs = len(obs) if isinstance(obs, torch.Tensor) and obs.dim() else None
+        if saved_envs is not None and saved_envs != self.env.num_envs:
             raise CheckpointError(path, f"saved with {saved_envs} envs; resume with --num_envs {saved_envs}")
-        self.load_state_dict(state)
+        self.load_state_dict(state, source=path)
         self.last_checkpoint = (Path(path), self.iteration)
         if self.run_dir is not None:
             dropped = self.run_dir.drop_metrics_after(self.iteration)

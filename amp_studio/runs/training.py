@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 import yaml
 
+from amp_studio.config_loading import ConfigError
 from amp_studio.engines import load_engine_config
 from amp_studio.envs import make_env
 from amp_studio.envs.env_config import load_env_config
@@ -41,7 +42,13 @@ def make_training(env_config: str | Path, engine_config: str | Path, agent_confi
     if agent_cfg.torch_threads > 0:
         torch.set_num_threads(agent_cfg.torch_threads)
     # One env first: its sizes tell whether num_envs fit in memory; its clips are loaded once for both.
-    probe = make_env(name, env_cfg, engine_cfg, 1, seed=seed)
+    try:
+        probe = make_env(name, env_cfg, engine_cfg, 1, seed=seed)
+    except ConfigError as exc:
+        if exc.path is not None:
+            raise
+        # The engines say what is missing (isaacgym, a GPU) without knowing which config chose them.
+        raise ConfigError(engine_config, exc.problem) from None
     check_training_memory(num_envs, probe.obs_dim, probe.action_dim, probe.disc_obs_dim, agent_cfg)
     probe.close()
     env = make_env(name, env_cfg, engine_cfg, num_envs, seed=seed, motion_lib=probe.motion_lib)
