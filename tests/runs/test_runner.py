@@ -180,27 +180,18 @@ def _poison_env(runner, what: str, at_iteration: int) -> None:
     env.step = poisoned
 
 
-def _poison_actor(runner, at_iteration: int) -> None:
-    """At at_iteration the actor update makes the actor's first weight NaN."""
+def _poison_update(runner, what: str, at_iteration: int) -> None:
+    """At at_iteration the update makes the actor's first weight NaN ("actor") or reports a NaN loss ("loss")."""
     agent, update = runner.agent, runner.agent.update
 
     def poisoned(*args):
         metrics = update(*args)
         if runner.iteration + 1 == at_iteration:
-            with torch.no_grad():
-                next(agent.actor.parameters()).view(-1)[0] = float("nan")
-        return metrics
-
-    agent.update = poisoned
-
-
-def _poison_loss(runner, at_iteration: int) -> None:
-    agent, update = runner.agent, runner.agent.update
-
-    def poisoned(*args):
-        metrics = update(*args)
-        if runner.iteration + 1 == at_iteration:
-            metrics["actor_loss"] = float("nan")
+            if what == "actor":
+                with torch.no_grad():
+                    next(agent.actor.parameters()).view(-1)[0] = float("nan")
+            else:
+                metrics["actor_loss"] = float("nan")
         return metrics
 
     agent.update = poisoned
@@ -217,7 +208,7 @@ def test_divergence_stops_within_its_iteration_and_keeps_the_good_checkpoint(tmp
 
     runner = _runner(tmp_path)  # a full checkpoint every 2 iterations
     {"obs": lambda: _poison_env(runner, "obs", 4), "reward": lambda: _poison_env(runner, "reward", 4),
-     "actor": lambda: _poison_actor(runner, 4), "loss": lambda: _poison_loss(runner, 4)}[kind]()
+     "actor": lambda: _poison_update(runner, "actor", 4), "loss": lambda: _poison_update(runner, "loss", 4)}[kind]()
     with pytest.raises(DivergenceError, match=message) as caught:
         runner.train(max_iterations=10)
     assert "the last good checkpoint is" in str(caught.value) and "(iteration 2)" in str(caught.value)
