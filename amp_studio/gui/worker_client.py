@@ -21,6 +21,11 @@ STOP_GRACE_MS = 15000  # a training iteration must finish and write its checkpoi
 UNRESPONSIVE_S = 30.0
 TERMINATE_GRACE_MS = 5000
 STATES = ("starting", "running", "paused", "stopping", "finished", "failed")
+LINES_PER_SLICE = 500
+"""Lines handled before the event loop runs again: a worker flooding its output cannot freeze the window."""
+MAX_BACKLOG = 20000
+"""Unhandled lines beyond which a flood's log and pose lines are dropped (counted, and said in the log)."""
+DROPPABLE = (b'"type": "log"', b'"type": "pose"')
 
 
 class WorkerClient(QObject):
@@ -42,6 +47,9 @@ class WorkerClient(QObject):
         self.last_seen = time.monotonic()
         self._encoder = Encoder()
         self._buffer = b""
+        self._lines: deque[bytes] = deque()
+        self._draining = False
+        self.dropped_lines = 0
         self._err_buffer = b""
         self.process = QProcess(self)
         env = QProcessEnvironment.systemEnvironment()
@@ -111,9 +119,21 @@ class WorkerClient(QObject):
         self.last_seen = time.monotonic()
         self._buffer += bytes(self.process.readAllStandardOutput())
         *lines, self._buffer = self._buffer.split(b"\n")
-        for raw in lines:
-            if not raw.strip():
-                continue
+        self._lines.extend(line for line in lines if line.strip())
+        if len(self._lines) > MAX_BACKLOG:
+            kept = deque(line for line in self._lines if not any(mark in line[:80] for mark in DROPPABLE))
+            dropped = len(self._lines) - len(kept)
+            if dropped:
+                self.dropped_lines += dropped
+                self._note(f"the worker writes faster than it can be shown: {dropped:,d} log and pose lines skipped")
+            self._lines = kept
+        self._drain()
+
+    def _drain(self) -> None:
+        """Handle up to LINES_PER_SLICE lines, then let the event loop run before the rest."""
+        self._draining = False
+        for _ in range(min(LINES_PER_SLICE, len(self._lines))):
+            raw = self._lines.popleft()
             try:
                 msg = decode(raw)
             except ProtocolError as exc:
@@ -123,6 +143,9 @@ class WorkerClient(QObject):
                 self._note(f"protocol: unknown message type '{msg.type}' skipped")
                 continue
             self._handle(msg)
+        if self._lines and not self._draining:
+            self._draining = True
+            QTimer.singleShot(0, self._drain)
 
     def _handle(self, msg: Message) -> None:
         if msg.type == "status":
@@ -160,6 +183,8 @@ class WorkerClient(QObject):
     def _exited(self, code: int, status: QProcess.ExitStatus) -> None:
         self._escalation.stop()
         self._read_stdout()
+        while self._lines:  # everything the worker said before it ended, before its state changes
+            self._drain()
         self._read_stderr()
         if self._err_buffer:
             self._note(self._err_buffer.decode("utf-8", errors="replace"))

@@ -44,6 +44,24 @@ class ProtocolError(ValueError):
     """A line that is not a message of this protocol."""
 
 
+# The fields a receiver reads without checking, by message type, and what each must be: a misbehaving peer's
+# line with another type there is refused at decoding rather than breaking its reader.
+_NUMBER = (int, float)
+FIELD_TYPES = {
+    "iteration": {"metrics": dict},
+    "pose": {"qpos": list, "time": _NUMBER, "ref_qpos": (list, type(None)), "target": (list, type(None))},
+    "status": {"state": str},
+    "log": {"line": str},
+    "error": {"message": str, "traceback": (str, type(None))},
+    "weights_applied": {"iteration": int, "disc_reward_weight": _NUMBER, "task_reward_weight": _NUMBER},
+    "checkpoint": {"path": str, "iteration": int},
+    "set_reward_weights": {"disc_reward_weight": (*_NUMBER, type(None)), "task_reward_weight": (*_NUMBER, type(None))},
+    "stream_env": {"env_id": int},
+    "set_target": {"xy": list},
+}
+_LISTS_OF_NUMBERS = ("qpos", "ref_qpos", "target", "xy")
+
+
 @dataclass(frozen=True)
 class Message:
     """One protocol message: its type, its fields, and the envelope."""
@@ -91,13 +109,21 @@ def decode(line: str | bytes) -> Message:
     if not isinstance(data, dict) or "type" not in data:
         raise ProtocolError(f"not a message: {line[:80]!r}")
     if data.get("v") != VERSION:
-        raise ProtocolError(f"protocol version {data.get('v')!r}, expected {VERSION}")
+        raise ProtocolError(f"protocol version {repr(data.get('v'))[:20]}, expected {VERSION}")
     kind = data.pop("type")
     data.pop("v")
-    seq = int(data.pop("seq", 0))
-    reply_to = data.pop("reply_to", None)
-    t = float(data.pop("t", 0.0))
-    return Message(kind, data, seq, reply_to, t)
+    if not isinstance(kind, str):
+        raise ProtocolError(f"message type {str(kind)[:20]!r} is not a name")
+    seq, reply_to, t = data.pop("seq", 0), data.pop("reply_to", None), data.pop("t", 0.0)
+    if not isinstance(seq, int) or not isinstance(reply_to, (int, type(None))) or not isinstance(t, (int, float)):
+        raise ProtocolError(f"'{kind[:40]}': envelope fields seq, reply_to and t must be numbers")
+    for name, expected in FIELD_TYPES.get(kind, {}).items():
+        value = data.get(name)
+        if name in data and not isinstance(value, expected) or (
+                name in _LISTS_OF_NUMBERS and isinstance(value, list)
+                and not all(isinstance(v, (int, float)) for v in value)):
+            raise ProtocolError(f"'{kind}': field '{name}' has the wrong type ({type(value).__name__})")
+    return Message(kind, data, seq, reply_to, float(t))
 
 
 def is_known(message: Message) -> bool:

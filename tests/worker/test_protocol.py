@@ -54,3 +54,16 @@ def test_bad_lines_are_refused_with_the_reason(line, problem):
 def test_envelope_fields_cannot_be_overwritten():
     with pytest.raises(ProtocolError, match="reserved"):
         Encoder().encode("log", seq=5)
+
+
+@pytest.mark.parametrize("line", [
+    '{"v": 1, "type": "iteration", "metrics": 7}',
+    '{"v": 1, "type": "pose", "qpos": "x"}',
+    '{"v": 1, "type": "pose", "qpos": [0.0, "x"]}',
+    '{"v": 1, "type": "weights_applied", "iteration": "3"}',
+    '{"v": 1, "type": "log", "seq": "a"}',
+    '{"v": 1, "type": 5}',
+])
+def test_fields_a_reader_relies_on_must_have_their_types(line):
+    with pytest.raises(ProtocolError):
+        decode(line)
