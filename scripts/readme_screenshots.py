@@ -1,0 +1,84 @@
+"""The README's screenshots of the app at its default size: a run in progress, and a location replay.
+
+    python scripts/readme_screenshots.py [--out docs/images]
+
+Writes amp_studio.png (the walk clip in the library, a training run of it under way: curves, runs table, the live
+character) and location_replay.png (the shipped location model following a target clicked on the ground). Runs on
+Qt's offscreen platform when there is no display; needs ../shared/motions/deepmimic/ for the location model's clips.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(REPO / "docs" / "images"))
+    parser.add_argument("--iterations", type=int, default=25, help="iterations of the run before the screenshot")
+    args = parser.parse_args()
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("AMP_STUDIO_SETTINGS", os.path.join(tempfile.mkdtemp(), "settings.ini"))
+    from PySide6.QtWidgets import QApplication
+
+    import amp_studio.gui  # noqa: F401 - MUJOCO_GL before MuJoCo loads
+    from amp_studio import DATA_DIR
+    from amp_studio.gui.app import dispose
+    from amp_studio.gui.icons import app_icon, style_sheet
+    from amp_studio.gui.main_window import MainWindow
+
+    app = QApplication(sys.argv[:1])
+    app.setWindowIcon(app_icon())
+    app.setStyleSheet(style_sheet())
+    window = MainWindow()
+    window.show()
+
+    def wait(condition, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            app.processEvents()
+            if condition():
+                return True
+            time.sleep(0.01)
+        return condition()
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    window.motion_panel.add_path(str(DATA_DIR / "motions" / "walk_keyframed.pkl"))
+    wait(lambda: not window.motion_panel.busy and window.motion_panel.entries, 120)
+    tp = window.training_panel
+    tp.num_envs.setValue(64)
+    tp.max_samples.setValue(20_000_000)
+    tp.out_dir.setText(tempfile.mkdtemp(prefix="readme_run_"))
+    tp.start_button.click()
+    record = window.runs_panel.runs[-1]
+    if not wait(lambda: record.metrics.size >= args.iterations, 600):
+        raise SystemExit(f"the run did not get going: {window.workers[-1].error}")
+    wait(lambda: False, 1.0)  # a few more poses and a redraw of the curves
+    window.grab().save(str(out / "amp_studio.png"))
+    print(f"wrote {out / 'amp_studio.png'}")
+    window.workers[-1].stop()
+    wait(lambda: not window.workers[-1].alive, 60)
+
+    window.open_model(DATA_DIR / "models" / "amp_location_humanoid_model.pt")
+    vp = window.viewport
+    wait(lambda: vp.pick_targets and vp.scene.target is not None, 300)
+    vp.set_tracking(True)
+    window.replay.send("set_target", xy=[4.0, 3.0])
+    wait(lambda: False, 6.0)  # it turns and walks toward the target
+    window.grab().save(str(out / "location_replay.png"))
+    print(f"wrote {out / 'location_replay.png'}")
+    window.shutdown()
+    dispose(window)
+
+
+if __name__ == "__main__":
+    main()
