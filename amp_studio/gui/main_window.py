@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
         self.viewport = Viewport(char_file)
         self.timeline = Timeline()
         self.source_label = QLabel("No clip loaded: add clips in the motion library, or start a run")
-        self.source_label.setMinimumWidth(1)  # long replay titles are cut instead of widening the window
+        self.source_label.setWordWrap(True)  # long replay titles wrap instead of widening the window
         central = QWidget()
         cl = QVBoxLayout(central)
         cl.setContentsMargins(0, 0, 0, 0)
@@ -436,7 +436,8 @@ class MainWindow(QMainWindow):
         self.replay, self.replay_run, self.replay_checkpoint = worker, index, checkpoint
         self.source = "replay"
         worker.start()
-        self._replay_title = f"Replay: {Path(checkpoint).name} of {record.name}"
+        self._replay_title = (f"Replay: {Path(checkpoint).name}" if record.replay_args is not None
+                              else f"Replay: {Path(checkpoint).name} of {record.name}")
         self.source_label.setText(self._replay_title)
         return worker
 
