@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+import yaml
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -181,9 +182,14 @@ class TrainingPanel(QWidget):
         self.set_run_controls(None)
 
     def _env_changed(self, name: str) -> None:
-        # The task configs balance both; pure imitation has no task reward to weigh.
-        self.task_weight.set_value(0.5 if name == "location" else 0.0)
-        self.disc_weight.set_value(0.5 if name == "location" else 1.0)
+        # The agent config's blend (pure imitation has no task reward to weigh); a config that cannot be read
+        # here fails with a clear message when the run starts.
+        try:
+            agent = yaml.safe_load((DATA_DIR / "agents" / ENVS[name][1]).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            agent = {}
+        self.task_weight.set_value(float(agent.get("task_reward_weight", 0.0)))
+        self.disc_weight.set_value(float(agent.get("disc_reward_weight", 1.0)))
 
     def _weights_edited(self) -> None:
         self.weights_changed.emit(self.disc_weight.value(), self.task_weight.value())

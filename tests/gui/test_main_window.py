@@ -69,7 +69,7 @@ def test_copy_command_line_gives_the_equivalent_cli_command(window, tmp_path):
     assert args.env_config.endswith("amp_location_humanoid_env.yaml")
     assert args.agent_config.endswith("amp_task_humanoid_agent.yaml")
     assert (args.num_envs, args.seed, args.max_samples) == (64, 7, 5_000_000)
-    assert args.disc_reward_weight == 0.7 and args.task_reward_weight == 0.5
+    assert args.disc_reward_weight == 0.7 and args.task_reward_weight == 0.8  # the task profile's
 
 
 def test_unavailable_engines_are_shown_disabled_with_the_reason(window):

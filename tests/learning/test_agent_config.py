@@ -13,7 +13,7 @@ def test_shipped_configs_load():
     assert cpu.model.actor_net == (256, 256) and cpu.actor_optimizer.type == "Adam"
     assert hidden_sizes(ref.model.actor_net) == [1024, 512] and ref.disc_optimizer.learning_rate == 2.5e-4
     task = load_agent_config("data/agents/amp_task_humanoid_agent.yaml")
-    assert task.task_reward_weight == 0.5 and task.disc_reward_weight == 0.5
+    assert task.task_reward_weight == 0.8 and task.disc_reward_weight == 0.2
 
 
 def test_errors_name_the_key(tmp_path):
