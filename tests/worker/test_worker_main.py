@@ -83,7 +83,7 @@ def test_a_weight_change_reaches_the_rewards_of_a_location_run(tmp_path):
 
     try:
         first = w.wait_for(lambda m: m.type == "iteration").get("metrics")
-        assert first["reward_mean"] == pytest.approx(blend(first, 0.5, 0.5), rel=1e-5, abs=1e-7)
+        assert first["reward_mean"] == pytest.approx(blend(first, 0.2, 0.8), rel=1e-5, abs=1e-7)
         w.send("set_reward_weights", disc_reward_weight=0.1, task_reward_weight=0.9)
         applied_at = w.wait_for(lambda m: m.type == "weights_applied").get("iteration")
         for _ in range(2):
