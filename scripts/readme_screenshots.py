@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,28 +25,17 @@ def main() -> None:
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("AMP_STUDIO_SETTINGS", os.path.join(tempfile.mkdtemp(), "settings.ini"))
-    from PySide6.QtWidgets import QApplication
-
     import amp_studio.gui  # noqa: F401 - MUJOCO_GL before MuJoCo loads
     from amp_studio import DATA_DIR
-    from amp_studio.gui.app import dispose
-    from amp_studio.gui.icons import app_icon, style_sheet
+    from amp_studio.gui.app import dispose, make_application, wait_until
     from amp_studio.gui.main_window import MainWindow
 
-    app = QApplication(sys.argv[:1])
-    app.setWindowIcon(app_icon())
-    app.setStyleSheet(style_sheet())
+    app = make_application()
     window = MainWindow()
     window.show()
 
     def wait(condition, seconds: float) -> bool:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            app.processEvents()
-            if condition():
-                return True
-            time.sleep(0.01)
-        return condition()
+        return wait_until(app, condition, seconds)
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

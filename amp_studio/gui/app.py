@@ -34,7 +34,25 @@ def dispose(window) -> None:
     gc.collect()
 
 
-def _wait(app, condition, seconds: float) -> bool:
+def make_application():
+    """The QApplication with the app's name, icon, style sheet and desktop entry name (Wayland taskbars match
+    the window to the installed entry by it)."""
+    from PySide6.QtWidgets import QApplication
+
+    from amp_studio.desktop_integration import APP_ID
+    from amp_studio.gui.icons import app_icon, style_sheet
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("AMP Studio")
+    app.setOrganizationName("AMPStudio")
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
+    app.setStyleSheet(style_sheet())
+    return app
+
+
+def wait_until(app, condition, seconds: float) -> bool:
+    """Run the event loop until condition() holds or seconds pass; returns whether it holds."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         app.processEvents()
@@ -59,19 +77,11 @@ def main(argv: list[str] | None = None) -> int:
               "OUT.png` renders the window without one, and `python main.py --mode train` trains headless.",
               file=sys.stderr)
         return 1
-    from PySide6.QtWidgets import QApplication
 
     import amp_studio.gui  # noqa: F401 - sets MUJOCO_GL before MuJoCo loads
-    from amp_studio.desktop_integration import APP_ID
-    from amp_studio.gui.icons import app_icon, style_sheet
     from amp_studio.gui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("AMP Studio")
-    app.setOrganizationName("AMPStudio")
-    app.setDesktopFileName(APP_ID)  # Wayland taskbars match the window to the installed entry by this
-    app.setWindowIcon(app_icon())
-    app.setStyleSheet(style_sheet())
+    app = make_application()
     window = MainWindow()
     if args.screenshot:
         width, height = (int(v) for v in args.size.lower().split("x"))
@@ -85,11 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         code = app.exec()
         dispose(window)
         return int(code)
-    _wait(app, lambda: not window.motion_panel.busy, 120)
+    wait_until(app, lambda: not window.motion_panel.busy, 120)
     if window.motion_panel.entries:
         window.timeline.seek(0.4 * window.timeline.duration)
-    _wait(app, lambda: window.viewport.up_to_date and window.viewport.image is not None, 20)
-    _wait(app, lambda: False, 0.3)  # let plots and layout settle
+    wait_until(app, lambda: window.viewport.up_to_date and window.viewport.image is not None, 20)
+    wait_until(app, lambda: False, 0.3)  # let plots and layout settle
     Path(args.screenshot).parent.mkdir(parents=True, exist_ok=True)
     if args.panel == "plots":
         # The plots alone, at the requested size: a figure of several runs' curves.
@@ -98,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         plots.resize(width, height)
         plots.show()
         plots.refresh()
-        _wait(app, lambda: False, 0.3)
+        wait_until(app, lambda: False, 0.3)
         ok = plots.grab().save(args.screenshot)
     else:
         ok = window.grab().save(args.screenshot)

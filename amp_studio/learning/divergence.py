@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -60,17 +61,28 @@ def check_modules(modules: Mapping[str, torch.nn.Module], iteration: int) -> Non
                 raise DivergenceError(None, f"iteration {iteration}: {module_name} {name} diverged: {where}")
 
 
-def check_state(state: object, path: str | Path, prefix: str = "") -> None:
+def first_non_finite_entry(state: object, max_depth: int = 32) -> str | None:
+    """Where the first NaN or inf of a checkpoint's state is, as 'agent.actor.0.weight holds entry (0, 3) is nan'
+    or 'wall_time is inf', or None. Walks dicts, lists and tuples (list items as [i]) to max_depth, without
+    recursion, so that a hostile file's nesting cannot overflow the stack."""
+    stack: list[tuple[str, object, int]] = [("", state, 0)]
+    while stack:
+        where, value, depth = stack.pop()
+        if isinstance(value, torch.Tensor):
+            found = first_non_finite(value)
+            if found is not None:
+                return f"{where or 'the state'} holds {found}"
+        elif isinstance(value, float) and not math.isfinite(value):
+            return f"{where} is {value}"
+        elif depth < max_depth and isinstance(value, Mapping):
+            stack.extend((f"{where}.{k}" if where else str(k), v, depth + 1) for k, v in reversed(value.items()))
+        elif depth < max_depth and isinstance(value, (list, tuple)):
+            stack.extend((f"{where}[{i}]", v, depth + 1) for i, v in reversed(list(enumerate(value))))
+    return None
+
+
+def check_state(state: object, path: str | Path) -> None:
     """Refuse to write a checkpoint holding a NaN or inf anywhere (DivergenceError naming the entry)."""
-    if isinstance(state, torch.Tensor):
-        where = first_non_finite(state)
-        if where is not None:
-            raise DivergenceError(path, f"not written: {prefix or 'the state'} holds {where}")
-    elif isinstance(state, Mapping):
-        for key, value in state.items():
-            check_state(value, path, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(state, (list, tuple)):
-        for i, value in enumerate(state):
-            check_state(value, path, f"{prefix}[{i}]")
-    elif isinstance(state, float) and (state != state or state in (float("inf"), float("-inf"))):
-        raise DivergenceError(path, f"not written: {prefix} is {state}")
+    where = first_non_finite_entry(state)
+    if where is not None:
+        raise DivergenceError(path, f"not written: {where}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import time
@@ -14,7 +13,7 @@ import torch
 
 from amp_studio.config_loading import is_file
 from amp_studio.errors import AmpStudioError, CheckpointError, one_line
-from amp_studio.learning.divergence import check_state, first_non_finite
+from amp_studio.learning.divergence import check_state, first_non_finite_entry
 
 __all__ = ["CheckpointError", "RunDirectory", "RunDirectoryError", "load_checkpoint", "save_checkpoint"]
 # torch's weights-only unpickler names what a file tried to call: "Unsupported global: GLOBAL posix.system ..."
@@ -75,7 +74,7 @@ def load_checkpoint(path: str | Path) -> dict:
         raise CheckpointError(path, f"not a readable checkpoint ({_unreadable(exc)})") from None
     if not isinstance(state, dict) or not isinstance(state.get("agent"), dict):
         raise CheckpointError(path, "not an AMP Studio checkpoint (no 'agent' entry)")
-    where = _first_non_finite_entry(state)
+    where = first_non_finite_entry(state)
     if where is not None:
         raise CheckpointError(path, f"{where}: the file is damaged (checkpoints are never written with a NaN or inf)")
     return state
@@ -89,23 +88,6 @@ def _unreadable(exc: Exception) -> str:
         return f"it would call {refused.group(1)}; a checkpoint may hold only tensors and plain data"
     detail = text.split("WeightsUnpickler error:", 1)[-1].split("Check the documentation of torch.load", 1)[0]
     return f"{type(exc).__name__}: {detail.strip(' ;')[:300]}"
-
-
-def _first_non_finite_entry(state: dict, max_depth: int = 32) -> str | None:
-    """Where the first NaN or inf of a loaded state is, as 'agent.actor.0.weight holds entry ...', or None."""
-    stack: list[tuple[str, object, int]] = [("", state, 0)]
-    while stack:
-        where, value, depth = stack.pop()
-        if isinstance(value, torch.Tensor):
-            found = first_non_finite(value)
-            if found is not None:
-                return f"{where} holds {found}"
-        elif isinstance(value, float) and not math.isfinite(value):
-            return f"{where} is {value}"
-        elif depth < max_depth and isinstance(value, (dict, list, tuple)):
-            items = value.items() if isinstance(value, dict) else enumerate(value)
-            stack.extend((f"{where}.{k}" if where else str(k), v, depth + 1) for k, v in reversed(list(items)))
-    return None
 
 
 def policy_state(state: dict) -> dict:
