@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
 import dataclasses
 import difflib
 import math
-import types
+import sys
 import typing
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -139,11 +141,45 @@ def find_file(value: str, source: str | Path | None, field: str) -> Path:
                               f"and in {REPO_DIR})")
 
 
+_GENERICS = {"list": typing.List, "tuple": typing.Tuple, "dict": typing.Dict}
+
+
+def _annotation(node: ast.expr, names: dict) -> Any:
+    """A type from an annotation's syntax tree: `X | Y` and `list[X]` are read as typing.Union and typing.List, so
+    that Python 3.8 (the workers' oldest interpreter, which cannot evaluate them) reads them too."""
+    if isinstance(node, ast.Constant):
+        return type(None) if node.value is None else node.value
+    if isinstance(node, ast.Name):
+        if node.id in names:
+            return names[node.id]
+        return getattr(typing, node.id, None) or getattr(builtins, node.id)
+    if isinstance(node, ast.Attribute):
+        return getattr(_annotation(node.value, names), node.attr)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return typing.Union[_annotation(node.left, names), _annotation(node.right, names)]
+    if isinstance(node, ast.Subscript):
+        base = node.value.id if isinstance(node.value, ast.Name) else None
+        inner = node.slice
+        if type(inner).__name__ == "Index":  # Python 3.8 wraps a subscript's contents
+            inner = inner.value
+        args = tuple(_annotation(e, names) for e in (inner.elts if isinstance(inner, ast.Tuple) else [inner]))
+        generic = _GENERICS.get(base) or _annotation(node.value, names)
+        return generic[args if len(args) > 1 else args[0]]
+    raise TypeError(f"unsupported annotation {ast.dump(node)}")
+
+
+def field_types(cls: type) -> dict[str, Any]:
+    """The declared type of each field of the dataclass cls (annotations are text under postponed evaluation)."""
+    names = vars(sys.modules[cls.__module__])
+    return {f.name: _annotation(ast.parse(f.type, mode="eval").body, names) if isinstance(f.type, str) else f.type
+            for f in dataclasses.fields(cls)}
+
+
 def _check_type(value: Any, hint: Any) -> bool:
     origin = typing.get_origin(hint)
     if hint is Any:
         return True
-    if origin in (typing.Union, types.UnionType):
+    if origin is typing.Union:
         return any(_check_type(value, h) for h in typing.get_args(hint))
     if hint is type(None):
         return value is None
@@ -167,8 +203,8 @@ def _check_type(value: Any, hint: Any) -> bool:
 def _as_declared(value: Any, hint: Any, name: str, source: str | Path | None) -> Any:
     """The value as its field holds it: ints as floats where a float is declared, lists as tuples; non-finite and
     unrepresentable numbers are refused."""
-    if hint is float or (typing.get_origin(hint) in (typing.Union, types.UnionType) and float in typing.get_args(
-            hint) and isinstance(value, int) and not isinstance(value, bool)):
+    if hint is float or (typing.get_origin(hint) is typing.Union and float in typing.get_args(hint)
+                         and isinstance(value, int) and not isinstance(value, bool)):
         try:
             value = float(value)
         except OverflowError:
@@ -185,7 +221,7 @@ def build_config(cls: type[T], data: dict, source: str | Path | None, section: s
     class's RANGES (a mapping of field names to Range) where it has them."""
     where = f"{section}." if section else ""
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    hints = typing.get_type_hints(cls)
+    hints = field_types(cls)
     for key in data:
         if key not in fields:
             name = str(key)[:80]
@@ -205,7 +241,8 @@ def build_config(cls: type[T], data: dict, source: str | Path | None, section: s
             values[key] = build_config(hint, value, source, f"{where}{key}")
             continue
         if not _check_type(value, hint):
-            expected = getattr(hint, "__name__", str(hint))
+            declared = fields[key].type
+            expected = declared if isinstance(declared, str) else getattr(hint, "__name__", str(hint))
             raise ConfigError(source, f"key '{where}{key}': expected {expected}, got {describe(value)}")
         value = _as_declared(value, hint, f"{where}{key}", source)
         allowed = getattr(cls, "RANGES", {}).get(key)

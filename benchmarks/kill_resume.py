@@ -91,7 +91,9 @@ def main() -> None:
     bad_lines = 0
     failures: list[str] = []
     start = time.perf_counter()
-    while kills < args.kills:
+    rounds = 0
+    while kills < args.kills and rounds < 3 * args.kills:  # a worker that never starts must not loop forever
+        rounds += 1
         resuming = latest.is_file()
         worker_args = ["--out_dir", str(run), "--num_envs", str(args.num_envs), "--agent_config", str(agent_file),
                        "--logger", "txt", "--max_samples", str(10**12)]
@@ -134,7 +136,8 @@ def main() -> None:
             print(f"kill {kills:3d}: logged {before:,d} samples, checkpoint {saved:,d}, lost {lost[-1]:,d}",
                   flush=True)
     over = sum(1 for n in lost if n > interval)
-    result = {"kills": kills, "resume_attempts": resume_attempts, "resumes": resumes, "mid_write_kills": mid_write,
+    result = {"kills": kills, "rounds": rounds, "resume_attempts": resume_attempts, "resumes": resumes,
+              "mid_write_kills": mid_write,
               "unreadable_checkpoints": unreadable, "samples_lost_max": max(lost, default=0),
               "samples_lost_mean": round(sum(lost) / max(1, len(lost))), "checkpoint_interval_samples": interval,
               "losses_over_interval": over, "unparsable_log_lines": bad_lines,

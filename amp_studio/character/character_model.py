@@ -60,7 +60,8 @@ class CharacterModel:
         try:
             self.ball = ball_joint_character(self.path)
         except ValueError as exc:
-            raise CharacterError(self.path, str(exc).removeprefix(f"{self.path}: ")) from None
+            message, prefix = str(exc), f"{self.path}: "
+            raise CharacterError(self.path, message[len(prefix):] if message.startswith(prefix) else message) from None
         # The model with ball joints: what the simulation and every viewer pose (qpos via pose_to_qpos).
         self.mj_model = self.ball.model
 

@@ -306,7 +306,7 @@ class IsaacGymEngine(Engine):
             values = (pos, rot, dofs[..., 0], vel, ang_vel, dofs[..., 1])
             clean = [torch.nan_to_num(v.float().cpu(), nan=0.0, posinf=0.0, neginf=0.0) for v in values]
             clean[1] = quat_normalize(clean[1])
-            self._derived.update(zip(_STATE_FIELDS, clean, strict=True))
+            self._derived.update(zip(_STATE_FIELDS, clean))
         return CharacterState(*(self._derived[f] for f in _STATE_FIELDS))
 
     def _rigid_bodies(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:

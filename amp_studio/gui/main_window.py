@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from amp_studio import DATA_DIR, DEFAULT_CHARACTER
+from amp_studio.engine_availability import KNOWN_ENGINES, available_engines, engine_name_of
 from amp_studio.gui.exports import ExportJob, PoseRecorder, VideoDialog
 from amp_studio.gui.icons import action_icon, app_icon
 from amp_studio.gui.log_panel import LogPanel
@@ -36,6 +37,7 @@ from amp_studio.gui.timeline import Timeline
 from amp_studio.gui.training_panel import TrainingPanel, train_arguments
 from amp_studio.gui.viewport import Viewport
 from amp_studio.gui.worker_client import WorkerClient
+from amp_studio.gui.worker_pythons import WorkerPythons, WorkerPythonsDialog
 from amp_studio.rendering.clip_poses import ClipPoses
 from amp_studio.worker.protocol import Message
 
@@ -61,8 +63,6 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
         self.resize(1500, 950)
         self.setDockNestingEnabled(True)
-        from amp_studio.engine_availability import available_engines
-
         self.viewport = Viewport(char_file)
         self.timeline = Timeline()
         self.source_label = QLabel("No clip loaded: add clips in the motion library, or start a run")
@@ -77,6 +77,10 @@ class MainWindow(QMainWindow):
 
         self.motion_panel = MotionPanel(char_file)
         self.training_panel = TrainingPanel(available_engines())
+        self.worker_pythons = WorkerPythons(app_settings(), self)
+        self.worker_pythons.status_changed.connect(self._engine_status)
+        for name in KNOWN_ENGINES:
+            self._engine_status(name)
         self.runs_panel = RunsPanel()
         self.plots_panel = PlotsPanel()
         self.log_panel = LogPanel()
@@ -170,6 +174,7 @@ class MainWindow(QMainWindow):
         action(training, "Stop", tp.stop_button.click, "Ctrl+.", icon="stop")
         action(training, "Save checkpoint", tp.save_button.click, "Ctrl+K", icon="save-checkpoint")
         action(training, "Copy command line", tp.copy_command_line, "Ctrl+Shift+C")
+        action(training, "Worker Pythons…", self.show_worker_pythons)
         view = bar.addMenu("&View")
         action(view, "Play / pause clip", lambda: self.timeline.set_playing(not self.timeline.playing), "Space")
         action(view, "Tracking camera", self.viewport.set_tracking, "T", checkable=True, checked=True)
@@ -190,6 +195,7 @@ class MainWindow(QMainWindow):
         self.timeline.time_changed.connect(self._clip_time)
         tp.start_requested.connect(self.start_run)
         tp.library_requested.connect(self.use_library_for_training)
+        tp.pythons_requested.connect(self.show_worker_pythons)
         tp.command.connect(self._run_command)
         tp.weights_changed.connect(self.set_weights)
         rp.run_selected.connect(self._run_selected)
@@ -251,7 +257,7 @@ class MainWindow(QMainWindow):
                            max_minutes=settings.get("max_minutes"),
                            disc_reward_weight=settings["disc_reward_weight"],
                            task_reward_weight=settings["task_reward_weight"])
-        worker = WorkerClient("train", args, self)
+        worker = WorkerClient("train", args, self, python=settings.get("worker_python"))
         index = len(self.workers)
         self.workers.append(worker)
         worker.message.connect(lambda msg, i=index: self._worker_message(i, msg))
@@ -426,7 +432,9 @@ class MainWindow(QMainWindow):
             if run_dir is not None and (run_dir / name).is_file():
                 args += [flag, str(run_dir / name)]
         args += record.replay_args or []
-        worker = WorkerClient("replay", args, self)
+        engine_config = args[args.index("--engine_config") + 1] if "--engine_config" in args else None
+        engine = engine_name_of(engine_config) if engine_config else "mujoco"
+        worker = WorkerClient("replay", args, self, python=self.worker_pythons.python(engine))
         worker.message.connect(self._replay_message)
         worker.output.connect(lambda line: self.log_panel.add("replay", line))
         worker.state_changed.connect(lambda state: self.log_panel.add("replay", f"replay {state}"
@@ -635,14 +643,23 @@ class MainWindow(QMainWindow):
     def about_text(self) -> str:
         """Version, engines available here and why not the others, and where the settings are kept."""
         from amp_studio import __version__
-        from amp_studio.engine_availability import available_engines
-
-        engines = "".join(f"<li>{name}: {why or 'available'}</li>" for name, why in available_engines().items())
+        engines = "".join(f"<li>{name}: {self.worker_pythons.describe(name)}</li>" for name in KNOWN_ENGINES)
         return (f"<h3>AMP Studio {__version__}</h3>"
                 "<p>Physics-based character controllers with Adversarial Motion Priors (Peng et al. 2021), "
                 "trained on this machine.</p>"
                 f"<p>Engines:</p><ul>{engines}</ul>"
                 f"<p>Settings file: {app_settings().fileName()}</p>")
+
+    def _engine_status(self, name: str) -> None:
+        wp = self.worker_pythons
+        self.training_panel.set_engine_status(name, wp.reason(name), wp.describe(name), wp.python(name))
+
+    def show_worker_pythons(self) -> WorkerPythonsDialog:
+        """The dialog choosing each engine's worker Python (non-modal: checks finish while it is open)."""
+        dialog = WorkerPythonsDialog(self.worker_pythons, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def show_about(self) -> QMessageBox:
         """The About box (no links: everything it says is about this installation)."""
@@ -691,6 +708,7 @@ class MainWindow(QMainWindow):
                 worker.process.waitForFinished(max(0, int(1000 * (deadline - time.monotonic()))))
                 worker.kill()
         self.motion_panel.shutdown()
+        self.worker_pythons.stop()
         self.viewport.close_renderer()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name

@@ -11,6 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -97,6 +98,7 @@ class TrainingPanel(QWidget):
     command = Signal(str)            # pause | resume | stop | save_checkpoint, for the selected run
     weights_changed = Signal(float, float)  # disc_reward_weight, task_reward_weight
     library_requested = Signal()     # train on the motion library's clips (as a dataset file)
+    pythons_requested = Signal()     # choose the engines' worker Pythons
 
     def __init__(self, engines: dict[str, str | None], parent: QWidget | None = None):
         super().__init__(parent)
@@ -104,13 +106,16 @@ class TrainingPanel(QWidget):
         for name in ENVS:
             self.env.addItem(name)
         self.engine = QComboBox()
+        self._worker_pythons: dict[str, str] = {}
         for name, reason in engines.items():
-            self.engine.addItem(name)
-            item = self.engine.model().item(self.engine.count() - 1)
-            if reason:
-                item.setEnabled(False)
-                item.setToolTip(reason)
-                item.setText(f"{name} (unavailable)")
+            self.engine.addItem(name, name)
+            self.set_engine_status(name, reason)
+        self.pythons_button = QPushButton("Pythons…")
+        self.pythons_button.setToolTip("The Python each engine's workers run under (Isaac Gym: its own Python 3.8)")
+        self.pythons_button.clicked.connect(self.pythons_requested.emit)
+        engine_row = QHBoxLayout()
+        engine_row.addWidget(self.engine, 1)
+        engine_row.addWidget(self.pythons_button)
         self.num_envs = QSpinBox()
         self.num_envs.setRange(1, 65536)
         self.num_envs.setValue(256)
@@ -135,15 +140,27 @@ class TrainingPanel(QWidget):
         motion_row = QHBoxLayout()
         motion_row.addWidget(self.motion_file, 1)
         motion_row.addWidget(self.use_library)
+        self.model_file = QLineEdit()
+        self.model_file.setPlaceholderText("a fresh policy")
+        self.model_file.setToolTip("A checkpoint to start from. A run's full checkpoint (latest.pt, iter_*.pt) "
+                                   "continues that run's training, optimizers and discriminator included, with "
+                                   "the envs it was saved with; a policy-only file starts a new run from its "
+                                   "policy.")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse_model)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model_file, 1)
+        model_row.addWidget(browse)
         self.out_dir = QLineEdit(str(Path("output").resolve()))
         form = QFormLayout()
         form.addRow("Env", self.env)
-        form.addRow("Engine", self.engine)
+        form.addRow("Engine", engine_row)
         form.addRow("Envs", self.num_envs)
         form.addRow("Seed", self.seed)
         form.addRow("Sample limit", self.max_samples)
         form.addRow("Time limit", self.max_minutes)
         form.addRow("Motion", motion_row)
+        form.addRow("Start from", model_row)
         form.addRow("Runs folder", self.out_dir)
         setup = QGroupBox("New run")
         setup.setLayout(form)
@@ -191,6 +208,12 @@ class TrainingPanel(QWidget):
         self.task_weight.set_value(float(agent.get("task_reward_weight", 0.0)))
         self.disc_weight.set_value(float(agent.get("disc_reward_weight", 1.0)))
 
+    def _browse_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Start from a checkpoint", self.out_dir.text(),
+                                              "Checkpoints (*.pt);;All files (*)")
+        if path:
+            self.model_file.setText(path)
+
     def _weights_edited(self) -> None:
         self.weights_changed.emit(self.disc_weight.value(), self.task_weight.value())
 
@@ -200,12 +223,15 @@ class TrainingPanel(QWidget):
         return {
             "env_config": str(DATA_DIR / "envs" / env_file),
             "agent_config": str(DATA_DIR / "agents" / agent_file),
-            "engine_config": str(DATA_DIR / "engines" / f"{self.engine.currentText().split()[0]}_engine.yaml"),
+            "engine": self.engine.currentData(),
+            "engine_config": str(DATA_DIR / "engines" / f"{self.engine.currentData()}_engine.yaml"),
+            "worker_python": self._worker_pythons.get(self.engine.currentData()),
             "num_envs": self.num_envs.value(),
             "seed": self.seed.value(),
             "max_samples": self.max_samples.value() or None,
             "max_minutes": self.max_minutes.value() or None,
             "motion_file": self.motion_file.text().strip() or None,
+            "model_file": self.model_file.text().strip() or None,
             "out_root": self.out_dir.text().strip() or "output",
             "disc_reward_weight": self.disc_weight.value(),
             "task_reward_weight": self.task_weight.value(),
@@ -213,7 +239,27 @@ class TrainingPanel(QWidget):
 
     def command_line(self, out_dir: str | None = None) -> str:
         """The equivalent `main.py` command for the current settings."""
-        return shlex.join(["python", "main.py", "--mode", "train", *train_arguments(self.settings(), out_dir)])
+        settings = self.settings()
+        python = ["--worker_python", settings["worker_python"]] if settings["worker_python"] else []
+        return shlex.join(["python", "main.py", "--mode", "train", *train_arguments(settings, out_dir), *python])
+
+    def set_engine_status(self, name: str, reason: str | None, description: str | None = None,
+                          python: str | None = None) -> None:
+        """Show an engine usable (reason None) or disabled with the reason; python: its workers' interpreter."""
+        index = self.engine.findData(name)
+        if index < 0:
+            return
+        item = self.engine.model().item(index)
+        item.setEnabled(reason is None)
+        item.setText(name if reason is None else f"{name} (unavailable)")
+        item.setToolTip(reason or description or "")
+        if python:
+            self._worker_pythons[name] = python
+        else:
+            self._worker_pythons.pop(name, None)
+        if reason is not None and self.engine.currentIndex() == index:
+            first = next((i for i in range(self.engine.count()) if self.engine.model().item(i).isEnabled()), 0)
+            self.engine.setCurrentIndex(first)
 
     def copy_command_line(self) -> str:
         """Put the command line on the clipboard; returns it."""
@@ -241,6 +287,8 @@ def train_arguments(settings: dict, out_dir: str | None = None) -> list[str]:
         args += ["--max_minutes", f"{settings['max_minutes']:g}"]
     if settings.get("motion_file"):
         args += ["--motion_file", settings["motion_file"]]
+    if settings.get("model_file"):
+        args += ["--model_file", settings["model_file"]]
     for key in ("disc_reward_weight", "task_reward_weight"):
         if settings.get(key) is not None:
             args += [f"--{key}", f"{settings[key]:g}"]

@@ -13,6 +13,7 @@ from collections import deque
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
 from amp_studio import DATA_DIR
+from amp_studio.engine_availability import worker_environment
 from amp_studio.worker.protocol import Encoder, Message, ProtocolError, decode, is_known
 
 STOP_GRACE_MS = 15000  # a training iteration must finish and write its checkpoint first
@@ -35,10 +36,12 @@ class WorkerClient(QObject):
     state_changed = Signal(str)
     output = Signal(str)          # a line of the worker's stderr (or a protocol problem)
 
-    def __init__(self, mode: str, args: list[str], parent: QObject | None = None):
+    def __init__(self, mode: str, args: list[str], parent: QObject | None = None, python: str | None = None):
+        """python: the worker's interpreter (None: the app's), e.g. Isaac Gym's Python 3.8 environment's."""
         super().__init__(parent)
         self.mode = mode
         self.args = list(args)
+        self.python = python or sys.executable
         self.state = "starting"
         self.last_output: deque[str] = deque(maxlen=40)
         self.error: str | None = None
@@ -54,6 +57,8 @@ class WorkerClient(QObject):
         self.process = QProcess(self)
         env = QProcessEnvironment.systemEnvironment()
         env.insert("PYTHONUNBUFFERED", "1")
+        for key, value in worker_environment(python).items():
+            env.insert(key, value)
         self.process.setProcessEnvironment(env)
         self.process.setWorkingDirectory(str(DATA_DIR.parent))
         self.process.readyReadStandardOutput.connect(self._read_stdout)
@@ -66,7 +71,7 @@ class WorkerClient(QObject):
 
     def start(self) -> None:
         """Launch the process."""
-        self.process.start(sys.executable, ["-m", "amp_studio.worker", self.mode, *self.args])
+        self.process.start(self.python, ["-m", "amp_studio.worker", self.mode, *self.args])
 
     @property
     def pid(self) -> int:

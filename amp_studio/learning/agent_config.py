@@ -33,7 +33,7 @@ def network_problem(spec: object) -> str | None:
     for width in widths:
         if not 1 <= width <= MAX_WIDTH:
             return f"a layer of {describe(width)} units; widths must be 1 to {MAX_WIDTH:,d}"
-    weights = sum(a * b for a, b in zip(widths, widths[1:], strict=False))
+    weights = sum(a * b for a, b in zip(widths, widths[1:]))
     if weights > MAX_HIDDEN_WEIGHTS:
         return f"hidden layers of {weights:,d} weights, more than {MAX_HIDDEN_WEIGHTS:,d}"
     return None

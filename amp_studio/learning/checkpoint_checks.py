@@ -84,7 +84,7 @@ def check_optimizer_state(saved: object, optimizer: torch.optim.Optimizer, where
         raise CheckpointError(source, f"{where}: {len(groups)} parameter groups, expected "
                                       f"{len(current['param_groups'])}")
     params = {}
-    for i, (group, like) in enumerate(zip(groups, current["param_groups"], strict=True)):
+    for i, (group, like) in enumerate(zip(groups, current["param_groups"])):
         if not isinstance(group, Mapping) or not isinstance(group.get("params"), list):
             raise CheckpointError(source, f"{where}.param_groups[{i}]: expected a mapping with 'params'")
         for key, value in like.items():
@@ -97,7 +97,7 @@ def check_optimizer_state(saved: object, optimizer: torch.optim.Optimizer, where
             raise CheckpointError(source, f"{where}.param_groups[{i}]: {len(group['params'])} parameters, these "
                                           f"networks have {len(like['params'])}; {OTHER_RUN}")
         shapes = [p.shape for p in optimizer.param_groups[i]["params"]]
-        for saved_id, shape in zip(group["params"], shapes, strict=True):
+        for saved_id, shape in zip(group["params"], shapes):
             if isinstance(saved_id, bool) or not isinstance(saved_id, int) or saved_id in params:
                 raise CheckpointError(source, f"{where}.param_groups[{i}].params: {describe(saved_id)} is not a "
                                               "parameter index of its own")
@@ -137,7 +137,7 @@ def _check_setting(value: object, like: object, where: str, source: Source) -> N
     elif isinstance(like, (tuple, list)):
         if not isinstance(value, (tuple, list)) or len(value) != len(like):
             raise CheckpointError(source, f"{where}: expected {len(like)} values, got {describe(value)}")
-        for i, (v, ref) in enumerate(zip(value, like, strict=True)):
+        for i, (v, ref) in enumerate(zip(value, like)):
             _check_setting(v, ref, f"{where}[{i}]", source)
 
 

@@ -25,7 +25,7 @@ def first_non_finite(tensor: torch.Tensor, dims: tuple[str, ...] = ()) -> str | 
     if not bool(bad.any()):
         return None
     index = tuple(int(i) for i in torch.nonzero(bad)[0])
-    parts = [f"{name} {i}" for name, i in zip(dims, index, strict=False)]
+    parts = [f"{name} {i}" for name, i in zip(dims, index)]
     rest = index[len(dims):]
     if rest:
         parts.append(f"entry {rest[0]}" if len(rest) == 1 else f"entry {rest}")

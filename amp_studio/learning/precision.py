@@ -11,7 +11,7 @@ import torch
 _BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
-@functools.cache
+@functools.lru_cache(maxsize=None)
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU multiplies bf16 natively (read from /proc/cpuinfo; False where that is unavailable)."""
     try:

@@ -65,7 +65,7 @@ def contact_bodies(clip: MotionClip, character: CharacterModel, clearance: float
     if lowest is None:
         lowest = body_lowest_points(clip, character)
     touching = lowest.min(axis=0) <= clearance
-    return tuple(name for name, t in zip(character.body_names, touching, strict=True) if t)
+    return tuple(name for name, t in zip(character.body_names, touching) if t)
 
 
 def joint_limit_violation(clip: MotionClip, character: CharacterModel) -> np.ndarray:

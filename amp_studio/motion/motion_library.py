@@ -54,12 +54,12 @@ class MotionLibrary:
         self.clip_starts = torch.cumsum(self.clip_num_frames, 0) - self.clip_num_frames
 
         parts = [self._clip_tensors(c) for c in clips]
-        fields = list(zip(*parts, strict=True))
+        fields = list(zip(*parts))
         self._root_pos, self._root_rot, self._dof_pos, self._root_vel, self._root_ang_vel, self._dof_vel = (
             torch.cat(f).to(dtype) for f in fields
         )
         cycle = [(p[0][-1, :2] - p[0][0, :2]) if c.loop == "wrap" else torch.zeros(2, dtype=torch.float64)
-                 for c, p in zip(clips, parts, strict=True)]
+                 for c, p in zip(clips, parts)]
         self._cycle_offset = torch.stack(cycle).to(dtype)
 
     @classmethod

@@ -15,16 +15,18 @@ import time
 from pathlib import Path
 
 from amp_studio import DATA_DIR
+from amp_studio.engine_availability import worker_environment
 from amp_studio.worker.protocol import Encoder, Message, ProtocolError, decode
 
 
 class WorkerClient:
     """`python -m amp_studio.worker MODE ARGS` started as the GUI starts it (repository root, unbuffered)."""
 
-    def __init__(self, mode: str, args: list[str], log_path: str | Path):
+    def __init__(self, mode: str, args: list[str], log_path: str | Path, python: str | None = None):
+        """python: the worker's interpreter (default this one), e.g. Isaac Gym's Python 3.8."""
         self.log = open(log_path, "w")  # noqa: SIM115 - the worker writes to it until it exits
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "amp_studio.worker", mode, *args],
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **worker_environment(python)}
+        self.proc = subprocess.Popen([python or sys.executable, "-m", "amp_studio.worker", mode, *args],
                                      cwd=DATA_DIR.parent, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log, text=True)
         self.encoder = Encoder()

@@ -81,7 +81,7 @@ class TrainingWorker:
     """Runs Runner.train for the CLI's arguments and answers commands between env steps."""
 
     def __init__(self, args, channel: Channel, command_line: str):
-        from amp_studio.cli import training_from_args
+        from amp_studio.runs.run_arguments import training_from_args
 
         self.args = args
         self.channel = channel
@@ -101,7 +101,7 @@ class TrainingWorker:
 
     def run(self) -> int:
         """Train until a limit or a stop command; returns the exit code."""
-        from amp_studio.cli import max_seconds
+        from amp_studio.runs.run_arguments import max_seconds
 
         r = self.runner
         self.channel.send("started", mode="train", run_dir=str(Path(self.args.out_dir).resolve()),
@@ -195,7 +195,7 @@ class ReplayWorker:
     def __init__(self, args, channel: Channel):
         import torch
 
-        from amp_studio.cli import training_from_args, use_model_configs
+        from amp_studio.runs.run_arguments import training_from_args, use_model_configs
         from amp_studio.runs.run_directory import load_checkpoint
 
         self.torch = torch
@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse `train|replay` and the CLI's arguments, then serve the protocol until done."""
     import shlex
 
-    from amp_studio.cli import _build_run_parser, _with_arg_file
+    from amp_studio.runs.run_arguments import build_run_parser, with_arg_file
 
     argv = list(sys.argv[1:] if argv is None else argv)
     out = _protocol_stream()
@@ -298,10 +298,10 @@ def main(argv: list[str] | None = None) -> int:
         channel.send("error", message="usage: python -m amp_studio.worker train|replay [arguments]", traceback="")
         return 2
     mode, rest = argv[0], argv[1:]
-    parser = _build_run_parser()
+    parser = build_run_parser()
     parser.add_argument("--fast", action="store_true", help="replay: as fast as possible, not in real time")
     try:
-        args = parser.parse_args(["--mode", "train" if mode == "train" else "test", *_with_arg_file(rest)])
+        args = parser.parse_args(["--mode", "train" if mode == "train" else "test", *with_arg_file(rest)])
     except SystemExit:
         channel.send("error", message=f"bad worker arguments: {' '.join(rest)}", traceback="")
         return 2

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QGuiApplication
 
-from amp_studio.cli import _build_run_parser
+from amp_studio.runs.run_arguments import build_run_parser
 from tests.gui.conftest import WALK
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,7 +65,7 @@ def test_copy_command_line_gives_the_equivalent_cli_command(window, tmp_path):
     assert QGuiApplication.clipboard().text() == text
     argv = shlex.split(text)
     assert argv[:4] == ["python", "main.py", "--mode", "train"]
-    args = _build_run_parser().parse_args(argv[2:])
+    args = build_run_parser().parse_args(argv[2:])
     assert args.env_config.endswith("amp_location_humanoid_env.yaml")
     assert args.agent_config.endswith("amp_task_humanoid_agent.yaml")
     assert (args.num_envs, args.seed, args.max_samples) == (64, 7, 5_000_000)
@@ -192,7 +192,7 @@ def test_use_library_trains_on_its_clips_mirrors_included(qtbot, window, tmp_pat
     assert path.startswith(str(tmp_path / "runs" / "datasets"))
     clips = load_dataset(path, 28, CharacterModel())
     assert [(c.mirrored, w) for c, w in clips] == [(False, 2.0), (True, 2.0)]
-    args = _build_run_parser().parse_args(shlex.split(tp.command_line())[2:])
+    args = build_run_parser().parse_args(shlex.split(tp.command_line())[2:])
     assert args.motion_file == path
 
 

@@ -48,3 +48,7 @@ def test_settings_become_cli_arguments(qtbot):
     assert "--max_samples" not in args and args[args.index("--max_minutes") + 1] == "30"
     assert args[args.index("--out_dir") + 1] == "out/run"
     assert args[args.index("--engine_config") + 1].endswith("mujoco_engine.yaml")
+    assert "--model_file" not in args  # a fresh policy unless the user picks a checkpoint to start from
+    panel.model_file.setText("runs/walk/checkpoints/latest.pt")
+    args = train_arguments(panel.settings(), "out/run")
+    assert args[args.index("--model_file") + 1] == "runs/walk/checkpoints/latest.pt"

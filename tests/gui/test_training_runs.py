@@ -87,6 +87,21 @@ def test_live_run_weights_kill_and_replay(qtbot, window, tmp_path):
     replay.stop()
     qtbot.waitUntil(lambda: replay.state == "finished", timeout=30000)
 
+    # the killed run goes on from its checkpoint: "Start from" takes it, and counting continues where it saved
+    from amp_studio.runs.run_directory import load_checkpoint
+
+    saved = load_checkpoint(latest)
+    tp.model_file.setText(str(latest))
+    tp.start_button.click()
+    continued = window.runs_panel.runs[-1]
+    assert window.workers[-1].args[window.workers[-1].args.index("--model_file") + 1] == str(latest)
+    qtbot.waitUntil(lambda: continued.metrics.size >= 1, timeout=WORKER_TIMEOUT)
+    assert continued.metrics.series("iteration")[0] == saved["iteration"] + 1
+    assert continued.metrics.series("samples")[0] > saved["samples"]
+    assert any(line.startswith("resumed from") for line in continued.output)
+    window.workers[-1].stop()
+    qtbot.waitUntil(lambda: continued.status == "finished", timeout=60000)
+
 
 def test_pause_resume_stop_and_a_silent_worker(qtbot, window, tmp_path, monkeypatch):
     import amp_studio.gui.worker_client as worker_client
