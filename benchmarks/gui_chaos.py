@@ -83,12 +83,12 @@ def main() -> None:
     app = QApplication(sys.argv[:1])
     window = MainWindow()
     window.show()
-    failed_in_log: set[str] = set()  # runs whose failure the log panel reported, with their last output
+    failed_in_log: dict[str, str] = {}  # run name -> the log panel's FAILED message
     log_add = window.log_panel.add
 
     def add(source: str, line: str) -> None:
         if line.startswith("FAILED"):
-            failed_in_log.add(source)
+            failed_in_log[source] = line
         log_add(source, line)
 
     window.log_panel.add = add
@@ -102,6 +102,7 @@ def main() -> None:
     pump(1.0)
     threads_before = threading.active_count()
     timers_before = sum(t.isActive() for t in window.findChildren(QTimer))
+    owners_before = sorted(type(t.parent()).__name__ for t in window.findChildren(QTimer) if t.isActive())
     lateness: list[float] = []
     last = {"t": time.perf_counter()}
 
@@ -156,11 +157,16 @@ def main() -> None:
     runs = [d for d in done if d["record"] is not None]
     for d in runs:
         shown_failed += d["record"].status == "failed"
-        with_output += d["record"].name in failed_in_log and bool(d["record"].output)
+        # Its last output, or the statement that there was none (killed before Python had started).
+        said = failed_in_log.get(d["record"].name, "")
+        tail = list(d["worker"].last_output)
+        with_output += bool(said) and (tail[-1] in said if tail else "wrote nothing" in said)
     replays_failed = sum(d["worker"].state == "failed" for d in done if d["record"] is None)
     pump(2.0)
+    pump(16.0)  # the status bar's last failure message clears itself after 15 s: a timer that ends, not a leak
     threads_idle = threading.active_count()
     timers_idle = sum(t.isActive() for t in window.findChildren(QTimer))
+    timer_owners = sorted(type(t.parent()).__name__ for t in window.findChildren(QTimer) if t.isActive())
 
     # Close with workers running: two runs and a deaf one (it never reads the stop command).
     faults.append("deaf")
@@ -189,6 +195,7 @@ def main() -> None:
         "orphans": len(orphans), "zombies": len(zombies), "threads_before": threads_before,
         "threads_idle_after_chaos": threads_idle, "threads_after_close": threads_after,
         "active_timers_before": timers_before, "active_timers_idle_after_chaos": timers_idle,
+        "active_timer_owners_before": owners_before, "active_timer_owners_after_chaos": timer_owners,
     }
     print(f"{started} workers, {len(runs)} runs killed ({shown_failed} shown failed), event-loop lateness p95 "
           f"{p95:.1f} ms, {len(orphans)} orphans, {len(zombies)} zombies, closed in {close_seconds:.1f} s")

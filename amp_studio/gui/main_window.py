@@ -308,7 +308,7 @@ class MainWindow(QMainWindow):
         worker = self.workers[index]
         if state == "failed" and worker is not None:
             record.output.extend(worker.last_output)
-            tail = "\n".join(list(worker.last_output)[-8:])
+            tail = "\n".join(list(worker.last_output)[-8:]) or "(it wrote nothing before it ended)"
             self.log_panel.add(record.name, f"FAILED: {worker.error}\n{tail}")
             self.statusBar().showMessage(f"{record.name} failed: {worker.error}", 15000)
         self.runs_panel.update_run(index)
@@ -707,6 +707,7 @@ class MainWindow(QMainWindow):
             if worker is not None and worker.alive:
                 worker.process.waitForFinished(max(0, int(1000 * (deadline - time.monotonic()))))
                 worker.kill()
+                worker.process.waitForFinished(2000)  # reaped: no zombie, and Qt does not destroy it running
         self.motion_panel.shutdown()
         self.worker_pythons.stop()
         self.viewport.close_renderer()

@@ -6,6 +6,7 @@ kept for the user; the window itself never waits on it.
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from collections import deque
@@ -197,7 +198,12 @@ class WorkerClient(QObject):
         crashed = status == QProcess.ExitStatus.CrashExit
         if crashed or code != 0 or not self._finished_said or self.error:
             if self.error is None:
-                how = "was killed or crashed" if crashed else f"exited with code {code}"
+                how = f"exited with code {code}"
+                if crashed:  # on Unix Qt gives the signal's number as the code of a crash
+                    try:
+                        how = f"was ended by {signal.Signals(code).name}"
+                    except ValueError:
+                        how = "was killed or crashed"
                 self.error = f"the worker {how}" + ("" if self._finished_said else " before finishing")
             self._set_state("failed")
         else:
