@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-KNOWN_ENGINES = ("mujoco", "isaac_gym")
+KNOWN_ENGINES = ("mujoco", "mujoco_warp", "isaac_gym")
 
 ISAAC_GYM_MISSING = (
     "the isaac_gym engine needs NVIDIA's isaacgym package, which cannot be imported here (Python {python}): "
@@ -20,7 +20,7 @@ ISAAC_GYM_MISSING = (
 )
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The folder holding the amp_studio package: a worker under another interpreter finds the package here."""
-ENGINE_MODULES = {"mujoco": "mujoco", "isaac_gym": "isaacgym"}
+ENGINE_MODULES = {"mujoco": "mujoco", "mujoco_warp": "mujoco_warp", "isaac_gym": "isaacgym"}
 """The module each engine needs, imported first by a worker (Isaac Gym refuses to load after torch)."""
 CHECK_SECONDS = 120.0
 
@@ -43,6 +43,11 @@ def engine_availability(name: str) -> str | None:
     """None if the engine `name` can be used here, else one sentence saying why not (imports nothing heavy)."""
     if name == "mujoco":
         return None if is_installed("mujoco") else "the mujoco engine needs the mujoco package (pip install mujoco)"
+    if name == "mujoco_warp":
+        if is_installed("mujoco_warp") and is_installed("warp"):
+            return None
+        return ("the mujoco_warp engine needs the mujoco-warp package (pip install mujoco-warp; it brings NVIDIA "
+                "Warp, which runs on CUDA GPUs and on the CPU)")
     if name == "isaac_gym":
         if not is_installed("isaacgym") or not (3, 6) <= sys.version_info[:2] <= (3, 8):
             return isaac_gym_missing()

@@ -34,3 +34,5 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   .venv/bin/pip install -q "torch==2.13.0"
 fi
 .venv/bin/pip install -q -e ".[dev]"
+# MuJoCo Warp compiles its kernels on first use (about a minute and a half on a CPU): once here, into its cache.
+.venv/bin/python scripts/compile_warp_kernels.py

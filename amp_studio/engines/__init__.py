@@ -21,6 +21,13 @@ def make_engine(config: EngineConfig, character: CharacterModel, num_envs: int) 
         from amp_studio.engines.mujoco_engine import MujocoEngine
 
         return MujocoEngine(config, character, num_envs)
+    if config.engine_name == "mujoco_warp":
+        reason = engine_availability("mujoco_warp")
+        if reason:
+            raise ConfigError(None, reason)
+        from amp_studio.engines.mujoco_warp_engine import MujocoWarpEngine
+
+        return MujocoWarpEngine(config, character, num_envs)
     if config.engine_name == "isaac_gym":
         return _make_isaac_gym(config, character, num_envs)
     raise ConfigError(None, f"unknown engine_name '{config.engine_name}' (available: {', '.join(KNOWN_ENGINES)})")

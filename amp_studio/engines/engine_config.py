@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -19,7 +20,8 @@ class EngineConfig:
     """Which physics backend runs the characters, and at what rates."""
 
     engine_name: str
-    """Backend: `mujoco` (CPU, always available) or `isaac_gym` (PhysX; needs the isaacgym package and a GPU)."""
+    """Backend: `mujoco` (CPU, always available), `mujoco_warp` (MuJoCo Warp: CUDA or Warp's CPU device; needs the
+    mujoco-warp package) or `isaac_gym` (PhysX; needs the isaacgym package and a GPU)."""
     control_mode: str = "pos"
     """Actions are PD position targets."""
     control_freq: int = 30
@@ -32,6 +34,13 @@ class EngineConfig:
     env_spacing: float = 5.0
     """isaac_gym: metres between neighbouring characters on the grid that shares one PhysX scene. Ignored by
     mujoco, whose characters never meet."""
+    device: str = "auto"
+    """mujoco_warp: the Warp device: `cuda`, `cuda:N`, `cpu`, or `auto` (the first CUDA device where there is one,
+    else the CPU). The other engines ignore it."""
+    max_contacts: int = 64
+    """mujoco_warp: contacts allocated per world (one world may use more if others use fewer)."""
+    max_constraints: int = 256
+    """mujoco_warp: constraint rows allocated per world (contacts and joint limits); a world never has more."""
     ground_contact_height: float = 0.3
     """isaac_gym: a body touches the ground only if its origin is below this height (m), since PhysX's net contact
     forces also count body-body contacts. 0.3 clears a tilted foot (~0.13) and a head on the ground (~0.27).
@@ -41,6 +50,7 @@ class EngineConfig:
     RANGES: ClassVar[dict[str, Range]] = {
         "control_freq": Range(1, 10_000), "sim_freq": Range(1, 100_000), "num_threads": Range(0, 1024),
         "env_spacing": Range(-math.inf, 1e4), "ground_contact_height": Range(-math.inf, 100.0),  # validate: > 0
+        "max_contacts": Range(1, 100_000), "max_constraints": Range(1, 1_000_000),
     }
 
     def validate(self) -> str | None:
@@ -53,6 +63,8 @@ class EngineConfig:
             return f"sim_freq ({self.sim_freq}) must be a positive multiple of control_freq ({self.control_freq})"
         if self.num_threads < 0:
             return f"num_threads must not be negative, got {self.num_threads}"
+        if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", self.device):
+            return f"device: expected auto, cpu, cuda or cuda:N, got {describe(self.device)}"
         if self.env_spacing <= 0:
             return f"env_spacing must be positive, got {self.env_spacing}"
         if self.ground_contact_height <= 0:

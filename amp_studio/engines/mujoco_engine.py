@@ -11,17 +11,10 @@ from mujoco import rollout
 
 from amp_studio.ball_joints import build_ball_joint_spec, finish_ball_joint_model
 from amp_studio.character import CharacterModel, CharacterState
-from amp_studio.config_loading import ConfigError
 from amp_studio.engines.engine import Engine
 from amp_studio.engines.engine_config import EngineConfig
+from amp_studio.engines.mujoco_state import MAX_QVEL, check_pd_actuators, qpos_qvel_to_state, state_to_qpos_qvel
 from amp_studio.engines.spherical_targets import clamp_spherical_targets
-from amp_studio.rotations import (
-    nearest_exp_map,
-    quat_conj,
-    quat_normalize,
-    quat_rotate,
-    quat_to_exp_map,
-)
 
 FLOOR = "floor"
 SOLVER_WARNINGS = {"count": 0, "last": ""}
@@ -32,8 +25,6 @@ def _count_warning(message: str) -> None:
     SOLVER_WARNINGS["count"] += 1
     SOLVER_WARNINGS["last"] = message
 _FULL = mujoco.mjtState.mjSTATE_FULLPHYSICS
-# Speeds no character reaches; beyond them the integration has diverged.
-_MAX_QVEL = 1e3
 
 
 def build_sim_model(character: CharacterModel, sim_freq: int) -> mujoco.MjModel:
@@ -76,7 +67,7 @@ class MujocoEngine(Engine):
         self.model = build_sim_model(character, config.sim_freq)
         m = self.model
         mujoco.set_mju_user_warning(_count_warning)
-        self._check_actuators()
+        check_pd_actuators(m, character)
         self.substeps = config.substeps
         nthread = config.num_threads if config.num_threads > 1 else 0
         self._rollout = rollout.Rollout(nthread=nthread)
@@ -94,22 +85,13 @@ class MujocoEngine(Engine):
         self._sens = np.zeros((num_envs, self.substeps, m.nsensordata))
         self._ctrl = np.zeros((num_envs, self.substeps, m.nu))
         ball = character.ball
-        self._ball_qpos = torch.from_numpy(ball.ball_qpos)
         self._ball_dofs = torch.from_numpy(ball.ball_dofs)
-        self._hinge_qpos = torch.from_numpy(ball.hinge_qpos)
-        self._hinge_dofs = torch.from_numpy(ball.hinge_dofs)
         # Each env's last reported exp maps: the next are taken nearest to them, so they stay continuous in time
         # where a joint's angle passes pi (the quaternion alone would flip them to the other side).
         self._last_exp_maps = torch.zeros(num_envs, len(ball.ball_dofs), 3, dtype=torch.float64)
         self._contact = np.zeros((num_envs, character.num_bodies), dtype=bool)
         self._stale_contacts = np.ones(num_envs, dtype=bool)
         self._failed = torch.zeros(num_envs, dtype=torch.bool)
-
-    def _check_actuators(self) -> None:
-        m = self.model
-        if m.nu != self.character.num_dofs or not np.all(m.actuator_gainprm[:, 0] > 0):
-            raise ConfigError(self.character.path, "the mujoco engine needs PD gains for every DoF: position "
-                                                   "actuators, or (MimicKit's files) joint stiffness")
 
     def close(self) -> None:
         """Stop the rollout thread pool."""
@@ -137,7 +119,7 @@ class MujocoEngine(Engine):
         self._state[:] = self._out[:, -1]
         reset_by_solver = np.abs(self._state[:, 0] - expected) > 0.5 * self.sim_dt
         finite = np.isfinite(self._state).all(axis=1)
-        wild = np.abs(self._state[:, self._qvel]).max(axis=1) > _MAX_QVEL
+        wild = np.abs(self._state[:, self._qvel]).max(axis=1) > MAX_QVEL
         failed = reset_by_solver | ~finite | wild
         if not finite.all():
             # Keep downstream math finite; these envs end their episodes and are reset.
@@ -152,16 +134,10 @@ class MujocoEngine(Engine):
         ids = env_ids.cpu().numpy()
         if len(ids) == 0:
             return
-        s = state.to(torch.float64)
-        root_rot = quat_normalize(s.root_rot)
-        qpos = self.character.ball.pose_to_qpos(torch.cat((s.root_pos, root_rot, s.dof_pos), dim=-1).numpy())
-        # MuJoCo's free joint takes its angular velocity in the body frame; a ball joint's DoF velocity is its
-        # local angular velocity, as in clips.
-        local_ang_vel = quat_rotate(quat_conj(root_rot), s.root_ang_vel)
-        qvel = torch.cat((s.root_vel, local_ang_vel, s.dof_vel), dim=-1).numpy()
+        qpos, qvel = state_to_qpos_qvel(self.character, state)
         self._state[ids, 0] = 0.0
         self._state[ids, self._qpos] = qpos
-        self._last_exp_maps[torch.as_tensor(ids)] = s.dof_pos[:, self._ball_dofs]
+        self._last_exp_maps[torch.as_tensor(ids)] = state.dof_pos[:, self._ball_dofs].to(torch.float64)
         self._state[ids, self._qvel] = qvel
         self._failed[torch.as_tensor(ids)] = False
         self._stale_contacts[ids] = True  # computed on first use; the next step replaces them anyway
@@ -177,26 +153,11 @@ class MujocoEngine(Engine):
 
     def get_state(self) -> CharacterState:
         """Root and DoF state of every env, float32."""
-        if "root_pos" not in self._derived:
-            qpos = torch.from_numpy(self._state[:, self._qpos])
-            qvel = torch.from_numpy(self._state[:, self._qvel]).float()
-            root_rot = quat_normalize(qpos[:, 3:7].float())
-            dof_pos = torch.empty(self.num_envs, self.character.num_dofs, dtype=torch.float64)
-            exp_maps = nearest_exp_map(quat_to_exp_map(qpos[:, self._ball_qpos]), self._last_exp_maps)
-            self._last_exp_maps = exp_maps
-            dof_pos[:, self._ball_dofs] = exp_maps
-            dof_pos[:, self._hinge_dofs] = qpos[:, self._hinge_qpos]
-            self._derived.update(
-                root_pos=qpos[:, :3].float(),
-                root_rot=root_rot,
-                dof_pos=dof_pos.float(),
-                root_vel=qvel[:, :3],
-                root_ang_vel=quat_rotate(root_rot, qvel[:, 3:6]),
-                dof_vel=qvel[:, 6:],
-            )
-        d = self._derived
-        return CharacterState(d["root_pos"], d["root_rot"], d["dof_pos"], d["root_vel"], d["root_ang_vel"],
-                              d["dof_vel"])
+        if "state" not in self._derived:
+            self._derived["state"], self._last_exp_maps = qpos_qvel_to_state(
+                self.character, torch.from_numpy(self._state[:, self._qpos]),
+                torch.from_numpy(self._state[:, self._qvel]), self._last_exp_maps)
+        return self._derived["state"]
 
     @property
     def ground_contact(self) -> torch.Tensor:
