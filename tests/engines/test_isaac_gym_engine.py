@@ -150,12 +150,13 @@ def test_missing_isaacgym_is_one_clear_sentence(character):
     with pytest.raises(ConfigError) as err:
         make_engine(load_engine_config(ISAAC_YAML), character, 1)
     message = str(err.value)
-    for part in ("isaacgym", "Python 3.6-3.8", "NVIDIA GPU", "Isaac Lab", "data/engines/mujoco_engine.yaml"):
+    for part in ("isaacgym", "Python 3.6-3.8", "NVIDIA GPU", "Isaac Lab", "data/engines/mujoco_engine.yaml",
+                 "--worker_python"):
         assert part in message, part
     assert message.count(". ") == 0 and "\n" not in message
     assert engine_availability("isaac_gym") == message
     assert engine_availability("mujoco") is None
-    assert available_engines() == {"mujoco": None, "isaac_gym": message}
+    assert available_engines() == {"mujoco": None, "mujoco_warp": None, "isaac_gym": message}
     assert tuple(available_engines()) == KNOWN_ENGINES
     assert "isaacgym" not in sys.modules
 

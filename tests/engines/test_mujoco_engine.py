@@ -200,7 +200,7 @@ def test_exp_maps_stay_continuous_through_pi(character):
         before = e.get_state().dof_pos[0, shoulder:shoulder + 3].double()
         assert torch.allclose(before, axis * (np.pi - 0.01), atol=1e-6)
         # Turn the ball joint 0.02 rad further about the same axis, as a step of physics would.
-        adr = e._ball_qpos[2].numpy()
+        adr = character.ball.ball_qpos[2]
         half = 0.5 * (np.pi + 0.01)
         e._state[0, 1 + adr] = np.r_[np.cos(half), np.sin(half) * axis.numpy()]
         e._invalidate()
