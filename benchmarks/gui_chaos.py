@@ -154,13 +154,17 @@ def main() -> None:
     chaos_seconds = time.perf_counter() - t0
 
     shown_failed = with_output = 0
+    missing: list[dict] = []  # runs whose failure message lacks their last output: what they were and said
     runs = [d for d in done if d["record"] is not None]
     for d in runs:
         shown_failed += d["record"].status == "failed"
         # Its last output, or the statement that there was none (killed before Python had started).
         said = failed_in_log.get(d["record"].name, "")
         tail = list(d["worker"].last_output)
-        with_output += bool(said) and (tail[-1] in said if tail else "wrote nothing" in said)
+        carried = bool(said) and (tail[-1] in said if tail else "wrote nothing" in said)
+        with_output += carried
+        if not carried:
+            missing.append({"kind": d["kind"], "last": tail[-1][:120] if tail else None, "said": said[-300:]})
     replays_failed = sum(d["worker"].state == "failed" for d in done if d["record"] is None)
     pump(2.0)
     pump(16.0)  # the status bar's last failure message clears itself after 15 s: a timer that ends, not a leak
@@ -195,6 +199,7 @@ def main() -> None:
         "orphans": len(orphans), "zombies": len(zombies), "threads_before": threads_before,
         "threads_idle_after_chaos": threads_idle, "threads_after_close": threads_after,
         "active_timers_before": timers_before, "active_timers_idle_after_chaos": timers_idle,
+        "runs_missing_output": missing[:5],
         "active_timer_owners_before": owners_before, "active_timer_owners_after_chaos": timer_owners,
     }
     print(f"{started} workers, {len(runs)} runs killed ({shown_failed} shown failed), event-loop lateness p95 "
