@@ -160,6 +160,70 @@ def cone_limit(lower: np.ndarray, upper: np.ndarray) -> float:
     return float(min(np.pi, np.linalg.norm(corner)))
 
 
+# MuJoCo 3.2 (the newest for Python 3.8, where Isaac Gym's workers run) has an older MjSpec API: these helpers
+# take either.
+def _spec_from_file(path: Path) -> mujoco.MjSpec:
+    try:
+        return mujoco.MjSpec.from_file(str(path))
+    except TypeError:  # MuJoCo 3.2: an instance method filling an empty spec
+        spec = mujoco.MjSpec()
+        spec.from_file(str(path))
+        return spec
+
+
+def _delete(spec: mujoco.MjSpec, element) -> None:
+    if hasattr(spec, "delete"):
+        spec.delete(element)
+    else:
+        element.delete()
+
+
+def _bodies(body):
+    yield body
+    child = body.first_body()
+    while child is not None:
+        yield from _bodies(child)
+        child = body.next_body(child)
+
+
+def _joint_bodies(spec: mujoco.MjSpec) -> dict:
+    """Each named joint's body."""
+    found = {}
+    for body in _bodies(spec.worldbody):
+        joint = body.first_joint()
+        while joint is not None:
+            found[joint.name] = body
+            joint = body.next_joint(joint)
+    return found
+
+
+def _joint(spec: mujoco.MjSpec, name: str):
+    if hasattr(spec, "joint"):
+        return spec.joint(name)
+    body = _joint_bodies(spec)[name]
+    joint = body.first_joint()
+    while joint.name != name:
+        joint = body.next_joint(joint)
+    return joint
+
+
+def _set_to_position(act, kp: float, kv: float) -> None:
+    if hasattr(act, "set_to_position"):
+        act.set_to_position(kp=kp, kv=kv)
+    else:
+        _position_by_hand(act, kp, kv)
+
+
+def _position_by_hand(act, kp: float, kv: float) -> None:
+    """A position actuator: force kp (target - q) - kv qdot, as MjsActuator.set_to_position makes it."""
+    act.dyntype = mujoco.mjtDyn.mjDYN_NONE
+    act.gaintype = mujoco.mjtGain.mjGAIN_FIXED
+    act.biastype = mujoco.mjtBias.mjBIAS_AFFINE
+    gain, bias = [0.0] * 10, [0.0] * 10
+    gain[0], bias[1], bias[2] = kp, -kp, -kv
+    act.gainprm, act.biasprm = gain, bias
+
+
 def build_ball_joint_spec(path: str | Path) -> tuple[mujoco.MjSpec, DofDrives, tuple[int, ...], tuple[float, ...]]:
     """The character file as an MjSpec with ball joints and PD position actuators in joint order.
 
@@ -167,17 +231,17 @@ def build_ball_joint_spec(path: str | Path) -> tuple[mujoco.MjSpec, DofDrives, t
     naming the file for hinge triples that cannot be a spherical joint.
     """
     path = Path(path)
-    spec = mujoco.MjSpec.from_file(str(path))
-    m = spec.copy().compile()
+    spec = _spec_from_file(path)
+    m = mujoco.MjModel.from_xml_path(str(path))  # the file as it is, hinges and all
     drives = _drives(m)
     triples = _hinge_triples(m, path)
     first_of = {joints[0]: joints for joints in triples}
     in_triple = {j for joints in triples for j in joints}
 
     for actuator in list(spec.actuators):
-        spec.delete(actuator)
-    for key in list(spec.keys):
-        spec.delete(key)  # keyframes hold hinge-sized qpos
+        _delete(spec, actuator)
+    for key in list(spec.keys if hasattr(spec, "keys") else spec.key):
+        _delete(spec, key)  # keyframes hold hinge-sized qpos
     starts, cones = [], []
     targets: list[tuple[str, int, np.ndarray]] = []  # (joint name, DoF, gear) per actuator, DoF order
     for j in range(1, m.njnt):
@@ -191,15 +255,16 @@ def build_ball_joint_spec(path: str | Path) -> tuple[mujoco.MjSpec, DofDrives, t
         ks = [i - 1 for i in joints]
         lower, upper = m.jnt_range[joints, 0], m.jnt_range[joints, 1]
         limited = bool(m.jnt_limited[joints].all())
-        body = spec.joint(name).parent
+        body = _joint_bodies(spec)[name]
         for i in joints:
-            spec.delete(spec.joint(m.joint(i).name))
+            _delete(spec, _joint(spec, m.joint(i).name))
         ball_name = name[:-2] if name[-2:] in ("_x", "_y", "_z") else name
         ball = body.add_joint(name=ball_name, type=mujoco.mjtJoint.mjJNT_BALL)
         cone = cone_limit(lower, upper) if limited else 0.0
         ball.limited = mujoco.mjtLimited.mjLIMITED_TRUE if limited else mujoco.mjtLimited.mjLIMITED_FALSE
         # The spec is read in the file's angle unit (MuJoCo's default is degrees); the model in radians.
-        ball.range = [0.0, math.degrees(cone) if spec.compiler.degree else cone]
+        degree = spec.compiler.degree if hasattr(spec, "compiler") else spec.degree
+        ball.range = [0.0, math.degrees(cone) if degree else cone]
         starts.append(ks[0])
         cones.append(cone if limited else float("inf"))
         for axis, k in enumerate(ks):
@@ -208,8 +273,9 @@ def build_ball_joint_spec(path: str | Path) -> tuple[mujoco.MjSpec, DofDrives, t
             targets.append((ball_name, k, gear))
 
     for joint_name, k, gear in targets:
-        act = spec.add_actuator(name=f"pd_{k}", target=joint_name, trntype=mujoco.mjtTrn.mjTRN_JOINT)
-        act.set_to_position(kp=float(drives.kp[k]), kv=float(drives.kv[k]))
+        act = spec.add_actuator()
+        act.name, act.target, act.trntype = f"pd_{k}", joint_name, mujoco.mjtTrn.mjTRN_JOINT
+        _set_to_position(act, float(drives.kp[k]), float(drives.kv[k]))
         act.gear = gear
         act.inheritrange = 0.0
         # Targets outside a DoF's range are clipped to it, as the hinge's own range would.

@@ -107,6 +107,10 @@ try:
 except BaseException as exc:
     text = str(exc).splitlines()[0] if str(exc) else ""
     found["error"] = "cannot import %s: %s: %s" % (name, type(exc).__name__, text)
+if "error" not in found and sys.argv[1] == "mujoco" and not hasattr(importlib.import_module("mujoco.rollout"),
+                                                                   "Rollout"):
+    found["error"] = ("has mujoco %s, older than the 3.3 the mujoco engine needs (threaded rollouts, contact "
+                      "sensors; Python 3.9 or newer): run this engine in the app's Python" % found["mujoco"])
 print(json.dumps(found))
 """
 

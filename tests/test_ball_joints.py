@@ -108,3 +108,19 @@ def test_exp_map_of_a_half_turn_and_of_nothing():
     np.testing.assert_allclose(quat_to_exp_map(np.array([0.0, 0.0, 0.0, 1.0])), [0, 0, math.pi])
     np.testing.assert_allclose(quat_to_exp_map(np.array([-1.0, 0.0, 0.0, 0.0])), [0, 0, 0])
     np.testing.assert_allclose(exp_map_to_quat(np.zeros(3)), [1, 0, 0, 0])
+
+
+def test_the_older_mjspec_path_builds_the_same_model(monkeypatch):
+    """MuJoCo 3.2 (Python 3.8, Isaac Gym's workers) lacks MjsActuator.set_to_position: the hand-made position
+    actuators must compile to the same model."""
+    import numpy as np
+
+    from amp_studio import DEFAULT_CHARACTER, ball_joints
+
+    native = ball_joints.ball_joint_character(DEFAULT_CHARACTER).model
+    monkeypatch.setattr(ball_joints, "_set_to_position", ball_joints._position_by_hand)
+    by_hand = ball_joints.ball_joint_character(DEFAULT_CHARACTER).model
+    for name in ("actuator_dyntype", "actuator_gaintype", "actuator_biastype", "actuator_gainprm",
+                 "actuator_biasprm", "actuator_gear", "actuator_ctrlrange", "actuator_forcerange", "jnt_type",
+                 "jnt_range", "dof_armature", "dof_damping"):
+        assert np.array_equal(getattr(native, name), getattr(by_hand, name)), name

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Union
 
 import torch
 
@@ -13,7 +14,7 @@ from amp_studio.errors import CheckpointError, describe
 
 OTHER_RUN = ("the checkpoint is of another character, observation size or network size than this run's env and "
              "agent configs")
-Source = str | Path | None
+Source = Union[str, Path, None]  # typing.Union: `str | Path` is evaluated here, and Python 3.8 has no `|` of types
 
 
 def check_tensor(value: object, like: torch.Tensor, where: str, source: Source) -> None:

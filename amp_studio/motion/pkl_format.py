@@ -27,6 +27,8 @@ _ALLOWED = {
 }
 # Pickles written by numpy < 2 name numpy.core, which numpy 2 keeps as a deprecated alias of numpy._core.
 _RENAMED_MODULES = {"numpy.core.multiarray": "numpy._core.multiarray", "numpy.core.numeric": "numpy._core.numeric"}
+# ... and numpy < 2 (numpy 1.24 is the newest for Python 3.8, where Isaac Gym's workers run) has no numpy._core.
+_INSTALLED_CORE = "numpy._core" if int(np.__version__.split(".")[0]) >= 2 else "numpy.core"
 _NUMPY_DTYPE_CLASSES = "numpy.dtypes"
 # Protocol 5 (Python 3.14's default) rebuilds arrays from their bytes with numpy's _frombuffer; protocols 0-2
 # carry bytes as text through _codecs.encode(text, "latin1"). Both are allowed, the latter for latin1 alone.
@@ -51,6 +53,8 @@ class _ClipUnpickler(pickle.Unpickler):
         # numpy 2 pickles dtypes through their classes in numpy.dtypes (e.g. Float64DType).
         if (module, name) in _ALLOWED or (module, name) == _FROMBUFFER or (
                 module == _NUMPY_DTYPE_CLASSES and name.endswith("DType")):
+            if module.startswith("numpy._core."):
+                module = _INSTALLED_CORE + module[len("numpy._core"):]
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"refused to load '{module}.{name}': a clip file may hold only data")
 

@@ -164,8 +164,11 @@ class RunDirectory:
             self.log_event("repaired", files=self.repaired)
         self._writer = None
         if tensorboard:
-            from torch.utils.tensorboard import SummaryWriter
-
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+            except ImportError as exc:
+                raise RunDirectoryError(self.path, f"TensorBoard logging needs the tensorboard package ({exc}): "
+                                                   "pip install tensorboard, or give --logger txt") from None
             self._writer = SummaryWriter(str(self.path / "tensorboard"))
 
     def write_config(self, name: str, text: str) -> None:

@@ -14,8 +14,8 @@ REPO = Path(__file__).resolve().parents[2]
 ENTRY = ("amp_studio.worker.__main__",)
 GUI_PACKAGES = {"PySide6", "shiboken6", "pyqtgraph"}
 # What the worker side may import besides the standard library: each has releases for Python 3.8 (README,
-# "Isaac Gym workers").
-THIRD_PARTY = {"numpy", "yaml", "mujoco", "torch", "isaacgym"}
+# "Isaac Gym workers"), except the mujoco_warp engine's, imported only when that engine runs (Python 3.10+).
+THIRD_PARTY = {"numpy", "yaml", "mujoco", "torch", "isaacgym", "mujoco_warp", "warp"}
 
 
 def _module_file(name: str) -> Path | None:
@@ -113,3 +113,52 @@ def test_every_annotated_worker_side_file_postpones_annotations():
     missing = [str(p.relative_to(REPO)) for p in worker_side()[0].values()
                if _annotated(p) and "from __future__ import annotations" not in p.read_text(encoding="utf-8")]
     assert not missing, missing
+
+
+def _evaluated(tree: ast.AST):
+    """The nodes of a module that run (annotations, postponed, do not)."""
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AnnAssign):
+            skipped.add(id(node.annotation))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if node.returns is not None:
+                skipped.add(id(node.returns))
+            arguments = node.args
+            for arg in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg,
+                        arguments.kwarg):
+                if arg is not None and arg.annotation is not None:
+                    skipped.add(id(arg.annotation))
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        if id(node) not in skipped:
+            yield node
+            todo.extend(ast.iter_child_nodes(node))
+
+
+def _a_type(node: ast.expr) -> bool:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _a_type(node.left) and _a_type(node.right)
+    if isinstance(node, ast.Constant):
+        return node.value is None
+    if isinstance(node, ast.Subscript):
+        return _a_type(node.value)
+    return isinstance(node, ast.Name) and (node.id[:1].isupper() or node.id in BUILTIN_TYPES)
+
+
+BUILTIN_TYPES = {"int", "float", "str", "bytes", "bool", "list", "dict", "tuple", "set", "frozenset", "type", "object"}
+
+
+def test_no_new_type_syntax_runs_on_the_worker_side():
+    """`X | Y` of types and `list[int]` outside annotations run at import on Python 3.8 and fail there (vermin
+    cannot tell a union of types from an or of numbers)."""
+    found = []
+    for path in worker_side()[0].values():
+        for node in _evaluated(ast.parse(path.read_text(encoding="utf-8"))):
+            union = isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr) and _a_type(node)
+            generic = (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+                       and node.value.id in BUILTIN_TYPES)
+            if union or generic:
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}: {ast.unparse(node)}")
+    assert not found, found

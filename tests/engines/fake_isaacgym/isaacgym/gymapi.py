@@ -181,11 +181,11 @@ class _World:
             floor.type = mujoco.mjtGeom.mjGEOM_PLANE
             floor.size = [0.0, 0.0, 1.0]
             floor.friction = [sim.ground.static_friction, 0.005, 0.0001]
-        spec.option.timestep = sim.params.dt
-        g = sim.params.gravity
-        spec.option.gravity = [g.x, g.y, g.z]
         self.character = finish_ball_joint_model(spec, *drives)
         self.m = m = self.character.model
+        # Set on the model, not the spec: MuJoCo 3.2 (Python 3.8, where Isaac Gym runs) cannot reach spec.option.
+        g = sim.params.gravity
+        m.opt.timestep, m.opt.gravity = sim.params.dt, [g.x, g.y, g.z]
         # PhysX articulation joints have no passive damping: a DoF is damped only by its drive (the properties).
         m.dof_damping[6:] = 0.0
         self.bodies = np.array([m.body(n).id for n in asset.body_names])
@@ -269,7 +269,7 @@ class _World:
     def apply_staged(self) -> None:
         """The staged root and DoF states into each env's MjData (converted from Isaac Gym's conventions)."""
         ids, rows = self.staged.pop("root", ([], np.zeros((0, 13))))
-        for i, r in zip(ids, rows, strict=True):
+        for i, r in zip(ids, rows):
             d = self.datas[i]
             d.qpos[:3] = r[:3] - self.origins[i]
             d.qpos[3:7] = np.roll(r[3:7], 1)
@@ -280,7 +280,7 @@ class _World:
             mujoco.mju_negQuat(inverse, d.qpos[3:7])
             mujoco.mju_rotVecQuat(d.qvel[3:6], r[10:13], inverse)
         ids, states = self.staged.pop("dof", ([], np.zeros((0, len(self.dofs), 2))))
-        for i, st in zip(ids, states, strict=True):
+        for i, st in zip(ids, states):
             self.set_dof_states(self.datas[i], st)
 
     def step(self) -> None:
