@@ -249,7 +249,9 @@ class MainWindow(QMainWindow):
         stamp = time.strftime("%Y%m%d-%H%M%S")
         out_dir = root / f"{env_name}_{stamp}"
         n = 1
-        while out_dir.exists():
+        # Not only folders that exist: a run started a moment ago has not made its folder yet.
+        taken = {str(r.run_dir) for r in self.runs_panel.runs if r.run_dir is not None}
+        while out_dir.exists() or str(out_dir) in taken:
             n += 1
             out_dir = root / f"{env_name}_{stamp}_{n}"
         args = train_arguments(settings, str(out_dir))

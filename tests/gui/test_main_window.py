@@ -282,3 +282,15 @@ def test_install_desktop_writes_the_entry_and_icons(tmp_path):
         result = subprocess.run(["desktop-file-validate", str(tmp_path / "applications" / "amp-studio.desktop")],
                                 capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_runs_started_in_the_same_second_get_their_own_folders(window, tmp_path, monkeypatch):
+    from amp_studio.gui import worker_client
+
+    monkeypatch.setattr(worker_client.WorkerClient, "start", lambda self: None)  # the folders, not the workers
+    monkeypatch.setattr("time.strftime", lambda fmt, *args: "20261129-080000")
+    settings = {**window.training_panel.settings(), "out_root": str(tmp_path)}
+    first, second = window.start_run(settings), window.start_run(settings)
+    runs = window.runs_panel.runs
+    assert runs[first].run_dir != runs[second].run_dir
+    assert runs[second].run_dir.name.endswith("_2") and not runs[first].run_dir.exists()
