@@ -27,7 +27,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-import numpy as np
+from event_loop_lateness import LatenessProbe
 
 CHAOS_WORKER = Path(__file__).resolve().parent / "chaos_worker.py"
 FAULTS = {3: "flood", 6: "deaf", 9: "garbage"}  # worker number % 10 -> fault
@@ -57,17 +57,12 @@ def main() -> None:
     parser.add_argument("--max_life", type=float, default=6.0, help="longest a worker lives before its kill (s)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    if not os.environ.get("DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("AMP_STUDIO_SETTINGS", os.path.join(tempfile.mkdtemp(), "settings.ini"))
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
 
     import amp_studio.gui  # noqa: F401 - MUJOCO_GL before MuJoCo loads
     from amp_studio import DATA_DIR
     from amp_studio.gui import worker_client
-    from amp_studio.gui.app import dispose
-    from amp_studio.gui.main_window import MainWindow
+    from amp_studio.gui.app import dispose, scripted_window
 
     faults: deque[str] = deque()
     real_start = worker_client.WorkerClient.start
@@ -80,9 +75,7 @@ def main() -> None:
 
     worker_client.WorkerClient.start = start
     rng = random.Random(args.seed)
-    app = QApplication(sys.argv[:1])
-    window = MainWindow()
-    window.show()
+    app, window = scripted_window()
     failed_in_log: dict[str, str] = {}  # run name -> the log panel's FAILED message
     log_add = window.log_panel.add
 
@@ -103,17 +96,7 @@ def main() -> None:
     threads_before = threading.active_count()
     timers_before = sum(t.isActive() for t in window.findChildren(QTimer))
     owners_before = sorted(type(t.parent()).__name__ for t in window.findChildren(QTimer) if t.isActive())
-    lateness: list[float] = []
-    last = {"t": time.perf_counter()}
-
-    def tick() -> None:
-        now = time.perf_counter()
-        lateness.append(max(0.0, (now - last["t"]) * 1000 - 10.0))
-        last["t"] = now
-
-    probe = QTimer()
-    probe.setInterval(10)
-    probe.timeout.connect(tick)
+    probe = LatenessProbe()
     probe.start()
 
     out_root = tempfile.mkdtemp(prefix="gui_chaos_")
@@ -188,13 +171,13 @@ def main() -> None:
     for pid in orphans:
         os.kill(pid, signal.SIGKILL)
     threads_after = threading.active_count()
-    p95 = float(np.percentile(lateness, 95))
+    p95 = probe.p95()
     result = {
         "workers": started, "runs_killed": len(runs), "runs_shown_failed": shown_failed,
         "runs_failed_with_output": with_output, "replays_killed": len(done) - len(runs),
         "replays_shown_failed": replays_failed,
         "faults": {k: sum(d["kind"] == k for d in done) for k in FAULTS.values()},
-        "latency_p95_ms": round(p95, 1), "latency_max_ms": round(float(np.max(lateness)), 1),
+        "latency_p95_ms": round(p95, 1), "latency_max_ms": round(max(probe.values), 1),
         "chaos_minutes": round(chaos_seconds / 60, 1), "close_seconds": round(close_seconds, 1),
         "orphans": len(orphans), "zombies": len(zombies), "threads_before": threads_before,
         "threads_idle_after_chaos": threads_idle, "threads_after_close": threads_after,

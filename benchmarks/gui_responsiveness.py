@@ -15,33 +15,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 import tempfile
 import time
 
-import numpy as np
+from event_loop_lateness import LatenessProbe
 
 
 def measure(app, window, seconds: float) -> dict:
     """Orbit the camera and time a 10 ms timer for `seconds`."""
     from PySide6.QtCore import QTimer
 
-    lateness: list[float] = []
-    state = {"last": time.perf_counter()}
-
-    def tick() -> None:
-        now = time.perf_counter()
-        lateness.append(max(0.0, (now - state["last"]) * 1000 - 10.0))
-        state["last"] = now
+    probe = LatenessProbe()
 
     def orbit() -> None:
         window.viewport.scene.orbit(0.004, 0.0)
         window.viewport.refresh()
 
-    timer, camera = QTimer(), QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
+    camera = QTimer()
     camera.setInterval(16)
     camera.timeout.connect(orbit)
     poses = {"n": 0}
@@ -54,17 +44,16 @@ def measure(app, window, seconds: float) -> dict:
             w.message.connect(count)
     frames0 = window.viewport.frames_shown
     t0 = time.perf_counter()
-    state["last"] = t0
-    timer.start()
+    probe.start()
     camera.start()
     while time.perf_counter() - t0 < seconds:
         app.processEvents()
         time.sleep(0.001)
-    timer.stop()
+    probe.stop()
     camera.stop()
     elapsed = time.perf_counter() - t0
     return {"viewport_fps": (window.viewport.frames_shown - frames0) / elapsed,
-            "latency_p95_ms": float(np.percentile(lateness, 95)) if lateness else float("nan"),
+            "latency_p95_ms": probe.p95(),
             "pose_rate": poses["n"] / elapsed}
 
 
@@ -74,18 +63,11 @@ def main() -> None:
     parser.add_argument("--num_envs", type=int, default=256)
     parser.add_argument("--size", default="640x480", help="viewport size, WxH")
     args = parser.parse_args()
-    if not os.environ.get("DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("AMP_STUDIO_SETTINGS", os.path.join(tempfile.mkdtemp(), "settings.ini"))
-    from PySide6.QtWidgets import QApplication
-
     import amp_studio.gui  # noqa: F401 - MUJOCO_GL before MuJoCo loads
-    from amp_studio.gui.main_window import MainWindow
+    from amp_studio.gui.app import scripted_window
 
-    app = QApplication(sys.argv[:1])
-    window = MainWindow()
+    app, window = scripted_window()
     width, height = (int(v) for v in args.size.split("x"))
-    window.show()
     window.viewport.setFixedSize(width, height)
     for _ in range(50):
         app.processEvents()

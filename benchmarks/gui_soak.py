@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from event_loop_lateness import LatenessProbe
 
 
 def rss_mb() -> float:
@@ -47,18 +47,10 @@ def main() -> None:
     parser.add_argument("--sample_every", type=float, default=30.0, help="seconds between measurements")
     parser.add_argument("--report_every", type=float, default=10.0, help="minutes between printed rows")
     args = parser.parse_args()
-    if not os.environ.get("DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("AMP_STUDIO_SETTINGS", os.path.join(tempfile.mkdtemp(), "settings.ini"))
-    from PySide6.QtCore import QTimer
-
     import amp_studio.gui  # noqa: F401 - MUJOCO_GL before MuJoCo loads
-    from amp_studio.gui.app import dispose, make_application, wait_until
-    from amp_studio.gui.main_window import MainWindow
+    from amp_studio.gui.app import dispose, scripted_window, wait_until
 
-    app = make_application()
-    window = MainWindow()
-    window.show()
+    app, window = scripted_window()
     panel = window.training_panel
     panel.env.setCurrentText(args.env)
     panel.num_envs.setValue(args.num_envs)
@@ -78,17 +70,7 @@ def main() -> None:
         draw_ms.append((time.perf_counter() - t) * 1000)
 
     plots._draw_run = timed_draw
-    lateness: list[float] = []
-    last = {"t": time.perf_counter()}
-
-    def tick() -> None:
-        now = time.perf_counter()
-        lateness.append(max(0.0, (now - last["t"]) * 1000 - 10.0))
-        last["t"] = now
-
-    probe = QTimer()
-    probe.setInterval(10)
-    probe.timeout.connect(tick)
+    probe = LatenessProbe()
 
     panel.start_button.click()
     index = len(window.runs_panel.runs) - 1
@@ -116,11 +98,11 @@ def main() -> None:
         s = {"minutes": round(minutes, 2), "samples": record.samples, "iterations": record.metrics.size,
              "rss_mb": round(rss_mb(), 1), "paint_ms": round(paint, 2),
              "draw_ms": round(statistics.median(draw_ms), 2) if draw_ms else float("nan"),
-             "lateness_p95_ms": round(float(np.percentile(lateness, 95)), 1) if lateness else float("nan"),
+             "lateness_p95_ms": round(probe.p95(), 1),
              "fps": round((shown - frames) / max(1e-9, t - start), 1), "points": record.metrics.size}
         frames = shown
         draw_ms.clear()
-        lateness.clear()
+        probe.values.clear()
         samples.append(s)
         if minutes >= next_report:
             next_report += args.report_every

@@ -10,7 +10,6 @@ Qt's offscreen platform when there is no display; needs ../shared/motions/deepmi
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 from pathlib import Path
 
@@ -22,17 +21,11 @@ def main() -> None:
     parser.add_argument("--out", default=str(REPO / "docs" / "images"))
     parser.add_argument("--iterations", type=int, default=25, help="iterations of the run before the screenshot")
     args = parser.parse_args()
-    if not os.environ.get("DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("AMP_STUDIO_SETTINGS", os.path.join(tempfile.mkdtemp(), "settings.ini"))
     import amp_studio.gui  # noqa: F401 - MUJOCO_GL before MuJoCo loads
     from amp_studio import DATA_DIR
-    from amp_studio.gui.app import dispose, make_application, wait_until
-    from amp_studio.gui.main_window import MainWindow
+    from amp_studio.gui.app import dispose, scripted_window, wait_until
 
-    app = make_application()
-    window = MainWindow()
-    window.show()
+    app, window = scripted_window()
 
     def wait(condition, seconds: float) -> bool:
         return wait_until(app, condition, seconds)

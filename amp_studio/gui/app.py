@@ -51,6 +51,22 @@ def make_application():
     return app
 
 
+def scripted_window():
+    """The application and its shown main window for a script (benchmarks, README screenshots): offscreen unless
+    there is a display, and with settings of its own, so that a user's layout is neither used nor changed."""
+    import tempfile
+
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("AMP_STUDIO_SETTINGS", os.path.join(tempfile.mkdtemp(), "settings.ini"))
+    from amp_studio.gui.main_window import MainWindow
+
+    app = make_application()
+    window = MainWindow()
+    window.show()
+    return app, window
+
+
 def wait_until(app, condition, seconds: float) -> bool:
     """Run the event loop until condition() holds or seconds pass; returns whether it holds."""
     deadline = time.monotonic() + seconds
