@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         plots.resize(width, height)
         plots.show()
         plots.refresh()
-        wait_until(app, lambda: False, 0.3)
+        wait_until(app, lambda: False, 1.0)  # axes widen to their tick labels after the first paint
         ok = plots.grab().save(args.screenshot)
     else:
         ok = window.grab().save(args.screenshot)

@@ -32,6 +32,13 @@ class PlotsPanel(QWidget):
             plot.setDownsampling(auto=True, mode="peak")
             plot.setLabel("bottom", "samples")
             self.plots.append(plot)
+        # Said on a plot whose metric no run has (runs recorded before the metric existed), rather than blank axes.
+        self.not_recorded = []
+        for plot in self.plots:
+            note = pg.TextItem("not recorded by these runs", color=(120, 120, 120), anchor=(0.5, 0.5))
+            note.setVisible(False)
+            plot.addItem(note, ignoreBounds=True)
+            self.not_recorded.append(note)
         # One legend names the runs by colour for every plot (a figure of several runs must say which is which).
         self.legend = self.plots[0].addLegend(offset=(-5, 5), labelTextSize="8pt")
         self.runs: list[RunRecord] = []
@@ -55,6 +62,7 @@ class PlotsPanel(QWidget):
 
     def refresh(self) -> None:
         """Redraw the runs whose metrics or weight changes are new since the last draw."""
+        changed = False
         for i, run in enumerate(self.runs):
             state = (run.metrics.version, len(run.weight_changes))
             if self._drawn.get(i) == state:
@@ -62,6 +70,18 @@ class PlotsPanel(QWidget):
             self._drawn[i] = state
             self._draw_run(i, run)
             self.redraws += 1
+            changed = True
+        if changed:
+            self._show_not_recorded()
+
+    def _show_not_recorded(self) -> None:
+        for plot, note, (keys, _, _) in zip(self.plots, self.not_recorded, PLOTTED, strict=True):
+            empty = bool(self.runs) and all(not np.isfinite(run.metrics.series(key)).any()
+                                            for run in self.runs for key in keys)
+            note.setVisible(empty)
+            if empty:
+                (x0, x1), (y0, y1) = plot.viewRange()
+                note.setPos(0.5 * (x0 + x1), 0.5 * (y0 + y1))
 
     def _draw_run(self, i: int, run: RunRecord) -> None:
         color = PALETTE[i % len(PALETTE)]

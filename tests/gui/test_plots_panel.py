@@ -34,3 +34,13 @@ def test_every_plot_says_what_it_shows_and_which_way_is_good(qtbot):
     for plot in panel.plots:
         tip = plot.toolTip()
         assert len(tip) > 30 and any(word in tip for word in ("Higher", "Lower", "Longer", "faster")), tip
+
+
+def test_a_metric_no_run_recorded_is_said_not_left_blank(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    assert not any(note.isVisible() for note in panel.not_recorded)  # no runs: nothing to say
+    panel.add_run(_run("old", 0.5))  # no fall_share: recorded before that metric existed
+    shown = {plot.titleLabel.text for plot, note in zip(panel.plots, panel.not_recorded, strict=True)
+             if note.isVisible()}
+    assert "envs that fell" in shown and "task reward" not in shown and "style reward" not in shown
