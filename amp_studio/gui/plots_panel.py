@@ -29,7 +29,7 @@ class PlotsPanel(QWidget):
             plot.setToolTip(tip)
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setClipToView(True)
-            plot.setDownsampling(auto=True, mode="peak")
+            plot.setDownsampling(auto=True, mode="mean")
             plot.setLabel("bottom", "samples")
             self.plots.append(plot)
         # Said on a plot whose metric no run has (runs recorded before the metric existed), rather than blank axes.
@@ -94,6 +94,10 @@ class PlotsPanel(QWidget):
                     pen = pg.mkPen(color=color, width=2, style=pg.QtCore.Qt.PenStyle.DashLine if k else
                                    pg.QtCore.Qt.PenStyle.SolidLine)
                     curve = plot.plot(pen=pen, name=run.name if plot is self.plots[0] and k == 0 else None)
+                    # One sample per pixel column (peak mode keeps each column's min and max): a curve hours long
+                    # costs what one a few minutes long does. pyqtgraph's default, 5, lets drawing grow to
+                    # thousands of points per curve.
+                    curve.opts["autoDownsampleFactor"] = 1.0
                     self._curves[(i, key)] = curve
                 finite = np.isfinite(y) & np.isfinite(x)
                 curve.setData(x[finite], y[finite])
