@@ -201,9 +201,12 @@ class WorkerClient(QObject):
                 how = f"exited with code {code}"
                 if crashed:  # on Unix Qt gives the signal's number as the code of a crash
                     try:
-                        how = f"was ended by {signal.Signals(code).name}"
+                        name = signal.Signals(code).name
                     except ValueError:
                         how = "was killed or crashed"
+                    else:
+                        killed = code in (signal.SIGKILL, signal.SIGTERM, signal.SIGINT)
+                        how = f"was killed by {name}" if killed else f"crashed ({name})"
                 self.error = f"the worker {how}" + ("" if self._finished_said else " before finishing")
             self._set_state("failed")
         else:

@@ -75,8 +75,8 @@ def test_a_worker_python_is_checked_remembered_and_used(qtbot, window, tmp_path)
     qtbot.waitUntil(lambda: record.metrics.size >= 1 or record.status == "failed", timeout=WORKER_TIMEOUT)
     assert record.status == "running", list(record.output)
     assert "isaac_gym" in (record.run_dir / "engine_config.yaml").read_text()
-    worker.stop()
-    qtbot.waitUntil(lambda: record.status == "finished", timeout=60000)
+    worker.stop()  # it ends its iteration and writes its checkpoint first
+    qtbot.waitUntil(lambda: record.status == "finished", timeout=WORKER_TIMEOUT)
 
     # cleared: back to the app's Python, where the engine is unavailable again
     wp.set_python("isaac_gym", "")
