@@ -23,7 +23,7 @@ from amp_studio.runs.run_directory import load_checkpoint
 
 def main() -> None:
     parser = training_parser(__doc__.splitlines()[0], "amp_location_locomotion_humanoid_env.yaml",
-                             "amp_task_humanoid_agent.yaml", "", 0.0, 0.0)
+                             "amp_task_humanoid_agent.yaml", None, 0.0, 0.0)  # None: no run directory
     parser.add_argument("checkpoints", nargs="+")
     parser.set_defaults(num_envs=1, eval_episodes=32)
     args = parser.parse_args()
