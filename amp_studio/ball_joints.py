@@ -197,10 +197,10 @@ def _joint_bodies(spec: mujoco.MjSpec) -> dict:
     return found
 
 
-def _joint(spec: mujoco.MjSpec, name: str):
+def _joint(spec: mujoco.MjSpec, name: str, bodies: dict):
     if hasattr(spec, "joint"):
         return spec.joint(name)
-    body = _joint_bodies(spec)[name]
+    body = bodies[name]
     joint = body.first_joint()
     while joint.name != name:
         joint = body.next_joint(joint)
@@ -242,6 +242,7 @@ def build_ball_joint_spec(path: str | Path) -> tuple[mujoco.MjSpec, DofDrives, t
         _delete(spec, actuator)
     for key in list(spec.keys if hasattr(spec, "keys") else spec.key):
         _delete(spec, key)  # keyframes hold hinge-sized qpos
+    bodies = _joint_bodies(spec)  # deleting joints leaves every other joint on its body
     starts, cones = [], []
     targets: list[tuple[str, int, np.ndarray]] = []  # (joint name, DoF, gear) per actuator, DoF order
     for j in range(1, m.njnt):
@@ -255,9 +256,9 @@ def build_ball_joint_spec(path: str | Path) -> tuple[mujoco.MjSpec, DofDrives, t
         ks = [i - 1 for i in joints]
         lower, upper = m.jnt_range[joints, 0], m.jnt_range[joints, 1]
         limited = bool(m.jnt_limited[joints].all())
-        body = _joint_bodies(spec)[name]
+        body = bodies[name]
         for i in joints:
-            _delete(spec, _joint(spec, m.joint(i).name))
+            _delete(spec, _joint(spec, m.joint(i).name, bodies))
         ball_name = name[:-2] if name[-2:] in ("_x", "_y", "_z") else name
         ball = body.add_joint(name=ball_name, type=mujoco.mjtJoint.mjJNT_BALL)
         cone = cone_limit(lower, upper) if limited else 0.0

@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-KNOWN_ENGINES = ("mujoco", "mujoco_warp", "isaac_gym")
-
 ISAAC_GYM_MISSING = (
     "the isaac_gym engine needs NVIDIA's isaacgym package, which cannot be imported here (Python {python}): "
     "it is not on PyPI, needs Python 3.6-3.8 and an NVIDIA GPU, and is deprecated in favour of Isaac Lab; "
@@ -22,6 +20,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The folder holding the amp_studio package: a worker under another interpreter finds the package here."""
 ENGINE_MODULES = {"mujoco": "mujoco", "mujoco_warp": "mujoco_warp", "isaac_gym": "isaacgym"}
 """The module each engine needs, imported first by a worker (Isaac Gym refuses to load after torch)."""
+KNOWN_ENGINES = tuple(ENGINE_MODULES)
 CHECK_SECONDS = 120.0
 
 

@@ -6,6 +6,8 @@ qvel the root's linear velocity (world) and angular velocity (body frame), then 
 
 from __future__ import annotations
 
+import functools
+
 import mujoco
 import numpy as np
 import torch
@@ -36,18 +38,24 @@ def state_to_qpos_qvel(character: CharacterModel, state: CharacterState) -> tupl
     return qpos, torch.cat((s.root_vel, local_ang_vel, s.dof_vel), dim=-1).numpy()
 
 
+@functools.lru_cache(maxsize=None)
+def _ball_indices(ball) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The ball joints' qpos and DoF columns and the hinges' (made once per character, not per step)."""
+    return tuple(torch.from_numpy(a) for a in (ball.ball_qpos, ball.ball_dofs, ball.hinge_qpos, ball.hinge_dofs))
+
+
 def qpos_qvel_to_state(character: CharacterModel, qpos: torch.Tensor, qvel: torch.Tensor,
                        last_exp_maps: torch.Tensor) -> tuple[CharacterState, torch.Tensor]:
     """Float32 character states of MuJoCo qpos and qvel, and each ball joint's exponential map (float64), taken
     nearest to last_exp_maps so that it stays continuous in time where a joint's angle passes pi."""
-    ball = character.ball
+    ball_qpos, ball_dofs, hinge_qpos, hinge_dofs = _ball_indices(character.ball)
     qpos = qpos.to(torch.float64)
     qvel = qvel.float()
     root_rot = quat_normalize(qpos[:, 3:7].float())
     dof_pos = torch.empty(len(qpos), character.num_dofs, dtype=torch.float64)
-    exp_maps = nearest_exp_map(quat_to_exp_map(qpos[:, torch.from_numpy(ball.ball_qpos)]), last_exp_maps)
-    dof_pos[:, torch.from_numpy(ball.ball_dofs)] = exp_maps
-    dof_pos[:, torch.from_numpy(ball.hinge_dofs)] = qpos[:, torch.from_numpy(ball.hinge_qpos)]
+    exp_maps = nearest_exp_map(quat_to_exp_map(qpos[:, ball_qpos]), last_exp_maps)
+    dof_pos[:, ball_dofs] = exp_maps
+    dof_pos[:, hinge_dofs] = qpos[:, hinge_qpos]
     state = CharacterState(qpos[:, :3].float(), root_rot, dof_pos.float(), qvel[:, :3],
                            quat_rotate(root_rot, qvel[:, 3:6]), qvel[:, 6:])
     return state, exp_maps
