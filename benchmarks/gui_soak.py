@@ -9,6 +9,8 @@ the end the run is stopped from the panel (it saves its checkpoint) and the wind
 
 Goals (issue: the GUI outlives everything): memory grows by less than 100 MB from the first iteration to the end,
 and redraw time stays flat (the last 10 minutes' median against the first 10 minutes' after the first iteration).
+Live Python objects are counted by type at each printed row, so growth on the Python side can be told from growth
+in C libraries (Qt, OpenGL, MuJoCo): the result names the types that grew most.
 Last line: one JSON object.
 
     python benchmarks/gui_soak.py [--hours 2] [--env imitation|location] [--motion_file F] [--model_file CKPT]
@@ -18,6 +20,8 @@ Last line: one JSON object.
 from __future__ import annotations
 
 import argparse
+import collections
+import gc
 import json
 import statistics
 import tempfile
@@ -34,6 +38,11 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def object_counts() -> collections.Counter:
+    """Live Python objects by type name (gc-tracked only): where Python-side growth would show."""
+    return collections.Counter(type(o).__name__ for o in gc.get_objects())
 
 
 def main() -> None:
@@ -87,6 +96,7 @@ def main() -> None:
     probe.start()
     frames = window.viewport.frames_shown
     next_report = 0.0
+    counts_first = None
     while time.perf_counter() - t0 < args.hours * 3600 and record.status != "failed":
         start = time.perf_counter()
         wait_until(app, lambda start=start: time.perf_counter() - start >= args.sample_every, args.sample_every + 1)
@@ -106,6 +116,8 @@ def main() -> None:
         samples.append(s)
         if minutes >= next_report:
             next_report += args.report_every
+            counts_last = object_counts()
+            counts_first = counts_first or counts_last
             print(f"{s['minutes']:7.1f} {s['samples']:12,d} {s['iterations']:6d} {s['rss_mb']:7.1f} "
                   f"{s['paint_ms']:8.1f} {s['draw_ms']:7.2f} {s['lateness_p95_ms']:8.1f} {s['fps']:5.1f} "
                   f"{s['points']:6d}", flush=True)
@@ -136,6 +148,8 @@ def main() -> None:
         "lateness_p95_ms_max": max(s["lateness_p95_ms"] for s in samples),
         "lateness_p95_ms_median": float(np.median([s["lateness_p95_ms"] for s in samples])),
         "viewport_fps_median": float(np.median([s["fps"] for s in samples])),
+        "python_objects_first": sum(counts_first.values()), "python_objects_last": sum(counts_last.values()),
+        "python_object_growth": dict((counts_last - counts_first).most_common(8)),
         "run_dir": str(record.run_dir),
     }
     Path(str(record.run_dir) + "_soak.json").write_text(json.dumps({"result": result, "samples": samples}))

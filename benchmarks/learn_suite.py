@@ -11,6 +11,7 @@ and DTW <= the paper's within 18 M samples; the rest fall rate <= 0.25 and DTW <
 
     python benchmarks/learn_suite.py --clips walk jog run crawl --minutes 30 --max_samples 18000000
     python benchmarks/learn_suite.py --clips data/datasets/walk_run.yaml --minutes 60
+    python benchmarks/learn_suite.py --from_run output/runs/amp_20261129-100831   # a run trained in the app
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ import torch
 from timed_training import runner_and_eval_env, train_and_evaluate, training_parser
 
 from amp_studio import DATA_DIR
+from amp_studio.learning.agent_config import load_agent_config
 from amp_studio.runs.evaluation import clip_root_speed, evaluate
+from amp_studio.runs.run_directory import load_checkpoint
 
 REPO = DATA_DIR.parent
 SHARED = REPO.parent / "shared" / "motions" / "deepmimic"
@@ -82,6 +85,78 @@ def print_table(rows: list[dict]) -> None:
               f"{r['root_speed_mean']:5.2f} {r['speed_ratio']:5.2f} {goal(r['clip'], r):>4} {r['commit']:>8}")
 
 
+def suite_rows(eval_env, agent, last: dict, source: str, num_envs: int, episodes: int, **extra) -> list[dict]:
+    """A row per clip of the evaluation env's motion library: a single clip's is `last` (the final evaluation
+    row); a dataset's clips are each evaluated from their own clip, DTW against the nearest clip."""
+    lib = eval_env.motion_lib
+    rows = []
+    for clip_id, clip in enumerate(lib.clips):
+        r = last if lib.num_clips == 1 else evaluate(eval_env, agent, episodes, clip_id=clip_id)
+        name = clip.name + (" (mirror)" if getattr(clip, "mirrored", False) else "")
+        rows.append({"clip": clip_key(name), "source": source, "minutes": last["minutes"],
+                     "samples": last["samples"], "samples_per_s": last["samples_per_s"],
+                     "fall_rate": round(r["fall_rate"], 4), "pose_error_dtw": round(r["pose_error_dtw"], 4),
+                     "root_speed_mean": round(r["root_speed_mean"], 3),
+                     "speed_ratio": round(r["root_speed_mean"] / max(clip_root_speed(eval_env, clip_id), 1e-6), 3),
+                     "episode_length_mean": round(r["episode_length_mean"], 3),
+                     "contact_bodies": list(eval_env.contact_bodies), "num_envs": num_envs,
+                     "commit": git_commit(), "date": time.strftime("%Y-%m-%d"), **extra})
+    return rows
+
+
+def append_rows(results: Path, rows: list[dict]) -> None:
+    with open(results, "a", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row) + "\n")
+            print(json.dumps(row), flush=True)
+
+
+def budget_checkpoint(run: Path, budget: int) -> tuple[Path, dict]:
+    """The run's checkpoint with the most samples within the budget."""
+    paths = sorted(run.glob("checkpoints/iter_*.pt"), reverse=True)
+    if not paths:
+        raise SystemExit(f"error: {run}: no checkpoints/iter_*.pt")
+    for path in paths:
+        state = load_checkpoint(path)
+        if int(state["samples"]) <= budget:
+            return path, state
+    raise SystemExit(f"error: {run}: every checkpoint is past {budget:,d} samples")
+
+
+def evaluate_runs(args, results: Path) -> None:
+    """Rows for runs trained elsewhere with the defaults (in the app, say): each run's checkpoint with the most
+    samples within the budget (--max_samples, else its clips' goal budget), evaluated as a trained row is."""
+    for run in map(Path, args.from_run):
+        files = [run / f"{name}_config.yaml" for name in ("env", "engine", "agent")]
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            raise SystemExit(f"error: {missing[0]}: not found (not a run directory?)")
+        if load_agent_config(files[2]) != load_agent_config(DATA_DIR / "agents" / "amp_humanoid_agent.yaml"):
+            raise SystemExit(f"error: {files[2]}: not the default agent config; suite rows use the defaults")
+        events = (run / "events.jsonl").read_text(encoding="utf-8") if (run / "events.jsonl").is_file() else ""
+        if '"reward_weights"' in events:
+            raise SystemExit(f"error: {run / 'events.jsonl'}: the reward weights changed during the run")
+        args.env_config, args.engine_config, args.agent_config = map(str, files)
+        args.env_overrides, args.agent_overrides, args.num_envs = "{}", "{}", 1
+        runner, eval_env = runner_and_eval_env(args, out_dir=None)
+        keys = [clip_key(clip.name) for clip in eval_env.motion_lib.clips]
+        budget = args.max_samples or (18_000_000 if all(k in LOCOMOTION for k in keys) else 36_000_000)
+        path, state = budget_checkpoint(run, budget)
+        runner.agent.load_state_dict(state["agent"], policy_only=True, source=path)
+        print(f"\n== {run}: {path.name}, {int(state['samples']):,d} samples (budget {budget:,d})", flush=True)
+        result = evaluate(eval_env, runner.agent, args.eval_episodes)
+        wall_time = float(state["wall_time"])
+        last = {"minutes": round(wall_time / 60, 1), "samples": int(state["samples"]),
+                "samples_per_s": round(int(state["samples"]) / max(wall_time, 1e-9)),
+                **{k: round(v, 4) for k, v in result.items()}}
+        started = [json.loads(line) for line in events.splitlines() if '"started"' in line]
+        num_envs = started[0].get("num_envs", 0) if started else 0
+        append_rows(results, suite_rows(eval_env, runner.agent, last, run.name, num_envs,
+                                        args.eval_episodes, run=str(run), checkpoint=path.name))
+        runner.env.close()
+        eval_env.close()
+
+
 def main() -> None:
     parser = training_parser(__doc__.splitlines()[0], "amp_humanoid_env.yaml", "amp_humanoid_agent.yaml",
                              "output/learn_suite", 30.0, 1e9)
@@ -90,13 +165,20 @@ def main() -> None:
                              "backflip), clip paths or dataset YAMLs")
     parser.add_argument("--results", default=str(RESULTS), help="JSON lines file the rows are appended to")
     parser.add_argument("--table_only", action="store_true", help="print the table of the rows so far and exit")
+    parser.add_argument("--from_run", nargs="+", default=None, metavar="RUN_DIR",
+                        help="instead of training, evaluate runs trained with the defaults elsewhere (the app, the "
+                             "CLI) at their last checkpoint within the budget")
     args = parser.parse_args()
     results = Path(args.results)
     if args.table_only:
         print_table([json.loads(line) for line in results.read_text().splitlines() if line.strip()])
         return
-    items = [resolve_clip(item) for item in args.clips]  # every name checked before hours of training
     results.parent.mkdir(parents=True, exist_ok=True)
+    if args.from_run:
+        evaluate_runs(args, results)
+        print_table([json.loads(line) for line in results.read_text().splitlines() if line.strip()])
+        return
+    items = [resolve_clip(item) for item in args.clips]  # every name checked before hours of training
     base_env_overrides = json.loads(args.env_overrides)
     for path in items:
         source = path.stem
@@ -109,22 +191,7 @@ def main() -> None:
         last = train_and_evaluate(runner, eval_env, args.minutes, args.eval_every, args.eval_episodes,
                                   args.max_samples,
                                   lambda m, r: f"{r['fall_rate']:9.2f} {r['pose_error_dtw']:10.3f}")[-1]
-        lib = eval_env.motion_lib
-        for clip_id, clip in enumerate(lib.clips):
-            r = last if lib.num_clips == 1 else evaluate(eval_env, runner.agent, args.eval_episodes,
-                                                         clip_id=clip_id)
-            name = clip.name + (" (mirror)" if getattr(clip, "mirrored", False) else "")
-            row = {"clip": clip_key(name), "source": source, "minutes": last["minutes"],
-                   "samples": last["samples"], "samples_per_s": last["samples_per_s"],
-                   "fall_rate": round(r["fall_rate"], 4), "pose_error_dtw": round(r["pose_error_dtw"], 4),
-                   "root_speed_mean": round(r["root_speed_mean"], 3),
-                   "speed_ratio": round(r["root_speed_mean"] / max(clip_root_speed(eval_env, clip_id), 1e-6), 3),
-                   "episode_length_mean": round(r["episode_length_mean"], 3),
-                   "contact_bodies": list(eval_env.contact_bodies), "num_envs": args.num_envs,
-                   "commit": git_commit(), "date": time.strftime("%Y-%m-%d")}
-            with open(results, "a", encoding="utf-8") as f:
-                f.write(json.dumps(row) + "\n")
-            print(json.dumps(row), flush=True)
+        append_rows(results, suite_rows(eval_env, runner.agent, last, source, args.num_envs, args.eval_episodes))
         runner.env.close()
         eval_env.close()
     print_table([json.loads(line) for line in results.read_text().splitlines() if line.strip()])
