@@ -157,6 +157,20 @@ def evaluate_runs(args, results: Path) -> None:
         eval_env.close()
 
 
+def markdown_table(rows: list[dict]) -> str:
+    """The rows as README's table, in the paper's clip order, then any other clips."""
+    order = {key: i for i, key in enumerate(PAPER_DTW)}
+    lines = ["| clip | trained by | minutes | samples | fall rate | DTW (m) | paper (m) | speed / clip's | goal |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    for r in sorted(rows, key=lambda r: (order.get(r["clip"], len(order)), r["samples"])):
+        paper = PAPER_DTW.get(r["clip"])
+        by = "the app" if r.get("run") else "learn_suite.py"
+        lines.append(f"| {r['clip']} | {by} | {r['minutes']:.0f} | {r['samples']:,d} | {r['fall_rate']:.2f} | "
+                     f"{r['pose_error_dtw']:.3f} | {'-' if paper is None else f'{paper:.3f}'} | "
+                     f"{r['speed_ratio']:.2f} | {goal(r['clip'], r)} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = training_parser(__doc__.splitlines()[0], "amp_humanoid_env.yaml", "amp_humanoid_agent.yaml",
                              "output/learn_suite", 30.0, 1e9)
@@ -165,13 +179,18 @@ def main() -> None:
                              "backflip), clip paths or dataset YAMLs")
     parser.add_argument("--results", default=str(RESULTS), help="JSON lines file the rows are appended to")
     parser.add_argument("--table_only", action="store_true", help="print the table of the rows so far and exit")
+    parser.add_argument("--markdown", action="store_true", help="with --table_only: README's markdown table")
     parser.add_argument("--from_run", nargs="+", default=None, metavar="RUN_DIR",
                         help="instead of training, evaluate runs trained with the defaults elsewhere (the app, the "
                              "CLI) at their last checkpoint within the budget")
     args = parser.parse_args()
     results = Path(args.results)
     if args.table_only:
-        print_table([json.loads(line) for line in results.read_text().splitlines() if line.strip()])
+        rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+        if args.markdown:
+            print(markdown_table(rows))
+        else:
+            print_table(rows)
         return
     results.parent.mkdir(parents=True, exist_ok=True)
     if args.from_run:
