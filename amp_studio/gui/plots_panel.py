@@ -94,9 +94,8 @@ class PlotsPanel(QWidget):
                     pen = pg.mkPen(color=color, width=2, style=pg.QtCore.Qt.PenStyle.DashLine if k else
                                    pg.QtCore.Qt.PenStyle.SolidLine)
                     curve = plot.plot(pen=pen, name=run.name if plot is self.plots[0] and k == 0 else None)
-                    # One sample per pixel column (peak mode keeps each column's min and max): a curve hours long
-                    # costs what one a few minutes long does. pyqtgraph's default, 5, lets drawing grow to
-                    # thousands of points per curve.
+                    # One (mean) sample per pixel column: a curve hours long costs what one a few minutes long
+                    # does. pyqtgraph's default factor, 5, lets drawing grow to thousands of points per curve.
                     curve.opts["autoDownsampleFactor"] = 1.0
                     self._curves[(i, key)] = curve
                 finite = np.isfinite(y) & np.isfinite(x)
