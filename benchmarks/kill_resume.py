@@ -5,7 +5,8 @@ checkpoints/latest.pt once there is one, and kills it with SIGKILL: after a rand
 the moment a checkpoint's temporary file appears, mid-write. After every kill, latest.pt must load and the
 samples lost (the most metrics.jsonl had logged minus the checkpoint's) must be at most one checkpoint interval;
 once the next round's worker has opened the run, metrics.jsonl and events.jsonl must parse line by line (a torn
-last line is cut off when a run directory is opened).
+last line is cut off when a run directory is opened). After the last kill one more worker resumes, so each of
+the --kills kills is followed by a resume.
 Last line: one JSON object.
 
     python benchmarks/kill_resume.py --kills 50 [--num_envs 64] [--checkpoint_every 10] [--max_wait 8]
@@ -135,6 +136,21 @@ def main() -> None:
             lost.append(max(0, before - saved))
             print(f"kill {kills:3d}: logged {before:,d} samples, checkpoint {saved:,d}, lost {lost[-1]:,d}",
                   flush=True)
+    # The last kill gets its resume too, so that every kill is followed by one (this worker is not counted as a kill).
+    if latest.is_file():
+        resume_attempts += 1
+        client = WorkerClient("train", ["--out_dir", str(run), "--num_envs", str(args.num_envs), "--agent_config",
+                                        str(agent_file), "--logger", "txt", "--max_samples", str(10**12),
+                                        "--model_file", str(latest)], work / "worker_final.log")
+        try:
+            event = wait_for(client, {"iteration"}, 180)
+            if event is None or event.type == "error":
+                failures.append(f"final resume: {'no iteration' if event is None else event.get('message')}")
+            else:
+                resumes += 1
+            bad_lines += unparsable_lines(run)
+        finally:
+            client.close()
     over = sum(1 for n in lost if n > interval)
     result = {"kills": kills, "rounds": rounds, "resume_attempts": resume_attempts, "resumes": resumes,
               "mid_write_kills": mid_write,
