@@ -55,16 +55,24 @@ def clip_key(name: str) -> str:
     return name.removeprefix("humanoid3d_")
 
 
+def goal_budget(keys: list[str]) -> int:
+    """The sample budget of a goal: 18 M when every clip is locomotion, else 36 M."""
+    return 18_000_000 if all(k in LOCOMOTION for k in keys) else 36_000_000
+
+
 def goal(key: str, r: dict) -> str:
     """Whether a row meets its goal on these cores ("-" where the paper has no value)."""
     paper = PAPER_DTW.get(key)
     if paper is None:
         return "-"
-    if key in LOCOMOTION:
-        ok = r["fall_rate"] == 0 and r["pose_error_dtw"] <= paper and r["samples"] <= 18_000_000
-    else:
-        ok = r["fall_rate"] <= 0.25 and r["pose_error_dtw"] <= 1.5 * paper and r["samples"] <= 36_000_000
+    ok = r["samples"] <= goal_budget([key]) and (
+        r["fall_rate"] == 0 and r["pose_error_dtw"] <= paper if key in LOCOMOTION
+        else r["fall_rate"] <= 0.25 and r["pose_error_dtw"] <= 1.5 * paper)
     return "yes" if ok else "no"
+
+
+def read_rows(results: Path) -> list[dict]:
+    return [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
 
 
 def git_commit() -> str:
@@ -140,7 +148,7 @@ def evaluate_runs(args, results: Path) -> None:
         args.env_overrides, args.agent_overrides, args.num_envs = "{}", "{}", 1
         runner, eval_env = runner_and_eval_env(args, out_dir=None)
         keys = [clip_key(clip.name) for clip in eval_env.motion_lib.clips]
-        budget = args.max_samples or (18_000_000 if all(k in LOCOMOTION for k in keys) else 36_000_000)
+        budget = args.max_samples or goal_budget(keys)
         path, state = budget_checkpoint(run, budget)
         runner.agent.load_state_dict(state["agent"], policy_only=True, source=path)
         print(f"\n== {run}: {path.name}, {int(state['samples']):,d} samples (budget {budget:,d})", flush=True)
@@ -186,7 +194,7 @@ def main() -> None:
     args = parser.parse_args()
     results = Path(args.results)
     if args.table_only:
-        rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+        rows = read_rows(results)
         if args.markdown:
             print(markdown_table(rows))
         else:
@@ -195,7 +203,7 @@ def main() -> None:
     results.parent.mkdir(parents=True, exist_ok=True)
     if args.from_run:
         evaluate_runs(args, results)
-        print_table([json.loads(line) for line in results.read_text().splitlines() if line.strip()])
+        print_table(read_rows(results))
         return
     items = [resolve_clip(item) for item in args.clips]  # every name checked before hours of training
     base_env_overrides = json.loads(args.env_overrides)
@@ -213,7 +221,7 @@ def main() -> None:
         append_rows(results, suite_rows(eval_env, runner.agent, last, source, args.num_envs, args.eval_episodes))
         runner.env.close()
         eval_env.close()
-    print_table([json.loads(line) for line in results.read_text().splitlines() if line.strip()])
+    print_table(read_rows(results))
 
 
 if __name__ == "__main__":
