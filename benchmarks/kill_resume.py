@@ -93,11 +93,12 @@ def main() -> None:
     failures: list[str] = []
     start = time.perf_counter()
     rounds = 0
+    base_args = ["--out_dir", str(run), "--num_envs", str(args.num_envs), "--agent_config", str(agent_file),
+                 "--logger", "txt", "--max_samples", str(10**12)]
     while kills < args.kills and rounds < 3 * args.kills:  # a worker that never starts must not loop forever
         rounds += 1
         resuming = latest.is_file()
-        worker_args = ["--out_dir", str(run), "--num_envs", str(args.num_envs), "--agent_config", str(agent_file),
-                       "--logger", "txt", "--max_samples", str(10**12)]
+        worker_args = list(base_args)
         if resuming:
             worker_args += ["--model_file", str(latest)]
             resume_attempts += 1
@@ -139,9 +140,7 @@ def main() -> None:
     # The last kill gets its resume too, so that every kill is followed by one (this worker is not counted as a kill).
     if latest.is_file():
         resume_attempts += 1
-        client = WorkerClient("train", ["--out_dir", str(run), "--num_envs", str(args.num_envs), "--agent_config",
-                                        str(agent_file), "--logger", "txt", "--max_samples", str(10**12),
-                                        "--model_file", str(latest)], work / "worker_final.log")
+        client = WorkerClient("train", [*base_args, "--model_file", str(latest)], work / "worker_final.log")
         try:
             event = wait_for(client, {"iteration"}, 180)
             if event is None or event.type == "error":
