@@ -69,6 +69,16 @@ def wait_for(client: WorkerClient, kinds: set[str], seconds: float):
             return event
 
 
+def start_worker(base_args: list[str], latest: Path, resuming: bool, log: Path) -> tuple[WorkerClient, str | None]:
+    """A training worker on the run, resuming from latest if asked, once it has trained an iteration; with the
+    reason if it did not."""
+    client = WorkerClient("train", [*base_args, *(["--model_file", str(latest)] if resuming else [])], log)
+    event = wait_for(client, {"iteration"}, 180)
+    if event is None or event.type == "error":
+        return client, "no iteration" if event is None else event.get("message")
+    return client, None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=50)
@@ -98,15 +108,11 @@ def main() -> None:
     while kills < args.kills and rounds < 3 * args.kills:  # a worker that never starts must not loop forever
         rounds += 1
         resuming = latest.is_file()
-        worker_args = list(base_args)
-        if resuming:
-            worker_args += ["--model_file", str(latest)]
-            resume_attempts += 1
-        client = WorkerClient("train", worker_args, work / f"worker_{kills}.log")
+        resume_attempts += resuming
+        client, error = start_worker(base_args, latest, resuming, work / f"worker_{kills}.log")
         try:
-            event = wait_for(client, {"iteration"}, 180)
-            if event is None or event.type == "error":
-                failures.append(f"round {kills}: {'no iteration' if event is None else event.get('message')}")
+            if error is not None:
+                failures.append(f"round {kills}: {error}")
                 if resuming:
                     continue
             elif resuming:
@@ -140,11 +146,10 @@ def main() -> None:
     # The last kill gets its resume too, so that every kill is followed by one (this worker is not counted as a kill).
     if latest.is_file():
         resume_attempts += 1
-        client = WorkerClient("train", [*base_args, "--model_file", str(latest)], work / "worker_final.log")
+        client, error = start_worker(base_args, latest, True, work / "worker_final.log")
         try:
-            event = wait_for(client, {"iteration"}, 180)
-            if event is None or event.type == "error":
-                failures.append(f"final resume: {'no iteration' if event is None else event.get('message')}")
+            if error is not None:
+                failures.append(f"final resume: {error}")
             else:
                 resumes += 1
             bad_lines += unparsable_lines(run)
