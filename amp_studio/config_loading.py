@@ -24,6 +24,18 @@ MAX_YAML_VALUES = 100_000
 MAX_YAML_DEPTH = 100
 
 
+def merge_overrides(settings: dict, overrides: dict | None) -> dict:
+    """settings with overrides applied; an override that is a mapping updates a mapping section key by key, so
+    that {"model": {"action_std": 0.025}} changes one setting of the model, not the whole section."""
+    merged = dict(settings)
+    for key, value in (overrides or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_overrides(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 class ConfigError(AmpStudioError):
     """A config file or value that cannot be used."""
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from amp_studio.config_loading import ConfigError, Range, build_config, load_yaml
+from amp_studio.config_loading import ConfigError, Range, build_config, load_yaml, merge_overrides
 from amp_studio.errors import describe
 
 OPTIMIZERS = ("SGD", "Adam")
@@ -183,6 +183,6 @@ class AgentConfig:
 
 
 def load_agent_config(path: str | Path, overrides: dict | None = None) -> AgentConfig:
-    """An agent config from YAML, with optional top-level overrides."""
-    data = {**load_yaml(path), **(overrides or {})}
+    """An agent config from YAML, with optional overrides (a mapping updates a section such as `model`)."""
+    data = merge_overrides(load_yaml(path), overrides)
     return build_config(AgentConfig, data, path)

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 import yaml
 
-from amp_studio.config_loading import ConfigError
+from amp_studio.config_loading import ConfigError, merge_overrides
 from amp_studio.engines import load_engine_config
 from amp_studio.envs import make_env
 from amp_studio.envs.env_config import load_env_config
@@ -75,7 +75,9 @@ def _as_used(path: str | Path, overrides: dict | None, block: str | None = None)
     if not overrides:
         return text
     doc = yaml.safe_load(text) or {}
-    target = doc.setdefault(block, {}) if block else doc
-    target.update(overrides)
+    if block:
+        doc[block] = merge_overrides(doc.get(block) or {}, overrides)
+    else:
+        doc = merge_overrides(doc, overrides)
     header = f"# {path} with overrides {overrides}\n"
     return header + yaml.safe_dump(doc, sort_keys=False)

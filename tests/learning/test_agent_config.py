@@ -16,6 +16,16 @@ def test_shipped_configs_load():
     assert task.task_reward_weight == 0.8 and task.disc_reward_weight == 0.2
 
 
+def test_overrides_change_one_setting_of_a_section():
+    """{"model": {"action_std": ...}} keeps the file's network widths; a value that is not a mapping replaces."""
+    cfg = load_agent_config("data/agents/amp_humanoid_agent.yaml",
+                            {"model": {"action_std": 0.025}, "actor_optimizer": {"learning_rate": 4e-4},
+                             "actor_epochs": 4})
+    assert cfg.model.action_std == 0.025 and cfg.model.actor_net == (256, 256) and cfg.model.actor_init_to_clip_mean
+    assert cfg.actor_optimizer.learning_rate == 4e-4 and cfg.actor_optimizer.type == "Adam"
+    assert cfg.actor_epochs == 4 and cfg.critic_optimizer.use_amp
+
+
 def test_errors_name_the_key(tmp_path):
     bad = tmp_path / "agent.yaml"
     bad.write_text("agent_name: AMP\ndisc_grad_penalti: 5\n")

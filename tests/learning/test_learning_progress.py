@@ -29,8 +29,8 @@ SMALL = {"model": {"actor_net": [64, 64], "critic_net": [64, 64], "disc_net": [6
                    "actor_init_to_clip_mean": True},
          "steps_per_iter": 16, "torch_threads": 1,
          "actor_optimizer": {"type": "Adam", "learning_rate": 1e-3},
-         "critic_optimizer": {"type": "Adam", "learning_rate": 1e-3},
-         "disc_optimizer": {"type": "Adam", "learning_rate": 1e-4, "weight_decay": 1e-4}}
+         "critic_optimizer": {"type": "Adam", "learning_rate": 1e-3, "use_amp": False},
+         "disc_optimizer": {"type": "Adam", "learning_rate": 1e-4, "weight_decay": 1e-4, "use_amp": False}}
 
 
 def _measure(agent) -> tuple[float, float]:

@@ -7,6 +7,7 @@ import pickle
 import pytest
 import torch
 
+from amp_studio.learning.agent_config import load_agent_config
 from amp_studio.runs.run_directory import CheckpointError, load_checkpoint
 from amp_studio.runs.training import make_training
 
@@ -60,6 +61,8 @@ def test_run_directory_contents(tmp_path):
                 "disc_demo_acc", "actor_loss", "disc_grad_penalty", "disc_reward_weight", "task_reward_weight"):
         assert key in rows[-1], key
     assert "overrides" in (run / "agent_config.yaml").read_text()
+    # The section overrides merged in: the file gives back the settings the run used, widths and the rest.
+    assert load_agent_config(run / "agent_config.yaml") == runner.agent.config
     assert not [f for f in (run / "checkpoints").iterdir() if f.name.endswith(".tmp")]
 
 
