@@ -142,11 +142,6 @@ class AgentConfig:
     disc_reward_scale: float = 2.0
     task_reward_weight: float = 0.0
     disc_reward_weight: float = 1.0
-    task_weight_by_survival: bool = False
-    """Scale the task reward's weight by min(1, (1 - discount) / falls per step) of each rollout and give the
-    rest to the style reward: while the character falls more often than once per return horizon
-    (1 / (1 - discount) steps), the style reward, which teaches it to stand, weighs more; once it stands the
-    weights are the configured ones."""
     torch_threads: int = 0
     """Threads for torch in the update (0: torch's default)."""
     rollout_torch_threads: int = 1

@@ -123,11 +123,6 @@ class AMPAgent:
         if task_reward_weight is not None:
             self.task_reward_weight = float(task_reward_weight)
 
-    def task_weight_scale(self, dones: torch.Tensor) -> float:
-        """min(1, (1 - discount) / falls per step) over a rollout's done flags (see task_weight_by_survival)."""
-        falls_per_step = (dones == DoneFlag.FAIL).float().mean().item()
-        return min(1.0, (1.0 - self.config.discount) / max(falls_per_step, 1e-12))
-
     # ----- learning -----
 
     @torch.no_grad()
@@ -148,10 +143,7 @@ class AMPAgent:
         obs = storage.obs.reshape(t * n, -1)
         disc_obs = storage.disc_obs.reshape(t * n, -1).clone()  # the next rollout overwrites the storage
         disc_r = style_reward(self.disc_logits(disc_obs), c.disc_reward_scale).reshape(t, n)
-        task_scale = self.task_weight_scale(storage.dones) if c.task_weight_by_survival else 1.0
-        task_w = task_scale * self.task_reward_weight
-        disc_w = self.disc_reward_weight + (self.task_reward_weight - task_w)
-        rewards = task_w * storage.task_rewards + disc_w * disc_r
+        rewards = self.task_reward_weight * storage.task_rewards + self.disc_reward_weight * disc_r
         obs_norm = self.obs_norm(obs)
         values, last_values, timeout_values = self._values(storage, obs_norm, last_obs)
         advantages, returns = td_lambda_advantages(rewards, values, storage.dones, timeout_values,
@@ -163,7 +155,6 @@ class AMPAgent:
             "reward_mean": rewards.mean().item(),
             "disc_reward_weight": self.disc_reward_weight,
             "task_reward_weight": self.task_reward_weight,
-            "task_weight_scale": task_scale,
         }
         metrics.update(self._update_actor(obs_norm, storage.actions.reshape(t * n, -1),
                                           storage.log_probs.reshape(-1), advantages.reshape(-1), n))

@@ -97,28 +97,6 @@ def test_update_reports_metrics_and_uses_current_weights():
     assert agent.replay.size > 0
 
 
-def test_task_weight_by_survival_scales_the_task_reward_while_the_character_falls_often():
-    """Falls per step above 1 - discount shrink the task weight in proportion and the style takes the rest; fewer
-    leave the weights whole."""
-    agent = AMPAgent(_tiny(background_updates=False, task_weight_by_survival=True, discount=0.99,
-                           task_reward_weight=0.8, disc_reward_weight=0.2), 3, 2, 4)
-    storage = _fake_rollout(agent, n=8, t=4)
-    storage.dones[:, :] = DoneFlag.NULL
-    storage.dones[0, :2] = DoneFlag.FAIL  # 2 falls in 32 steps: 1/16 per step
-    m = agent.update(storage, torch.zeros(8, 3), _demo)
-    assert math.isclose(m["task_weight_scale"], 0.01 * 16, rel_tol=1e-6)
-    assert m["task_reward_weight"] == 0.8  # the configured weight is what the GUI shows; the scale is reported
-    task_w = 0.16 * 0.8
-    assert math.isclose(m["reward_mean"], task_w * m["task_reward_mean"] + (1.0 - task_w) * m["disc_reward_mean"],
-                        rel_tol=1e-4)
-    storage = _fake_rollout(agent, n=8, t=4)
-    storage.dones[:, :] = DoneFlag.NULL
-    storage.dones[3, 0] = DoneFlag.TIME  # time-outs are not falls
-    assert agent.task_weight_scale(storage.dones) == 1.0
-    assert AMPAgent(_tiny(background_updates=False), 3, 2, 4).update(
-        _fake_rollout(agent), torch.zeros(8, 3), _demo)["task_weight_scale"] == 1.0
-
-
 def _parameters(agent: AMPAgent) -> torch.Tensor:
     return torch.cat([p.detach().flatten() for m in (agent.actor, agent.critic, agent.disc) for p in m.parameters()])
 
