@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from amp_studio.character import DEFAULT_KEY_BODIES
-from amp_studio.config_loading import ConfigError, Range, build_config, find_file, load_yaml
+from amp_studio.config_loading import ConfigError, Range, build_config, find_file, load_yaml, merge_overrides
 from amp_studio.errors import describe
 
 
@@ -122,7 +122,7 @@ def load_env_config(path: str | Path, overrides: dict | None = None) -> tuple[st
     block = doc.get("env") or {}
     if not isinstance(block, dict):
         raise ConfigError(path, "env: expected a mapping of settings")
-    block = {**block, **(overrides or {})}
+    block = merge_overrides(block, overrides)
     engine = doc.get("engine") or {}
     if not isinstance(engine, dict):
         raise ConfigError(path, "engine: expected a mapping of engine settings to override")

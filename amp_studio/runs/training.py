@@ -75,9 +75,6 @@ def _as_used(path: str | Path, overrides: dict | None, block: str | None = None)
     if not overrides:
         return text
     doc = yaml.safe_load(text) or {}
-    if block:
-        doc[block] = merge_overrides(doc.get(block) or {}, overrides)
-    else:
-        doc = merge_overrides(doc, overrides)
+    doc = merge_overrides(doc, {block: overrides} if block else overrides)
     header = f"# {path} with overrides {overrides}\n"
     return header + yaml.safe_dump(doc, sort_keys=False)
