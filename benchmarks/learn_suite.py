@@ -172,7 +172,9 @@ def markdown_table(rows: list[dict]) -> str:
              "|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in sorted(rows, key=lambda r: (order.get(r["clip"], len(order)), r["samples"])):
         paper = PAPER_DTW.get(r["clip"])
-        by = f"run {r['source']}" if r.get("run") else "learn_suite.py"  # --from_run rows: the app, learn_walk.py
+        by = (f"run {r['source']}" if r.get("run")  # --from_run rows: the app, learn_walk.py
+              else "learn_suite.py" if clip_key(r["source"]) == r["clip"].removesuffix(" (mirror)")
+              else f"learn_suite.py, dataset {r['source']}")
         lines.append(f"| {r['clip']} | {by} | {r['minutes']:.0f} | {r['samples']:,d} | {r['fall_rate']:.2f} | "
                      f"{r['pose_error_dtw']:.3f} | {'-' if paper is None else f'{paper:.3f}'} | "
                      f"{r['speed_ratio']:.2f} | {goal(r['clip'], r)} |")
