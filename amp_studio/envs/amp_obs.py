@@ -15,9 +15,13 @@ if TYPE_CHECKING:
 
 
 def heading_angle(rot: torch.Tensor) -> torch.Tensor:
-    """Yaw of the rotated x axis. Shape: (..., 4) -> (...)."""
-    fwd = rotation_axes(rot)[0]
-    return torch.atan2(fwd[..., 1], fwd[..., 0])
+    """The heading: the angle of the rotation's twist about the world z axis. Shape: (..., 4) -> (...).
+
+    Equal to the rotated x axis's yaw while the character is upright, and still steady where that axis is
+    vertical: a crawl's pelvis points its x axis at the ground, whose yaw swung by up to 77 degrees between
+    control steps of the DeepMimic crawl (5 degrees with the twist); it is undefined only upside down."""
+    col_x, col_z = rotation_axes(rot)
+    return torch.atan2(*_heading_vector(col_x, col_z).unbind(-1)[::-1])
 
 
 def heading_inverse(rot: torch.Tensor) -> torch.Tensor:
@@ -34,7 +38,7 @@ def tan_norm(rot: torch.Tensor) -> torch.Tensor:
 
 def heading_cos_sin(rot: torch.Tensor, global_obs: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """cos and sin of the heading (identity when global_obs). Shape: (..., 4) -> (...), (...)."""
-    cos, sin = _heading_of(rotation_axes(rot)[0], global_obs)
+    cos, sin = _heading_of(*rotation_axes(rot), global_obs)
     return cos.squeeze(-1), sin.squeeze(-1)
 
 
@@ -72,11 +76,21 @@ def step_features(root_pos: torch.Tensor, root_rot: torch.Tensor, root_vel: torc
     return vectors, torch.cat((codes, dof_vel), dim=-1)
 
 
-def _heading_of(col_x: torch.Tensor, global_obs: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    """cos, sin of the heading from the rotated x axis (identity when global). Shape: (..., 3) -> 2 x (..., 1)."""
+def _heading_vector(col_x: torch.Tensor, col_z: torch.Tensor) -> torch.Tensor:
+    """A horizontal vector along the heading (not unit): the rotated x axis's xy plus the horizontal direction
+    at right angles to the rotated y axis, x_xy + (y x e_z)_xy, which points along the twist about world z.
+    Shapes: 2 x (..., 3) -> (..., 2)."""
+    up = 1.0 + col_z[..., 2:3]
+    return up * col_x[..., :2] - col_x[..., 2:3] * col_z[..., :2]
+
+
+def _heading_of(col_x: torch.Tensor, col_z: torch.Tensor, global_obs: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos, sin of the heading from the rotated x and z axes (identity when global).
+
+    Shapes: 2 x (..., 3) -> 2 x (..., 1)."""
     if global_obs:
         return torch.ones_like(col_x[..., :1]), torch.zeros_like(col_x[..., :1])
-    xy = col_x[..., :2]
+    xy = _heading_vector(col_x, col_z)
     xy = xy / xy.norm(dim=-1, keepdim=True).clamp_min(1e-9)
     return xy[..., :1], xy[..., 1:2]
 
@@ -88,7 +102,7 @@ def compute_policy_obs(vectors: torch.Tensor, flat: torch.Tensor, global_obs: bo
     Shapes: vectors (N, 5 + K, 3), flat (N, F) from step_features -> (N, [1] + 3 (4 + K) + F): root height,
     rotated axes, velocities and key bodies relative to the root, then joint codes and DoF velocities.
     """
-    cos, sin = _heading_of(vectors[:, 1], global_obs)
+    cos, sin = _heading_of(vectors[:, 1], vectors[:, 2], global_obs)
     turned = unturn(cos, sin, vectors[:, 1:]).flatten(1)
     parts = [vectors[:, 0, 2:3], turned, flat] if root_height_obs else [turned, flat]
     return torch.cat(parts, dim=-1)
@@ -100,7 +114,7 @@ def compute_disc_obs(vectors: torch.Tensor, flat: torch.Tensor, global_obs: bool
 
     Shapes: vectors (N, T, 5 + K, 3), flat (N, T, F) -> (N, T * (3 (5 + K) + F)).
     """
-    cos, sin = _heading_of(vectors[:, -1:, 1], global_obs)  # (N, 1, 1)
+    cos, sin = _heading_of(vectors[:, -1:, 1], vectors[:, -1:, 2], global_obs)  # (N, 1, 1)
     root = vectors[:, :, 0] - vectors[:, -1:, 0]
     if root_height_obs:
         root = torch.cat((root[..., :2], vectors[:, :, 0, 2:3]), dim=-1)

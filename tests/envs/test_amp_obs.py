@@ -23,6 +23,23 @@ def test_heading_ignores_pitch_and_roll():
     assert torch.allclose(heading_angle(quat_mul(heading_inverse(yaw), yaw)), torch.zeros(1), atol=1e-6)
 
 
+def test_heading_is_the_twist_about_world_z():
+    q = torch.nn.functional.normalize(torch.randn(1000, 4, generator=torch.Generator().manual_seed(0)), dim=-1)
+    q = q[q[:, 0] ** 2 + q[:, 3] ** 2 > 0.01]  # not within ~10 degrees of upside down, where it is undefined
+    twist = 2 * torch.atan2(q[:, 3], q[:, 0])
+    diff = torch.remainder(heading_angle(q) - twist + math.pi, 2 * math.pi) - math.pi
+    assert diff.abs().max() < 1e-4
+
+
+def test_heading_steady_where_the_x_axis_is_vertical():
+    # A crawl's pelvis: pitched nose-down by about 90 degrees, so its x axis points at the ground; the heading
+    # is still the yaw it was turned by, through the vertical and past it.
+    yaw = quat_from_heading(torch.tensor([0.7]))
+    for pitch_angle in (1.45, 1.5707963, 1.7):
+        pitch = quat_from_axis_angle(torch.tensor([[0.0, 1.0, 0.0]]), torch.tensor([pitch_angle]))
+        assert torch.allclose(heading_angle(quat_mul(yaw, pitch)), torch.tensor([0.7]), atol=1e-5)
+
+
 def test_tan_norm_of_identity_and_quarter_turn():
     ident = torch.tensor([[1.0, 0, 0, 0]])
     assert torch.allclose(tan_norm(ident), torch.tensor([[1.0, 0, 0, 0, 0, 1]]))
