@@ -187,7 +187,6 @@ def _viewer(args: argparse.Namespace, engine):
 
 def _test(args: argparse.Namespace) -> int:
     from amp_studio.runs.evaluation import evaluate
-    from amp_studio.runs.run_directory import load_checkpoint
 
     if not args.model_file:
         raise AmpStudioError(None, "--mode test needs --model_file (a checkpoint)")
@@ -200,7 +199,7 @@ def _test(args: argparse.Namespace) -> int:
     if args.model_configs:
         use_model_configs(args)
     runner = training_from_args(args)
-    runner.agent.load_state_dict(load_checkpoint(args.model_file)["agent"], policy_only=True, source=args.model_file)
+    runner.load_policy(args.model_file)
     env = runner.env
     viewer = _viewer(args, env.engine)
     if viewer is not None:

@@ -18,6 +18,7 @@ import json
 from timed_training import runner_and_eval_env, training_parser
 
 from amp_studio.runs.evaluation import evaluate
+from amp_studio.runs.run_arguments import policy_frame_overrides
 from amp_studio.runs.run_directory import load_checkpoint
 
 
@@ -27,6 +28,10 @@ def main() -> None:
     parser.add_argument("checkpoints", nargs="+")
     parser.set_defaults(num_envs=1, eval_episodes=32)
     args = parser.parse_args()
+    # The env observes in the frame the (first) checkpoint's policy was trained in; the others must share it.
+    overrides = json.loads(args.env_overrides)
+    overrides.update(policy_frame_overrides(args.checkpoints[0], args.env_config, overrides))
+    args.env_overrides = json.dumps(overrides)
     runner, eval_env = runner_and_eval_env(args, out_dir=None)
     keys = ("task_return", "success_rate", "final_distance_mean", "fall_rate", "disc_reward_mean",
             "pose_error_dtw")
@@ -34,7 +39,7 @@ def main() -> None:
     rows = []
     for path in args.checkpoints:
         checkpoint = load_checkpoint(path)
-        runner.agent.load_state_dict(checkpoint["agent"], policy_only=True)
+        runner.load_policy(path)
         result = evaluate(eval_env, runner.agent, args.eval_episodes)
         rows.append({"checkpoint": path, "samples": int(checkpoint.get("samples", 0)),
                      **{k: round(v, 4) for k, v in result.items()}})

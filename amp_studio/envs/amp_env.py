@@ -63,6 +63,7 @@ class AMPEnv(VecEnv):
         self.max_episode_steps = max(1, round(config.episode_length / self.dt))
         self.progress = torch.zeros(num_envs, dtype=torch.long)
         self.num_disc_steps = config.num_disc_obs_steps
+        self.obs_heading = None if config.global_obs else config.heading  # the observations' frame
 
         self.action_dim = ch.num_dofs
         self._vec, self._flat = self._features(self.engine.get_state())
@@ -158,7 +159,7 @@ class AMPEnv(VecEnv):
     def disc_obs(self) -> torch.Tensor:
         """The agent's discriminator observation now. Shape: (num_envs, disc_obs_dim)."""
         c = self.config
-        return compute_disc_obs(*self._window(), c.global_obs, c.root_height_obs)
+        return compute_disc_obs(*self._window(), self.obs_heading, c.root_height_obs)
 
     def _window(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The agent's last K steps of packed features, oldest first (views of the ring)."""
@@ -171,7 +172,7 @@ class AMPEnv(VecEnv):
         n, k = len(clip_ids), self.num_disc_steps
         vec, flat = self._features(self._clip_window(clip_ids, times))
         c = self.config
-        return compute_disc_obs(vec.reshape((n, k) + vec.shape[1:]), flat.reshape(n, k, -1), c.global_obs,
+        return compute_disc_obs(vec.reshape((n, k) + vec.shape[1:]), flat.reshape(n, k, -1), self.obs_heading,
                                 c.root_height_obs)
 
     def fetch_disc_obs_demo(self, n: int) -> torch.Tensor:
@@ -185,7 +186,7 @@ class AMPEnv(VecEnv):
     def _compute_obs(self, env_ids: torch.Tensor | None = None) -> torch.Tensor:
         """Policy observations of env_ids (all if None)."""
         vec, flat = (self._vec, self._flat) if env_ids is None else (self._vec[env_ids], self._flat[env_ids])
-        return compute_policy_obs(vec, flat, self.config.global_obs, self.config.root_height_obs)
+        return compute_policy_obs(vec, flat, self.obs_heading, self.config.root_height_obs)
 
     # ----- stepping -----
 

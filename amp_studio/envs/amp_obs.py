@@ -14,19 +14,22 @@ if TYPE_CHECKING:
     from amp_studio.envs.env_config import LocationEnvConfig
 
 
-def heading_angle(rot: torch.Tensor) -> torch.Tensor:
-    """The heading: the angle of the rotation's twist about the world z axis. Shape: (..., 4) -> (...).
+# How a rotation's heading is found. `x_axis`: the yaw of the rotated x axis (MimicKit's); `twist`: the angle of
+# the rotation's twist about the world z axis. The two agree while the character is upright, but a crawl's pelvis
+# points its x axis at the ground, where that axis's yaw swung by up to 77 degrees between two control steps of
+# the DeepMimic crawl (the twist by 5); the twist is undefined only upside down.
+HEADINGS = ("x_axis", "twist")
 
-    Equal to the rotated x axis's yaw while the character is upright, and still steady where that axis is
-    vertical: a crawl's pelvis points its x axis at the ground, whose yaw swung by up to 77 degrees between
-    control steps of the DeepMimic crawl (5 degrees with the twist); it is undefined only upside down."""
+
+def heading_angle(rot: torch.Tensor, heading: str = "twist") -> torch.Tensor:
+    """The heading angle (see HEADINGS). Shape: (..., 4) -> (...)."""
     col_x, col_z = rotation_axes(rot)
-    return torch.atan2(*_heading_vector(col_x, col_z).unbind(-1)[::-1])
+    return torch.atan2(*_heading_vector(col_x, col_z, heading).unbind(-1)[::-1])
 
 
-def heading_inverse(rot: torch.Tensor) -> torch.Tensor:
+def heading_inverse(rot: torch.Tensor, heading: str = "twist") -> torch.Tensor:
     """Rotation about z that undoes the heading: expresses world vectors in the heading frame. Shape: (..., 4)."""
-    half = -0.5 * heading_angle(rot)
+    half = -0.5 * heading_angle(rot, heading)
     zero = torch.zeros_like(half)
     return torch.stack((torch.cos(half), zero, zero, torch.sin(half)), dim=-1)
 
@@ -36,9 +39,9 @@ def tan_norm(rot: torch.Tensor) -> torch.Tensor:
     return torch.cat(rotation_axes(rot), dim=-1)
 
 
-def heading_cos_sin(rot: torch.Tensor, global_obs: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    """cos and sin of the heading (identity when global_obs). Shape: (..., 4) -> (...), (...)."""
-    cos, sin = _heading_of(*rotation_axes(rot), global_obs)
+def heading_cos_sin(rot: torch.Tensor, heading: str = "twist") -> tuple[torch.Tensor, torch.Tensor]:
+    """cos and sin of the heading (see HEADINGS). Shape: (..., 4) -> (...), (...)."""
+    cos, sin = _heading_of(*rotation_axes(rot), heading)
     return cos.squeeze(-1), sin.squeeze(-1)
 
 
@@ -76,45 +79,49 @@ def step_features(root_pos: torch.Tensor, root_rot: torch.Tensor, root_vel: torc
     return vectors, torch.cat((codes, dof_vel), dim=-1)
 
 
-def _heading_vector(col_x: torch.Tensor, col_z: torch.Tensor) -> torch.Tensor:
-    """A horizontal vector along the heading (not unit): the rotated x axis's xy plus the horizontal direction
-    at right angles to the rotated y axis, x_xy + (y x e_z)_xy, which points along the twist about world z.
+def _heading_vector(col_x: torch.Tensor, col_z: torch.Tensor, heading: str) -> torch.Tensor:
+    """A horizontal vector along the heading (not unit) from the rotated x and z axes. For the twist: the x
+    axis's xy plus the horizontal direction at right angles to the rotated y axis, x_xy + (y x e_z)_xy.
     Shapes: 2 x (..., 3) -> (..., 2)."""
+    if heading == "x_axis":
+        return col_x[..., :2]
     up = 1.0 + col_z[..., 2:3]
     return up * col_x[..., :2] - col_x[..., 2:3] * col_z[..., :2]
 
 
-def _heading_of(col_x: torch.Tensor, col_z: torch.Tensor, global_obs: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    """cos, sin of the heading from the rotated x and z axes (identity when global).
+def _heading_of(col_x: torch.Tensor, col_z: torch.Tensor, heading: str | None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos, sin of the heading from the rotated x and z axes (identity when heading is None: world frame).
 
     Shapes: 2 x (..., 3) -> 2 x (..., 1)."""
-    if global_obs:
+    if heading is None:
         return torch.ones_like(col_x[..., :1]), torch.zeros_like(col_x[..., :1])
-    xy = _heading_vector(col_x, col_z)
+    xy = _heading_vector(col_x, col_z, heading)
     xy = xy / xy.norm(dim=-1, keepdim=True).clamp_min(1e-9)
     return xy[..., :1], xy[..., 1:2]
 
 
-def compute_policy_obs(vectors: torch.Tensor, flat: torch.Tensor, global_obs: bool, root_height_obs: bool
+def compute_policy_obs(vectors: torch.Tensor, flat: torch.Tensor, heading: str | None, root_height_obs: bool
                        ) -> torch.Tensor:
-    """The policy's view of the character, in its heading frame unless global_obs.
+    """The policy's view of the character, in its heading frame (the world's when heading is None).
 
     Shapes: vectors (N, 5 + K, 3), flat (N, F) from step_features -> (N, [1] + 3 (4 + K) + F): root height,
     rotated axes, velocities and key bodies relative to the root, then joint codes and DoF velocities.
     """
-    cos, sin = _heading_of(vectors[:, 1], vectors[:, 2], global_obs)
+    cos, sin = _heading_of(vectors[:, 1], vectors[:, 2], heading)
     turned = unturn(cos, sin, vectors[:, 1:]).flatten(1)
     parts = [vectors[:, 0, 2:3], turned, flat] if root_height_obs else [turned, flat]
     return torch.cat(parts, dim=-1)
 
 
-def compute_disc_obs(vectors: torch.Tensor, flat: torch.Tensor, global_obs: bool, root_height_obs: bool
+def compute_disc_obs(vectors: torch.Tensor, flat: torch.Tensor, heading: str | None, root_height_obs: bool
                      ) -> torch.Tensor:
-    """A window of T steps, every step in the last step's frame (its root position and, unless global, heading).
+    """A window of T steps, every step in the last step's frame (its root position and, unless heading is None,
+    its heading).
 
     Shapes: vectors (N, T, 5 + K, 3), flat (N, T, F) -> (N, T * (3 (5 + K) + F)).
     """
-    cos, sin = _heading_of(vectors[:, -1:, 1], vectors[:, -1:, 2], global_obs)  # (N, 1, 1)
+    cos, sin = _heading_of(vectors[:, -1:, 1], vectors[:, -1:, 2], heading)  # (N, 1, 1)
     root = vectors[:, :, 0] - vectors[:, -1:, 0]
     if root_height_obs:
         root = torch.cat((root[..., :2], vectors[:, :, 0, 2:3]), dim=-1)
@@ -139,7 +146,7 @@ def location_reward(root_xy: torch.Tensor, root_vel_xy: torch.Tensor, root_rot: 
     speed_toward = (direction * root_vel_xy).sum(-1)
     speed_short = (w.tar_speed - speed_toward).clamp_min(0.0)
     vel_reward = torch.where(speed_toward > 0, torch.exp(-w.vel_err_scale * speed_short * speed_short), 0.0)
-    cos, sin = heading_cos_sin(root_rot)
+    cos, sin = heading_cos_sin(root_rot, w.heading)
     face_reward = (direction[:, 0] * cos + direction[:, 1] * sin).clamp_min(0.0)
     arrived = dist_sq < w.dist_threshold
     vel_reward = torch.where(arrived, 1.0, vel_reward)
@@ -154,9 +161,9 @@ def quat_from_heading(angle: torch.Tensor) -> torch.Tensor:
     return torch.stack((torch.cos(0.5 * angle), zero, zero, torch.sin(0.5 * angle)), dim=-1)
 
 
-def heading_frame_offset(root_rot: torch.Tensor, world_offset_xy: torch.Tensor) -> torch.Tensor:
+def heading_frame_offset(root_rot: torch.Tensor, world_offset_xy: torch.Tensor, heading: str) -> torch.Tensor:
     """A world xy offset in the character's heading frame. Shapes: (N, 4), (N, 2) -> (N, 2)."""
-    cos, sin = heading_cos_sin(root_rot)
+    cos, sin = heading_cos_sin(root_rot, heading)
     x, y = world_offset_xy.unbind(-1)
     return torch.stack((cos * x + sin * y, cos * y - sin * x), dim=-1)
 

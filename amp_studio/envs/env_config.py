@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from amp_studio.character import DEFAULT_KEY_BODIES
 from amp_studio.config_loading import ConfigError, Range, build_config, find_file, load_yaml, merge_overrides
+from amp_studio.envs.amp_obs import HEADINGS
 from amp_studio.errors import describe
 
 
@@ -23,6 +24,9 @@ class EnvConfig:
     """Seconds before an episode times out."""
     global_obs: bool = False
     """Observations in the world frame instead of the character's heading frame."""
+    heading: str = "x_axis"
+    """How the heading frame is found (amp_obs.HEADINGS): `x_axis`, the yaw of the root's x axis (MimicKit's),
+    or `twist`, the root rotation's twist about world z (steady where the x axis is vertical, as in a crawl)."""
     root_height_obs: bool = True
     """Include the root's height above the ground."""
     enable_early_termination: bool = True
@@ -54,6 +58,8 @@ class EnvConfig:
             return f"env.episode_length must be positive, got {self.episode_length}"
         if self.num_disc_obs_steps < 1:
             return f"env.num_disc_obs_steps must be at least 1, got {self.num_disc_obs_steps}"
+        if self.heading not in HEADINGS:
+            return f"env.heading: expected one of {', '.join(HEADINGS)}, got {describe(self.heading)}"
         if self.camera_mode not in ("track", "still"):
             return f"env.camera_mode: expected 'track' or 'still', got {describe(self.camera_mode)}"
         return None

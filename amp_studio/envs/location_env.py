@@ -60,7 +60,7 @@ class LocationEnv(AMPEnv):
         ids = slice(None) if env_ids is None else env_ids
         state = self.engine.get_state()
         root_pos, root_rot = state.root_pos[ids], state.root_rot[ids]
-        task = heading_frame_offset(root_rot, self.target[ids] - root_pos[:, :2])
+        task = heading_frame_offset(root_rot, self.target[ids] - root_pos[:, :2], self.config.heading)
         return torch.cat((super()._compute_obs(env_ids), task), dim=-1)
 
     def _compute_reward(self) -> torch.Tensor:

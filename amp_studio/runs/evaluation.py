@@ -15,7 +15,8 @@ from amp_studio.learning.amp_agent import AMPAgent, style_reward
 
 def relative_body_positions(env: AMPEnv, body_pos: torch.Tensor, root_pos: torch.Tensor,
                             root_rot: torch.Tensor) -> torch.Tensor:
-    """Non-root body positions relative to the root, in its heading frame. Shape: (N, B, 3) -> (N, B - 1, 3)."""
+    """Non-root body positions relative to the root, in its heading frame (the twist: steady for every kind of
+    clip, whichever frame the policy observes in). Shape: (N, B, 3) -> (N, B - 1, 3)."""
     cos, sin = heading_cos_sin(root_rot)
     return unturn(cos.unsqueeze(1), sin.unsqueeze(1), body_pos[:, 1:] - root_pos.unsqueeze(1))
 

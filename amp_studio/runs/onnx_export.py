@@ -84,7 +84,7 @@ def _configs(state: dict, path: Path) -> tuple[str, object, object]:
 
 def observation_layout(character: CharacterModel, env_cfg, env_name: str) -> list[list]:
     """[name, size] segments of the policy observation, in order (amp_obs.compute_policy_obs)."""
-    frame = "world" if env_cfg.global_obs else "heading frame"
+    frame = "world" if env_cfg.global_obs else f"heading frame: {env_cfg.heading}"
     layout = [["root_height", 1]] if env_cfg.root_height_obs else []
     layout += [[f"root_x_axis ({frame})", 3], [f"root_z_axis ({frame})", 3], [f"root_velocity ({frame})", 3],
                [f"root_angular_velocity ({frame})", 3]]
@@ -92,7 +92,7 @@ def observation_layout(character: CharacterModel, env_cfg, env_name: str) -> lis
     layout += [[f"{j.name}_rotation_x_and_z_axes (parent frame)", 6] for j in character.joints]
     layout += [["dof_velocities", character.num_dofs]]
     if env_name == "task_location":
-        layout += [["target_offset_xy (heading frame)", 2]]
+        layout += [[f"target_offset_xy (heading frame: {env_cfg.heading})", 2]]
     return layout
 
 

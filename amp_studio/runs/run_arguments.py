@@ -78,10 +78,22 @@ def training_from_args(args: argparse.Namespace, num_envs: int | None = None, ou
     """The Runner for parsed `--mode train|test` arguments (the CLI's and the GUI worker's one way to build it)."""
     from amp_studio.runs.training import make_training
 
-    overrides = {"motion_file": args.motion_file} if args.motion_file else None
+    overrides = {"motion_file": args.motion_file} if args.motion_file else {}
+    if getattr(args, "model_file", None):
+        overrides.update(policy_frame_overrides(args.model_file, args.env_config, overrides))
     return make_training(args.env_config, args.engine_config, args.agent_config,
-                         args.num_envs if num_envs is None else num_envs, args.seed, out_dir, overrides,
+                         args.num_envs if num_envs is None else num_envs, args.seed, out_dir, overrides or None,
                          agent_overrides(args), **kwargs)
+
+
+def policy_frame_overrides(model_file: str | Path, env_config: str | Path, overrides: dict | None = None) -> dict:
+    """Env settings that make env_config (with overrides) observe in the frame model_file's policy was trained in:
+    a policy observes in its own frame, whichever env config it is tested or continued with."""
+    from amp_studio.envs import load_env_config
+    from amp_studio.runs.run_directory import load_checkpoint
+    from amp_studio.runs.runner import frame_overrides, trained_frame
+
+    return frame_overrides(trained_frame(load_checkpoint(model_file)), load_env_config(env_config, overrides)[1])
 
 
 def use_model_configs(args: argparse.Namespace) -> None:

@@ -196,14 +196,13 @@ class ReplayWorker:
         import torch
 
         from amp_studio.runs.run_arguments import training_from_args, use_model_configs
-        from amp_studio.runs.run_directory import load_checkpoint
 
         self.torch = torch
         self.channel = channel
         if args.model_configs:
             use_model_configs(args)
         runner = training_from_args(args, num_envs=1, log=lambda line: None)
-        runner.agent.load_state_dict(load_checkpoint(args.model_file)["agent"], policy_only=True)
+        runner.load_policy(args.model_file)
         self.env, self.agent = runner.env, runner.agent
         if hasattr(self.env, "set_target"):
             # The user places the targets: a time-out would teleport the character away from them mid-walk.

@@ -61,6 +61,9 @@ def test_config_errors_name_file_and_key(tmp_path):
     bad.write_text("env_name: amp\nenv:\n  motion_file: y.pkl\n")
     with pytest.raises(ConfigError, match="missing key 'env.char_file'"):
         load_env_config(bad)
+    bad.write_text(Path(ENV).read_text().replace("heading: twist", "heading: yaw"))
+    with pytest.raises(ConfigError, match="env.heading: expected one of x_axis, twist, got 'yaw'"):
+        load_env_config(bad)
 
 
 def test_env_engine_block_overrides_the_engine_file(tmp_path):
@@ -118,15 +121,16 @@ def _moved_clip(clip: MotionClip, yaw: float, shift: tuple[float, float]) -> Mot
 
 
 @pytest.mark.deepmimic
-@pytest.mark.parametrize("path", [ENV, LOCATION])
-def test_observations_ignore_heading_and_position(deepmimic_dir, path):
+@pytest.mark.parametrize("path, clip_name", [(ENV, "walk"), (ENV, "crawl"), (LOCATION, "walk")])
+def test_observations_ignore_heading_and_position(deepmimic_dir, path, clip_name):
     """Turn and move the whole clip: after resets into it, policy and discriminator observations are unchanged."""
     from amp_studio.envs import make_env
 
-    name, config, overrides = load_env_config(path, {"motion_file": str(deepmimic_dir / "humanoid3d_walk.txt")})
+    clip_file = str(deepmimic_dir / f"humanoid3d_{clip_name}.txt")
+    name, config, overrides = load_env_config(path, {"motion_file": clip_file})
     engine_cfg = load_engine_config(ENGINE, overrides)
-    clip = load_clip(deepmimic_dir / "humanoid3d_walk.txt")
-    times = torch.tensor([0.1, 0.5, 0.9, 1.6])  # the last one in the clip's second cycle
+    clip = load_clip(clip_file)
+    times = torch.tensor([0.1, 0.5, 0.9, 1.6])  # the last one in the walk's second cycle
     clips = torch.zeros(4, dtype=torch.long)
     seen = []
     for yaw, shift in ((0.0, (0.0, 0.0)), (2.1, (3.0, -7.5)), (-1.3, (-20.0, 4.0))):
@@ -238,7 +242,8 @@ def test_location_targets(deepmimic_dir):
     s = env.engine.get_state()
     from amp_studio.envs.amp_obs import heading_frame_offset
 
-    assert torch.allclose(env._obs[:, -2:], heading_frame_offset(s.root_rot, env.target - s.root_pos[:, :2]))
+    assert torch.allclose(env._obs[:, -2:], heading_frame_offset(s.root_rot, env.target - s.root_pos[:, :2],
+                                                                 env.config.heading))
     env.close()
 
 

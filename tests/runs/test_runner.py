@@ -154,6 +154,32 @@ def test_resume_needs_the_same_env_count_and_policy_files_only_initialize(tmp_pa
         assert torch.equal(a, b)
 
 
+def test_a_policy_observes_in_the_frame_it_was_trained_in(tmp_path):
+    import argparse
+
+    from amp_studio.runs.run_arguments import training_from_args
+
+    walk = "data/models/amp_humanoid_walk_model.pt"  # trained before the twist heading: the x-axis frame
+    twist = make_training(ENV, ENGINE, AGENT, 2, agent_overrides=TINY, log=lambda line: None)
+    assert twist.env.config.heading == "twist"
+    with pytest.raises(CheckpointError, match="amp_humanoid_walk_model.pt: its policy was trained on observations in "
+                                              "the x_axis frame, but this env observes in the twist frame; set "
+                                              "env.heading: x_axis"):
+        twist.load_policy(walk)
+    # The CLI and the worker build the env in the policy's frame, whichever env config they are given.
+    args = argparse.Namespace(env_config=ENV, engine_config=ENGINE, agent_config=AGENT, num_envs=2, seed=0,
+                              motion_file=None, model_file=walk, disc_reward_weight=None, task_reward_weight=None)
+    runner = training_from_args(args, log=lambda line: None)
+    assert runner.env.config.heading == "x_axis"
+    runner.load_policy(walk)
+    # A run of this version records its frame, and continuing it elsewhere keeps it.
+    trained = _runner(tmp_path)
+    trained.save_checkpoint()
+    args.model_file, args.env_config = str(tmp_path / "run" / "checkpoints" / "latest.pt"), \
+        "data/envs/amp_location_humanoid_env.yaml"
+    assert training_from_args(args, log=lambda line: None).env.config.heading == "twist"
+
+
 def test_time_limit_stops_training(tmp_path):
     runner = _runner(tmp_path)
     lines = []
