@@ -140,6 +140,10 @@ class AgentConfig:
     disc_logit_reg: float = 0.01
     disc_grad_penalty: float = 5.0
     disc_reward_scale: float = 2.0
+    disc_norm_agent_obs: bool = False
+    """The discriminator's normalizer also folds in the agent's observations (MimicKit's), not only the clips':
+    a feature the clips hold constant (the walk's neck rotation) then no longer reads as +-clip standard
+    deviations at the agent's least deviation."""
     task_reward_weight: float = 0.0
     disc_reward_weight: float = 1.0
     torch_threads: int = 0

@@ -254,7 +254,7 @@ class AMPAgent:
     def _update_disc(self, agent_obs: torch.Tensor, demo_obs: torch.Tensor, num_envs: int) -> dict[str, float]:
         """BCE (demo 1, agent 0) + gradient penalty on demo inputs + logit-layer weight regularizer."""
         c = self.config
-        self.disc_obs_norm.update(demo_obs)
+        self.disc_obs_norm.update(torch.cat((agent_obs, demo_obs)) if c.disc_norm_agent_obs else demo_obs)
         agent_n = self.disc_obs_norm(agent_obs)
         demo_n = self.disc_obs_norm(demo_obs)
         stats = {"disc_loss": [], "disc_grad_penalty": [], "disc_agent_acc": [], "disc_demo_acc": [],

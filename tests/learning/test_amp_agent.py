@@ -97,6 +97,22 @@ def test_update_reports_metrics_and_uses_current_weights():
     assert agent.replay.size > 0
 
 
+def test_disc_normalizer_folds_in_the_agent_when_asked():
+    """A feature the clips hold constant: from the clips alone its std is the floor, and the agent's least
+    deviation reads as the clip; with the agent's observations folded in it is measured against their spread."""
+    def constant_first(n: int) -> torch.Tensor:
+        demo = _demo(n)
+        demo[:, 0] = 0.0
+        return demo
+
+    stds = {}
+    for with_agent in (False, True):
+        agent = AMPAgent(_tiny(background_updates=False, disc_norm_agent_obs=with_agent), 3, 2, 4)
+        agent.update(_fake_rollout(agent), torch.zeros(8, 3), constant_first)
+        stds[with_agent] = agent.disc_obs_norm.std[0].item()
+    assert stds[False] < 1.01e-4 and stds[True] > 0.5  # the floor; the fake agent's values are N(0, 1)
+
+
 def _parameters(agent: AMPAgent) -> torch.Tensor:
     return torch.cat([p.detach().flatten() for m in (agent.actor, agent.critic, agent.disc) for p in m.parameters()])
 
