@@ -76,11 +76,18 @@ def read_rows(results: Path) -> list[dict]:
 
 
 def git_commit() -> str:
+    """The checkout's commit, with `+changes` when its tracked files differ from it."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return head + ("+changes" if dirty else "")
+
+
+COMMIT = git_commit()  # the code this process imported: later commits during hours of training are not it
 
 
 def print_table(rows: list[dict]) -> None:
@@ -108,7 +115,7 @@ def suite_rows(eval_env, agent, last: dict, source: str, num_envs: int, episodes
                      "speed_ratio": round(r["root_speed_mean"] / max(clip_root_speed(eval_env, clip_id), 1e-6), 3),
                      "episode_length_mean": round(r["episode_length_mean"], 3),
                      "contact_bodies": list(eval_env.contact_bodies), "num_envs": num_envs,
-                     "commit": git_commit(), "date": time.strftime("%Y-%m-%d"), **extra})
+                     "commit": COMMIT, "date": time.strftime("%Y-%m-%d"), **extra})
     return rows
 
 
