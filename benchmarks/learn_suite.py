@@ -223,10 +223,12 @@ def main() -> None:
         args.env_overrides = json.dumps({**base_env_overrides, "motion_file": str(path)})
         runner, eval_env = runner_and_eval_env(args, f"{args.out_dir}/{source}")
         print(f"contact bodies: {', '.join(eval_env.contact_bodies)}")
-        print(f"{'minutes':>7} {'samples':>11} {'samples/s':>9} {'fall rate':>9} {'pose err m':>10}", flush=True)
+        print(f"{'minutes':>7} {'samples':>11} {'samples/s':>9} {'fall rate':>9} {'pose err m':>10} {'speed m/s':>9}",
+              flush=True)
         last = train_and_evaluate(runner, eval_env, args.minutes, args.eval_every, args.eval_episodes,
                                   args.max_samples,
-                                  lambda m, r: f"{r['fall_rate']:9.2f} {r['pose_error_dtw']:10.3f}")[-1]
+                                  lambda m, r: f"{r['fall_rate']:9.2f} {r['pose_error_dtw']:10.3f} "
+                                               f"{r['root_speed_mean']:9.2f}")[-1]
         append_rows(results, suite_rows(eval_env, runner.agent, last, source, args.num_envs, args.eval_episodes))
         runner.env.close()
         eval_env.close()
