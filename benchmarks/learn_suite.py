@@ -172,19 +172,28 @@ def evaluate_runs(args, results: Path) -> None:
         eval_env.close()
 
 
+def trained_by(r: dict) -> str:
+    """Where a row's policy was trained: a run elsewhere (--from_run), or learn_suite.py on a clip or dataset."""
+    if r.get("run"):
+        return f"run {r['source']}"
+    if clip_key(r["source"]) == r["clip"].removesuffix(" (mirror)"):
+        return "learn_suite.py"
+    return f"learn_suite.py, dataset {r['source']}"
+
+
 def markdown_table(rows: list[dict]) -> str:
-    """The rows as README's table, in the paper's clip order, then any other clips."""
+    """README's table: the latest row of each clip and trainer (earlier rows measured earlier code), in the
+    paper's clip order, then any other clips."""
+    latest = {(r["clip"], trained_by(r)): r for r in rows}
     order = {key: i for i, key in enumerate(PAPER_DTW)}
-    lines = ["| clip | trained by | minutes | samples | fall rate | DTW (m) | paper (m) | speed / clip's | goal |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
-    for r in sorted(rows, key=lambda r: (order.get(r["clip"], len(order)), r["samples"])):
+    lines = ["| clip | trained by | minutes | samples | fall rate | DTW (m) | paper (m) | speed / clip's | goal "
+             "| commit |", "|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    for (_, by), r in sorted(latest.items(), key=lambda kv: (order.get(kv[1]["clip"], len(order)),
+                                                             kv[1]["samples"])):
         paper = PAPER_DTW.get(r["clip"])
-        by = (f"run {r['source']}" if r.get("run")  # --from_run rows: the app, learn_walk.py
-              else "learn_suite.py" if clip_key(r["source"]) == r["clip"].removesuffix(" (mirror)")
-              else f"learn_suite.py, dataset {r['source']}")
         lines.append(f"| {r['clip']} | {by} | {r['minutes']:.0f} | {r['samples']:,d} | {r['fall_rate']:.2f} | "
                      f"{r['pose_error_dtw']:.3f} | {'-' if paper is None else f'{paper:.3f}'} | "
-                     f"{r['speed_ratio']:.2f} | {goal(r['clip'], r)} |")
+                     f"{r['speed_ratio']:.2f} | {goal(r['clip'], r)} | {r['commit']} |")
     return "\n".join(lines)
 
 
