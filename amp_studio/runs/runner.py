@@ -283,7 +283,6 @@ class Runner:
         return "full"
 
 
-
 def env_frame(env_config) -> str:
     """The frame an env observes in: `world`, or its heading's kind (amp_obs.HEADINGS)."""
     return "world" if env_config.global_obs else env_config.heading
