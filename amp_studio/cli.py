@@ -16,6 +16,7 @@ from amp_studio.errors import AmpStudioError
 from amp_studio.runs.run_arguments import (
     build_run_parser,
     max_seconds,
+    read_model_file,
     training_from_args,
     use_model_configs,
     with_arg_file,
@@ -145,10 +146,11 @@ def _train_process(device: str, world: int, args: argparse.Namespace) -> None:
 
     main = distributed.is_main()
     say = print if main else (lambda *a, **k: None)
-    runner = training_from_args(args, out_dir=args.out_dir, logger=args.logger,
+    model = read_model_file(args)
+    runner = training_from_args(args, out_dir=args.out_dir, logger=args.logger, model_state=model,
                                 threads=threads_per_process(world) if world > 1 else None)
-    if args.model_file:
-        if runner.load_checkpoint(args.model_file) == "policy":
+    if model is not None:
+        if runner.load_checkpoint(args.model_file, model) == "policy":
             say(f"starting from the policy in {args.model_file} (a policy-only file: fresh critic and discriminator)")
         else:
             say(f"resumed from {args.model_file} at iteration {runner.iteration}, {runner.samples:,d} samples")
@@ -196,10 +198,11 @@ def _test(args: argparse.Namespace) -> int:
         _video_settings(args)  # bad settings fail before anything runs
         if Path(args.video).suffix.lower() != ".mp4":
             raise AmpStudioError(args.video, "--video writes .mp4 (H.264); give a .mp4 path")
+    model = read_model_file(args)
     if args.model_configs:
-        use_model_configs(args)
-    runner = training_from_args(args)
-    runner.load_policy(args.model_file)
+        use_model_configs(args, model)
+    runner = training_from_args(args, model_state=model)
+    runner.load_policy(args.model_file, model)
     env = runner.env
     viewer = _viewer(args, env.engine)
     if viewer is not None:

@@ -74,13 +74,25 @@ def agent_overrides(args: argparse.Namespace) -> dict | None:
     return found or None
 
 
-def training_from_args(args: argparse.Namespace, num_envs: int | None = None, out_dir: str | None = None, **kwargs):
-    """The Runner for parsed `--mode train|test` arguments (the CLI's and the GUI worker's one way to build it)."""
+def read_model_file(args: argparse.Namespace) -> dict | None:
+    """args.model_file's contents (None without one), read once for both building the env and loading it."""
+    from amp_studio.runs.run_directory import load_checkpoint
+
+    return load_checkpoint(args.model_file) if getattr(args, "model_file", None) else None
+
+
+def training_from_args(args: argparse.Namespace, num_envs: int | None = None, out_dir: str | None = None,
+                       model_state: dict | None = None, **kwargs):
+    """The Runner for parsed `--mode train|test` arguments (the CLI's and the GUI worker's one way to build it).
+    With args.model_file, its env observes in the frame that file's policy was trained in; model_state is the
+    file's contents when the caller has read them (read_model_file), to load it without reading it again."""
     from amp_studio.runs.training import make_training
 
     overrides = {"motion_file": args.motion_file} if args.motion_file else {}
-    if getattr(args, "model_file", None):
-        overrides.update(policy_frame_overrides(args.model_file, args.env_config, overrides))
+    if model_state is None:
+        model_state = read_model_file(args)
+    if model_state is not None:
+        overrides.update(_frame_overrides(model_state, args.env_config, overrides))
     return make_training(args.env_config, args.engine_config, args.agent_config,
                          args.num_envs if num_envs is None else num_envs, args.seed, out_dir, overrides or None,
                          agent_overrides(args), **kwargs)
@@ -89,20 +101,26 @@ def training_from_args(args: argparse.Namespace, num_envs: int | None = None, ou
 def policy_frame_overrides(model_file: str | Path, env_config: str | Path, overrides: dict | None = None) -> dict:
     """Env settings that make env_config (with overrides) observe in the frame model_file's policy was trained in:
     a policy observes in its own frame, whichever env config it is tested or continued with."""
-    from amp_studio.envs import load_env_config
     from amp_studio.runs.run_directory import load_checkpoint
+
+    return _frame_overrides(load_checkpoint(model_file), env_config, overrides)
+
+
+def _frame_overrides(state: dict, env_config: str | Path, overrides: dict | None) -> dict:
+    from amp_studio.envs import load_env_config
     from amp_studio.runs.runner import frame_overrides, trained_frame
 
-    return frame_overrides(trained_frame(load_checkpoint(model_file)), load_env_config(env_config, overrides)[1])
+    return frame_overrides(trained_frame(state), load_env_config(env_config, overrides)[1])
 
 
-def use_model_configs(args: argparse.Namespace) -> None:
-    """Point args' config paths at the configs stored in args.model_file (written to a temporary folder)."""
+def use_model_configs(args: argparse.Namespace, model_state: dict | None = None) -> None:
+    """Point args' config paths at the configs stored in args.model_file (written to a temporary folder);
+    model_state: the file's contents when already read."""
     import tempfile
 
-    from amp_studio.runs.run_directory import load_checkpoint
-
-    configs = load_checkpoint(args.model_file).get("configs") or {}
+    if model_state is None:
+        model_state = read_model_file(args)
+    configs = model_state.get("configs") or {}
     folder = Path(tempfile.mkdtemp(prefix="amp_studio_model_configs_"))
     for flag, name in (("env_config", "env_config.yaml"), ("agent_config", "agent_config.yaml"),
                        ("engine_config", "engine_config.yaml")):

@@ -258,15 +258,17 @@ class Runner:
             self.run_dir.log_event("checkpoint", iteration=self.iteration, path=str(path))
         return Path(path)
 
-    def load_policy(self, path: str | Path) -> None:
-        """Only the policy (and what judges it) of a checkpoint or model, to replay or test it."""
-        state = load_checkpoint(path)
+    def load_policy(self, path: str | Path, state: dict | None = None) -> None:
+        """Only the policy (and what judges it) of a checkpoint or model, to replay or test it (state: the file's
+        contents when already read)."""
+        state = load_checkpoint(path) if state is None else state
         check_observation_frame(state, self.env, path)
         self.agent.load_state_dict(state["agent"], policy_only=True, source=path)
 
-    def load_checkpoint(self, path: str | Path) -> str:
-        """Resume from a full checkpoint, or start from a policy-only one; returns which it did."""
-        state = load_checkpoint(path)
+    def load_checkpoint(self, path: str | Path, state: dict | None = None) -> str:
+        """Resume from a full checkpoint, or start from a policy-only one; returns which it did (state: the file's
+        contents when already read)."""
+        state = load_checkpoint(path) if state is None else state
         check_observation_frame(state, self.env, path)
         if state.get("policy_only"):
             self.agent.load_state_dict(state["agent"], policy_only=True, source=path)

@@ -81,14 +81,15 @@ class TrainingWorker:
     """Runs Runner.train for the CLI's arguments and answers commands between env steps."""
 
     def __init__(self, args, channel: Channel, command_line: str):
-        from amp_studio.runs.run_arguments import training_from_args
+        from amp_studio.runs.run_arguments import read_model_file, training_from_args
 
         self.args = args
         self.channel = channel
-        self.runner = training_from_args(args, out_dir=args.out_dir, logger=args.logger,
+        model = read_model_file(args)
+        self.runner = training_from_args(args, out_dir=args.out_dir, logger=args.logger, model_state=model,
                                          log=lambda line: channel.send("log", line=line))
-        if args.model_file:
-            how = self.runner.load_checkpoint(args.model_file)
+        if model is not None:
+            how = self.runner.load_checkpoint(args.model_file, model)
             channel.send("log", line=f"{'resumed' if how == 'full' else 'policy loaded'} from {args.model_file}")
         self.runner.on_step = self._on_step
         self.command_line = command_line
@@ -195,14 +196,15 @@ class ReplayWorker:
     def __init__(self, args, channel: Channel):
         import torch
 
-        from amp_studio.runs.run_arguments import training_from_args, use_model_configs
+        from amp_studio.runs.run_arguments import read_model_file, training_from_args, use_model_configs
 
         self.torch = torch
         self.channel = channel
+        model = read_model_file(args)
         if args.model_configs:
-            use_model_configs(args)
-        runner = training_from_args(args, num_envs=1, log=lambda line: None)
-        runner.load_policy(args.model_file)
+            use_model_configs(args, model)
+        runner = training_from_args(args, num_envs=1, model_state=model, log=lambda line: None)
+        runner.load_policy(args.model_file, model)
         self.env, self.agent = runner.env, runner.agent
         if hasattr(self.env, "set_target"):
             # The user places the targets: a time-out would teleport the character away from them mid-walk.

@@ -157,7 +157,7 @@ def test_resume_needs_the_same_env_count_and_policy_files_only_initialize(tmp_pa
 def test_a_policy_observes_in_the_frame_it_was_trained_in(tmp_path):
     import argparse
 
-    from amp_studio.runs.run_arguments import training_from_args
+    from amp_studio.runs.run_arguments import read_model_file, training_from_args
 
     walk = "data/models/amp_humanoid_walk_model.pt"  # trained before the twist heading: the x-axis frame
     twist = make_training(ENV, ENGINE, AGENT, 2, agent_overrides=TINY, log=lambda line: None)
@@ -172,6 +172,12 @@ def test_a_policy_observes_in_the_frame_it_was_trained_in(tmp_path):
     runner = training_from_args(args, log=lambda line: None)
     assert runner.env.config.heading == "x_axis"
     runner.load_policy(walk)
+    # Read once, used twice: the contents given, the file is not read again (here it is gone).
+    model = read_model_file(args)
+    args.model_file = str(tmp_path / "moved.pt")
+    runner = training_from_args(args, model_state=model, log=lambda line: None)
+    assert runner.env.config.heading == "x_axis"
+    runner.load_policy(args.model_file, model)
     # A run of this version records its frame, and continuing it elsewhere keeps it.
     trained = _runner(tmp_path)
     trained.save_checkpoint()
