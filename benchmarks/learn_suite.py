@@ -10,6 +10,7 @@ single-clip AMP, 100-300 M samples on 16 cores). Goals on 2 cores: locomotion (w
 and DTW <= the paper's within 18 M samples; the rest fall rate <= 0.25 and DTW <= 1.5x the paper's within 36 M.
 
     python benchmarks/learn_suite.py --clips walk jog run crawl --minutes 30 --max_samples 18000000
+    python benchmarks/learn_suite.py --clips run --max_samples 18000000 --ship data/models   # ship it if it gets there
     python benchmarks/learn_suite.py --clips data/datasets/walk_run.yaml --minutes 60
     python benchmarks/learn_suite.py --from_run output/runs/amp_20261129-100831   # a run trained in the app
 """
@@ -27,7 +28,7 @@ from timed_training import runner_and_eval_env, train_and_evaluate, training_par
 from amp_studio import DATA_DIR
 from amp_studio.learning.agent_config import load_agent_config
 from amp_studio.runs.evaluation import clip_root_speed, evaluate
-from amp_studio.runs.run_directory import load_checkpoint
+from amp_studio.runs.run_directory import export_policy, load_checkpoint
 
 REPO = DATA_DIR.parent
 SHARED = REPO.parent / "shared" / "motions" / "deepmimic"
@@ -119,6 +120,22 @@ def suite_rows(eval_env, agent, last: dict, source: str, num_envs: int, episodes
     return rows
 
 
+def ship_model(folder: Path, source: str, run: Path, rows: list[dict]) -> Path | None:
+    """The run's final policy as folder/amp_humanoid_<source>_model.pt (policy only, with its configs), when every
+    row of it meets its goal; None otherwise. A model already there is not replaced (the shipped ones are
+    documented and tested as they are)."""
+    if not rows or any(goal(r["clip"], r) != "yes" for r in rows):
+        return None
+    path = folder / f"amp_humanoid_{clip_key(source)}_model.pt"
+    if path.exists():
+        print(f"{path}: exists, not replaced; the policy is in {run / 'checkpoints' / 'latest.pt'}", flush=True)
+        return None
+    export_policy(run / "checkpoints" / "latest.pt", path)
+    for r in rows:
+        r["model"] = str(path)
+    return path
+
+
 def append_rows(results: Path, rows: list[dict]) -> None:
     with open(results, "a", encoding="utf-8") as f:
         for row in rows:
@@ -206,6 +223,9 @@ def main() -> None:
     parser.add_argument("--results", default=str(RESULTS), help="JSON lines file the rows are appended to")
     parser.add_argument("--table_only", action="store_true", help="print the table of the rows so far and exit")
     parser.add_argument("--markdown", action="store_true", help="with --table_only: README's markdown table")
+    parser.add_argument("--ship", metavar="DIR", default=None,
+                        help="write each policy that meets its goal to DIR/amp_humanoid_<clip>_model.pt "
+                             "(policy only: what replaying and testing need)")
     parser.add_argument("--from_run", nargs="+", default=None, metavar="RUN_DIR",
                         help="instead of training, evaluate runs trained with the defaults elsewhere (the app, the "
                              "CLI) at their last checkpoint within the budget")
@@ -230,7 +250,9 @@ def main() -> None:
         print(f"\n== {source}: training {args.minutes:g} min on {torch.get_num_threads()} torch threads, "
               f"{args.num_envs} envs", flush=True)
         args.env_overrides = json.dumps({**base_env_overrides, "motion_file": str(path)})
-        runner, eval_env = runner_and_eval_env(args, f"{args.out_dir}/{source}")
+        # A run directory of its own: a second row of the clip must not append to the first one's logs.
+        run = Path(args.out_dir) / f"{source}_{time.strftime('%Y%m%d-%H%M%S')}"
+        runner, eval_env = runner_and_eval_env(args, str(run))
         print(f"contact bodies: {', '.join(eval_env.contact_bodies)}")
         print(f"{'minutes':>7} {'samples':>11} {'samples/s':>9} {'fall rate':>9} {'pose err m':>10} {'speed m/s':>9}",
               flush=True)
@@ -238,7 +260,11 @@ def main() -> None:
                                   args.max_samples,
                                   lambda m, r: f"{r['fall_rate']:9.2f} {r['pose_error_dtw']:10.3f} "
                                                f"{r['root_speed_mean']:9.2f}")[-1]
-        append_rows(results, suite_rows(eval_env, runner.agent, last, source, args.num_envs, args.eval_episodes))
+        rows = suite_rows(eval_env, runner.agent, last, source, args.num_envs, args.eval_episodes, out_dir=str(run))
+        shipped = ship_model(Path(args.ship), source, run, rows) if args.ship else None
+        if shipped is not None:
+            print(f"goal met: the policy is {shipped}", flush=True)
+        append_rows(results, rows)
         runner.env.close()
         eval_env.close()
     print_table(read_rows(results))
