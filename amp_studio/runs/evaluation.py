@@ -64,6 +64,26 @@ def reference_poses(env: AMPEnv, clip_id: int, seconds: float) -> np.ndarray:
     return relative_body_positions(env, pos, state.root_pos, state.root_rot).numpy()
 
 
+def pose_error_to_clips(env: AMPEnv, motion: np.ndarray, references: dict[int, np.ndarray] | None = None) -> float:
+    """DTW pose error (m) of a motion's root-relative body positions (T, B - 1, 3, at the control rate) against
+    the nearest of the env's clips; references caches each clip's poses between calls.
+
+    An episode starts anywhere in its clip (reference state initialization), so a wrapping clip's reference
+    runs one cycle longer than the motion: the alignment can begin at the episode's phase and follow the clip
+    for the episode's whole length. (Without that cycle an episode begun late in a long cycle, such as the
+    spin's 4.4 s, had its last seconds squeezed onto the reference's end.)"""
+    references = {} if references is None else references
+    lib = env.motion_lib
+    best = math.inf
+    for clip in range(lib.num_clips):
+        cycle = float(lib.clip_lengths[clip]) if bool(lib.clip_wraps[clip]) else 0.0
+        if clip not in references:
+            references[clip] = reference_poses(env, clip, env.config.episode_length + cycle + 1.0)
+        ref = references[clip][: max(len(motion) + round(cycle / env.dt) + 30, 2)]
+        best = min(best, dtw_pose_error(motion, ref))
+    return best
+
+
 @torch.no_grad()
 def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = True,
              clip_id: int | None = None) -> dict[str, float]:
@@ -116,14 +136,7 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
                 successes.append(bool(info["success"][i]))
                 distances.append(float(info["target_distance"][i]))
             if pose_error and len(poses[i]) > 1:
-                motion = np.stack(poses[i])
-                best = math.inf
-                for clip in range(env.motion_lib.num_clips):
-                    if clip not in references:
-                        references[clip] = reference_poses(env, clip, env.config.episode_length + 2.0)
-                    ref = references[clip][: max(len(motion) + 30, 2)]
-                    best = min(best, dtw_pose_error(motion, ref))
-                errors.append(best)
+                errors.append(pose_error_to_clips(env, np.stack(poses[i]), references))
             poses[i] = []
         if len(ended):
             steps[ended] = 0
