@@ -68,18 +68,19 @@ def pose_error_to_clips(env: AMPEnv, motion: np.ndarray, references: dict[int, n
     """DTW pose error (m) of a motion's root-relative body positions (T, B - 1, 3, at the control rate) against
     the nearest of the env's clips; references caches each clip's poses between calls.
 
-    An episode starts anywhere in its clip (reference state initialization), so a wrapping clip's reference
-    runs one cycle longer than the motion: the alignment can begin at the episode's phase and follow the clip
-    for the episode's whole length. (Without that cycle an episode begun late in a long cycle, such as the
-    spin's 4.4 s, had its last seconds squeezed onto the reference's end.)"""
+    An episode starts anywhere in its clip (reference state initialization), so the reference runs one clip
+    length longer than the motion: the alignment can begin at the episode's start in the clip and follow it for
+    the episode's whole length (a wrapping clip repeats; a clip that does not wrap is all there). Without that, an
+    episode begun late in a long cycle, such as the spin's 4.4 s, had its last seconds squeezed onto the
+    reference's end, and one begun 20 s into the 33-s long walk was matched against its first 12 s."""
     references = {} if references is None else references
     lib = env.motion_lib
     best = math.inf
     for clip in range(lib.num_clips):
-        cycle = float(lib.clip_lengths[clip]) if bool(lib.clip_wraps[clip]) else 0.0
+        length = float(lib.clip_lengths[clip])
         if clip not in references:
-            references[clip] = reference_poses(env, clip, env.config.episode_length + cycle + 1.0)
-        ref = references[clip][: max(len(motion) + round(cycle / env.dt) + 30, 2)]
+            references[clip] = reference_poses(env, clip, env.config.episode_length + length + 1.0)
+        ref = references[clip][: max(len(motion) + round(length / env.dt) + 30, 2)]
         best = min(best, dtw_pose_error(motion, ref))
     return best
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from amp_studio.runs.evaluation import dtw_pose_error
 
@@ -27,21 +28,29 @@ def test_error_is_the_mean_body_distance_when_offset():
     assert abs(dtw_pose_error(shifted, ref) - 0.1) < 1e-9
 
 
-def test_a_clip_replayed_from_late_in_its_cycle_has_no_error(deepmimic_dir):
+def _clip_episode(env, start: float):
+    """The clip's own root-relative poses for one episode from `start` (s), at the control rate."""
     import torch
 
+    from amp_studio.runs.evaluation import relative_body_positions
+
+    start = round(start / env.dt) * env.dt  # on the reference's frame times
+    times = start + torch.arange(0.0, env.config.episode_length, env.dt, dtype=torch.float64)
+    state = env.motion_lib.get_state(torch.zeros(len(times), dtype=torch.long), times)
+    pos, _ = env.character.forward_kinematics(state.root_pos, state.root_rot, state.dof_pos)
+    return relative_body_positions(env, pos, state.root_pos, state.root_rot).numpy()
+
+
+@pytest.mark.parametrize("clip, start", [("humanoid3d_crawl.txt", 2.6),  # late in a 2.9-s cycle
+                                         ("humanoid3d_long_walk1.txt", 20.0)])  # 20 s into 33 s, no wrap
+def test_a_clip_replayed_from_anywhere_in_it_has_no_error(deepmimic_dir, clip, start):
     from amp_studio.envs import make_env_from_files
-    from amp_studio.runs.evaluation import pose_error_to_clips, relative_body_positions
+    from amp_studio.runs.evaluation import pose_error_to_clips
 
     env = make_env_from_files("data/envs/amp_humanoid_env.yaml", "data/engines/mujoco_engine.yaml", 1,
-                              env_overrides={"motion_file": str(deepmimic_dir / "humanoid3d_crawl.txt")})
-    lib = env.motion_lib
-    start = round(0.9 * float(lib.clip_lengths[0]) / env.dt) * env.dt  # 2.6 s into the crawl's 2.9-s cycle
-    times = start + torch.arange(0.0, env.config.episode_length, env.dt, dtype=torch.float64)
-    state = lib.get_state(torch.zeros(len(times), dtype=torch.long), times)
-    pos, _ = env.character.forward_kinematics(state.root_pos, state.root_rot, state.dof_pos)
-    episode = relative_body_positions(env, pos, state.root_pos, state.root_rot).numpy()
+                              env_overrides={"motion_file": str(deepmimic_dir / clip)})
+    episode = _clip_episode(env, start)
     assert pose_error_to_clips(env, episode) < 1e-4
-    # The same clip played at the wrong speed is not the clip.
-    assert pose_error_to_clips(env, episode[::2]) > 0.01
+    # Every body 0.17 m off its place is not the clip.
+    assert pose_error_to_clips(env, episode + 0.1) > 0.1
     env.close()
