@@ -51,14 +51,16 @@ def train_and_evaluate(runner, eval_env, minutes: float, eval_every: float, eval
                        max_samples: int | None, row: Callable[[float, dict], str]) -> list[dict]:
     """Rows {minutes, samples, samples_per_s, **evaluation} at 0, every eval_every minutes of training and at the
     end (minutes or max_samples, whichever first); row(minutes, result) formats the printed line's tail.
-    Minutes count from the call (a resumed runner has trained before); samples are the runner's."""
+    Minutes count from the call (a resumed runner has trained before); samples are the runner's. max_samples is a
+    budget: the last iteration is the last whole one within it (18 M samples of 256 envs: 17,997,824)."""
     rows = []
     next_eval = 0.0
     start = runner.wall_time
-    limit = max_samples or float("inf")
+    per_iteration = runner.env.num_envs * runner.config.steps_per_iter
+    last_start = float("inf") if max_samples is None else max_samples - per_iteration  # the last iteration fits
     while True:
         elapsed = (runner.wall_time - start) / 60
-        done = elapsed >= minutes - 1e-9 or (max_samples is not None and runner.samples >= max_samples)
+        done = elapsed >= minutes - 1e-9 or runner.samples > last_start
         if elapsed >= next_eval - 1e-9 or done:
             t0 = time.perf_counter()
             result = evaluate(eval_env, runner.agent, eval_episodes)
@@ -72,4 +74,4 @@ def train_and_evaluate(runner, eval_env, minutes: float, eval_every: float, eval
             if done:
                 return rows
         stop_at = start + min(next_eval, minutes) * 60
-        runner.train(callback=lambda m, stop=stop_at: runner.wall_time < stop and runner.samples < limit)
+        runner.train(callback=lambda m, stop=stop_at: runner.wall_time < stop and runner.samples <= last_start)
