@@ -77,9 +77,11 @@ def read_rows(results: Path) -> list[dict]:
 
 
 def git_commit() -> str:
-    """The checkout's commit, with `+changes` when its tracked files differ from it."""
+    """The checkout's commit, with `+changes` when its tracked files differ from it (rows appended to
+    benchmarks/results/ are not code)."""
     try:
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":(exclude)benchmarks/results"], cwd=REPO,
                                capture_output=True, text=True, check=True).stdout.strip()
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
                               check=True).stdout.strip()
