@@ -39,12 +39,14 @@ LOCOMOTION = ("walk", "jog", "run", "crawl")
 
 
 def resolve_clip(item: str) -> Path:
-    """A shared DeepMimic clip by name (`walk` -> ../shared/motions/deepmimic/humanoid3d_walk.txt), else a path."""
+    """A shared DeepMimic clip by name (`walk` -> ../shared/motions/deepmimic/humanoid3d_walk.txt, named from the
+    repository as the shipped configs name it, so that a shipped model's stored config finds it on another
+    machine), else a path."""
     if item in PAPER_DTW or not Path(item).suffix:
         path = SHARED / f"humanoid3d_{item}.txt"
         if not path.is_file():
             raise SystemExit(f"error: {path}: no shared clip named '{item}' (the shared/ folder beside this checkout)")
-        return path
+        return Path("..") / path.relative_to(REPO.parent)
     path = Path(item)
     if not path.is_file():
         raise SystemExit(f"error: {path}: file not found")

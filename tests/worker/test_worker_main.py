@@ -176,3 +176,20 @@ def test_the_shipped_location_model_walks_to_a_clicked_target(deepmimic_dir):
         w.send("stop")
     finally:
         w.close()
+
+
+SUITE_MODELS = sorted(str(p) for p in Path("data/models").glob("amp_humanoid_*_model.pt"))
+
+
+@pytest.mark.deepmimic
+@pytest.mark.parametrize("model", SUITE_MODELS)
+def test_a_shipped_imitation_model_replays_as_the_app_opens_it(deepmimic_dir, model):
+    """Open model in the app: the replay worker with the configs stored in the model; the character stays up."""
+    w = WorkerProcess("replay", "--model_file", model, "--fast", "--model_configs", "true")
+    try:
+        first = w.wait_for(lambda m: m.type == "pose", timeout=180)
+        last = w.wait_for(lambda m: m.type == "pose" and (m.get("done") == 1 or m.get("time") - first.get("time") > 5))
+        assert last.get("done") != 1, f"fell after {last.get('time') - first.get('time'):.1f} s"
+        w.send("stop")
+    finally:
+        w.close()
