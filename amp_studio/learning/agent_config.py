@@ -144,6 +144,9 @@ class AgentConfig:
     """The discriminator's normalizer also folds in the agent's observations (MimicKit's), not only the clips':
     a feature the clips hold constant (the walk's neck rotation) then no longer reads as +-clip standard
     deviations at the agent's least deviation."""
+    disc_norm_min_std: float = 1e-4
+    """Least std of the discriminator normalizer's features: the scale of a feature the clips hold (nearly)
+    constant, from the clips alone."""
     task_reward_weight: float = 0.0
     disc_reward_weight: float = 1.0
     torch_threads: int = 0
@@ -164,6 +167,7 @@ class AgentConfig:
         "action_bound_weight": _WEIGHT, "action_entropy_weight": _WEIGHT, "action_reg_weight": _WEIGHT,
         "disc_buffer_size": Range(1, 10_000_000), "disc_replay_samples": Range(0, 10_000_000),
         "disc_logit_reg": _WEIGHT, "disc_grad_penalty": _WEIGHT, "disc_reward_scale": Range(-1e3, 1e3),
+        "disc_norm_min_std": Range(0.0, 1e3, low_open=True),
         "task_reward_weight": _WEIGHT, "disc_reward_weight": _WEIGHT, "torch_threads": _THREADS,
         "rollout_torch_threads": _THREADS,
     }

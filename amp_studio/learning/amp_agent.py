@@ -67,7 +67,7 @@ class AMPAgent:
                 last.bias.copy_(init_action)
         self.action_std = m.action_std
         self.obs_norm = Normalizer(obs_dim, config.normalizer_samples)
-        self.disc_obs_norm = Normalizer(disc_obs_dim, config.normalizer_samples)
+        self.disc_obs_norm = Normalizer(disc_obs_dim, config.normalizer_samples, eps=config.disc_norm_min_std)
         self.actor_opt = make_optimizer(self.actor.parameters(), config.actor_optimizer)
         self.critic_opt = make_optimizer(self.critic.parameters(), config.critic_optimizer)
         self.disc_opt = make_optimizer(self.disc.parameters(), config.disc_optimizer)

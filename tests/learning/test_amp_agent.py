@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 
 from amp_studio.envs.vec_env import DoneFlag
@@ -111,6 +112,9 @@ def test_disc_normalizer_folds_in_the_agent_when_asked():
         agent.update(_fake_rollout(agent), torch.zeros(8, 3), constant_first)
         stds[with_agent] = agent.disc_obs_norm.std[0].item()
     assert stds[False] < 1.01e-4 and stds[True] > 0.5  # the floor; the fake agent's values are N(0, 1)
+    floored = AMPAgent(_tiny(background_updates=False, disc_norm_min_std=0.1), 3, 2, 4)
+    floored.update(_fake_rollout(floored), torch.zeros(8, 3), constant_first)
+    assert floored.disc_obs_norm.std[0].item() == pytest.approx(0.1)
 
 
 def _parameters(agent: AMPAgent) -> torch.Tensor:
