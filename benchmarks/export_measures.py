@@ -25,6 +25,7 @@ from amp_studio.rendering.video import VideoSettings
 from amp_studio.runs.onnx_export import export_onnx
 from amp_studio.runs.policy_video import write_policy_video
 from amp_studio.runs.run_arguments import policy_frame_overrides
+from amp_studio.runs.run_directory import load_checkpoint
 from amp_studio.runs.training import make_training
 
 
@@ -44,10 +45,11 @@ def main() -> None:
         out["onnx_export_s"] = round(time.perf_counter() - start, 2)
         out["onnx_mb"] = round(onnx_path.stat().st_size / 1e6, 3)
         session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+        model = load_checkpoint(args.model)
         runner = make_training(args.env_config, DATA_DIR / "engines" / "mujoco_engine.yaml", args.agent_config, 8,
-                               seed=5, env_overrides=policy_frame_overrides(args.model, args.env_config),
+                               seed=5, env_overrides=policy_frame_overrides(model, args.env_config),
                                log=lambda line: None)
-        runner.load_policy(args.model)
+        runner.load_policy(args.model, model)
         env, agent = runner.env, runner.agent
         ball = env.engine._ball_dofs
         obs, recorded = env.reset(), []

@@ -80,7 +80,7 @@ def pose_error_to_clips(env: AMPEnv, motion: np.ndarray, references: dict[int, n
         length = float(lib.clip_lengths[clip])
         if clip not in references:
             references[clip] = reference_poses(env, clip, env.config.episode_length + length + 1.0)
-        ref = references[clip][: max(len(motion) + round(length / env.dt) + 30, 2)]
+        ref = references[clip][: len(motion) + round(length / env.dt) + 30]
         best = min(best, dtw_pose_error(motion, ref))
     return best
 

@@ -92,21 +92,16 @@ def training_from_args(args: argparse.Namespace, num_envs: int | None = None, ou
     if model_state is None:
         model_state = read_model_file(args)
     if model_state is not None:
-        overrides.update(_frame_overrides(model_state, args.env_config, overrides))
+        overrides.update(policy_frame_overrides(model_state, args.env_config, overrides))
     return make_training(args.env_config, args.engine_config, args.agent_config,
                          args.num_envs if num_envs is None else num_envs, args.seed, out_dir, overrides or None,
                          agent_overrides(args), **kwargs)
 
 
-def policy_frame_overrides(model_file: str | Path, env_config: str | Path, overrides: dict | None = None) -> dict:
-    """Env settings that make env_config (with overrides) observe in the frame model_file's policy was trained in:
-    a policy observes in its own frame, whichever env config it is tested or continued with."""
-    from amp_studio.runs.run_directory import load_checkpoint
-
-    return _frame_overrides(load_checkpoint(model_file), env_config, overrides)
-
-
-def _frame_overrides(state: dict, env_config: str | Path, overrides: dict | None) -> dict:
+def policy_frame_overrides(state: dict, env_config: str | Path, overrides: dict | None = None) -> dict:
+    """Env settings that make env_config (with overrides) observe in the frame the policy of a checkpoint (its
+    contents) was trained in: a policy observes in its own frame, whichever env config it is tested or continued
+    with."""
     from amp_studio.envs import load_env_config
     from amp_studio.runs.runner import frame_overrides, trained_frame
 
