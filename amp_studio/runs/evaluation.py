@@ -33,22 +33,22 @@ def dtw_pose_error(motion: np.ndarray, reference: np.ndarray) -> float:
     total = np.full((t1 + 1, t2 + 1), np.inf)
     steps = np.zeros((t1 + 1, t2 + 1))
     total[0, :] = 0.0  # free start anywhere in the reference
+    index = np.arange(1, t2 + 1)
     for i in range(1, t1 + 1):
-        row_cost = cost[i - 1]
         up, diag = total[i - 1, 1:], total[i - 1, :-1]
-        up_steps, diag_steps = steps[i - 1, 1:], steps[i - 1, :-1]
-        best = np.where(diag <= up, diag, up)
-        best_steps = np.where(diag <= up, diag_steps, up_steps)
-        row, row_steps = total[i], steps[i]
-        # Moves along the reference within a row depend on the cell to the left: a short scan.
-        for j in range(1, t2 + 1):
-            left = row[j - 1]
-            if left < best[j - 1]:
-                row[j] = row_cost[j - 1] + left
-                row_steps[j] = row_steps[j - 1] + 1
-            else:
-                row[j] = row_cost[j - 1] + best[j - 1]
-                row_steps[j] = best_steps[j - 1] + 1
+        take_diag = diag <= up
+        best = np.where(take_diag, diag, up)
+        best_steps = np.where(take_diag, steps[i - 1, :-1], steps[i - 1, 1:])
+        # Within a row, a cell is reached from the row before at some column k <= j, then along the reference:
+        # total[i, j] = S[j] + min_k (best[k] - S[k - 1]) with S the row's prefix sums. A running minimum finds
+        # it; on ties the latest k wins, as a step from the row before does over one from the left.
+        prefix = np.cumsum(cost[i - 1])
+        start = best - (prefix - cost[i - 1])
+        running = np.minimum.accumulate(start)
+        fresh = start <= np.concatenate(([np.inf], running[:-1]))
+        k = np.maximum.accumulate(np.where(fresh, index, 0)) - 1
+        total[i, 1:] = prefix + running
+        steps[i, 1:] = best_steps[k] + index - k
     j = int(np.argmin(total[t1, 1:] / np.maximum(steps[t1, 1:], 1))) + 1  # free end
     return float(total[t1, j] / steps[t1, j])
 

@@ -28,6 +28,30 @@ def test_error_is_the_mean_body_distance_when_offset():
     assert abs(dtw_pose_error(shifted, ref) - 0.1) < 1e-9
 
 
+def _plain_subsequence_dtw(motion: np.ndarray, reference: np.ndarray) -> float:
+    """The textbook recurrence, one cell at a time: free start and end in the reference, mean cost per step."""
+    cost = np.linalg.norm(motion[:, None] - reference[None], axis=-1).mean(-1)
+    t1, t2 = cost.shape
+    total = np.full((t1 + 1, t2 + 1), np.inf)
+    steps = np.zeros((t1 + 1, t2 + 1))
+    total[0, :] = 0.0
+    for i in range(1, t1 + 1):
+        for j in range(1, t2 + 1):
+            moves = [(total[i - 1, j - 1], steps[i - 1, j - 1]), (total[i - 1, j], steps[i - 1, j]),
+                     (total[i, j - 1], steps[i, j - 1])]
+            prev, n = min(moves, key=lambda m: m[0])
+            total[i, j], steps[i, j] = cost[i - 1, j - 1] + prev, n + 1
+    return min(total[t1, j] / steps[t1, j] for j in range(1, t2 + 1))
+
+
+def test_the_row_scan_agrees_with_the_plain_recurrence():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        motion = rng.normal(size=(rng.integers(1, 25), 4, 3))
+        reference = rng.normal(size=(rng.integers(1, 40), 4, 3))
+        assert abs(dtw_pose_error(motion, reference) - _plain_subsequence_dtw(motion, reference)) < 1e-12
+
+
 def _clip_episode(env, start: float):
     """The clip's own root-relative poses for one episode from `start` (s), at the control rate."""
     import torch
