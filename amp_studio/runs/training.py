@@ -76,5 +76,9 @@ def _as_used(path: str | Path, overrides: dict | None, block: str | None = None)
         return text
     doc = yaml.safe_load(text) or {}
     doc = merge_overrides(doc, {block: overrides} if block else overrides)
-    header = f"# {path} with overrides {overrides}\n"
+    try:  # a path within the working directory, never this machine's absolute one: shipped models carry it
+        shown = Path(path).resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        shown = Path(path).name
+    header = f"# {shown} with overrides {overrides}\n"
     return header + yaml.safe_dump(doc, sort_keys=False)

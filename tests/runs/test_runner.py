@@ -66,6 +66,14 @@ def test_run_directory_contents(tmp_path):
     assert not [f for f in (run / "checkpoints").iterdir() if f.name.endswith(".tmp")]
 
 
+def test_a_config_with_overrides_names_its_file_without_this_machines_path(tmp_path):
+    # Shipped models carry these texts: an absolute path would name the machine they were trained on.
+    make_training(os.path.abspath(ENV), ENGINE, AGENT, 8, out_dir=tmp_path / "run",
+                  env_overrides={"num_disc_obs_steps": 2}, agent_overrides=TINY, log=lambda line: None)
+    header = (tmp_path / "run" / "env_config.yaml").read_text().splitlines()[0]
+    assert header.startswith(f"# {ENV} with overrides") and os.getcwd() not in header
+
+
 def test_fall_share_moves_while_the_fall_rate_says_nothing(tmp_path):
     runner = _runner(tmp_path)
     seen = []
