@@ -30,15 +30,16 @@ def main() -> None:
     args = parser.parse_args()
     # The env observes in the frame the (first) checkpoint's policy was trained in; the others must share it.
     overrides = json.loads(args.env_overrides)
-    overrides.update(policy_frame_overrides(load_checkpoint(args.checkpoints[0]), args.env_config, overrides))
+    first = load_checkpoint(args.checkpoints[0])
+    overrides.update(policy_frame_overrides(first, args.env_config, overrides))
     args.env_overrides = json.dumps(overrides)
     runner, eval_env = runner_and_eval_env(args, out_dir=None)
     keys = ("task_return", "success_rate", "final_distance_mean", "fall_rate", "disc_reward_mean",
             "pose_error_dtw")
     print(f"{'samples':>11} " + " ".join(f"{k[:12]:>12}" for k in keys), flush=True)
     rows = []
-    for path in args.checkpoints:
-        checkpoint = load_checkpoint(path)
+    for i, path in enumerate(args.checkpoints):
+        checkpoint = first if i == 0 else load_checkpoint(path)
         runner.load_policy(path, checkpoint)
         result = evaluate(eval_env, runner.agent, args.eval_episodes)
         rows.append({"checkpoint": path, "samples": int(checkpoint.get("samples", 0)),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from amp_studio import DATA_DIR
 from amp_studio.worker.client import WorkerClient
 
 
@@ -178,7 +179,7 @@ def test_the_shipped_location_model_walks_to_a_clicked_target(deepmimic_dir):
         w.close()
 
 
-SUITE_MODELS = sorted(str(p) for p in Path("data/models").glob("amp_humanoid_*_model.pt"))
+SUITE_MODELS = sorted(str(p) for p in (DATA_DIR / "models").glob("amp_humanoid_*_model.pt"))
 
 
 @pytest.mark.deepmimic
