@@ -27,7 +27,8 @@ def main() -> None:
                              "amp_task_humanoid_agent.yaml", "output/learn_location", 60.0, 10.0)
     parser.add_argument("--save_model", default=None, help="write the final policy here (policy-only checkpoint)")
     args = parser.parse_args()
-    runner, eval_env = runner_and_eval_env(args)
+    # The goal is stated on 10-s episodes; training episodes may be longer (--env_overrides).
+    runner, eval_env = runner_and_eval_env(args, eval_overrides={"episode_length": 10.0})
     print(f"training {args.minutes} min on {torch.get_num_threads()} torch threads, {args.num_envs} envs, "
           f"{eval_env.motion_lib.num_clips} clips")
     print(f"{'minutes':>7} {'samples':>11} {'samples/s':>9} {'task ret':>8} {'success':>7} {'final m':>7} "

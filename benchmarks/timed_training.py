@@ -37,13 +37,15 @@ def training_parser(description: str, env_config: str, agent_config: str, out_di
     return parser
 
 
-def runner_and_eval_env(args: argparse.Namespace, out_dir: str | None = None):
-    """The training runner and a separate evaluation env (16 envs at most, its own seed) for parsed arguments."""
+def runner_and_eval_env(args: argparse.Namespace, out_dir: str | None = None, eval_overrides: dict | None = None):
+    """The training runner and a separate evaluation env (16 envs at most, its own seed) for parsed arguments;
+    eval_overrides apply to the evaluation env only, over --env_overrides (an evaluation that must stay
+    comparable, such as 10-s episodes, whatever the training episodes are)."""
     env_overrides, agent_overrides = json.loads(args.env_overrides), json.loads(args.agent_overrides)
     runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs, args.seed,
                            out_dir or args.out_dir, env_overrides, agent_overrides, log=lambda line: None)
     eval_env = make_env_from_files(args.env_config, args.engine_config, min(16, args.eval_episodes),
-                                   seed=args.seed + 1, env_overrides=env_overrides)
+                                   seed=args.seed + 1, env_overrides={**env_overrides, **(eval_overrides or {})})
     return runner, eval_env
 
 
