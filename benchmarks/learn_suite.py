@@ -197,9 +197,11 @@ def trained_by(r: dict) -> str:
     """Where a row's policy was trained: a run elsewhere (--from_run), or learn_suite.py on a clip or dataset."""
     if r.get("run"):
         return f"run {r['source']}"
+    changed = {**r.get("env_overrides", {}), **r.get("agent_overrides", {})}
+    by = "learn_suite.py" + "".join(f", {k} {v}" for k, v in changed.items())
     if clip_key(r["source"]) == r["clip"].removesuffix(" (mirror)"):
-        return "learn_suite.py"
-    return f"learn_suite.py, dataset {r['source']}"
+        return by
+    return f"{by}, dataset {r['source']}"
 
 
 def markdown_table(rows: list[dict]) -> str:
@@ -264,8 +266,13 @@ def main() -> None:
                                   args.max_samples,
                                   lambda m, r: f"{r['fall_rate']:9.2f} {r['pose_error_dtw']:10.3f} "
                                                f"{r['root_speed_mean']:9.2f}")[-1]
-        rows = suite_rows(eval_env, runner.agent, last, source, args.num_envs, args.eval_episodes, out_dir=str(run))
-        shipped = ship_model(Path(args.ship), source, run, rows) if args.ship else None
+        # An experiment's row says what it changed, so that it is never read as the defaults' row.
+        changed = {k: v for k, v in {"env_overrides": base_env_overrides,
+                                     "agent_overrides": json.loads(args.agent_overrides)}.items() if v}
+        rows = suite_rows(eval_env, runner.agent, last, source, args.num_envs, args.eval_episodes, out_dir=str(run),
+                          **changed)
+        # Shipped models are the defaults' (README lists them as the suite's).
+        shipped = ship_model(Path(args.ship), source, run, rows) if args.ship and not changed else None
         if shipped is not None:
             print(f"goal met: the policy is {shipped}", flush=True)
         append_rows(results, rows)
