@@ -18,7 +18,18 @@ import json
 import torch
 from timed_training import runner_and_eval_env, train_and_evaluate, training_parser
 
+from amp_studio.envs import load_env_config
 from amp_studio.runs.run_directory import export_policy
+
+# What the goal is measured on: training may change these (--env_overrides), the evaluation does not.
+MEASURED_TASK = ("tar_dist_max", "tar_change_time_min", "tar_change_time_max", "tar_speed", "success_distance",
+                 "pos_reward_w", "vel_reward_w", "face_reward_w", "pos_err_scale", "vel_err_scale", "dist_threshold")
+
+
+def measured_task(env_config: str) -> dict:
+    """The env config file's target schedule and reward, on 10-s episodes (the goal's terms)."""
+    _, config, _ = load_env_config(env_config)
+    return {"episode_length": 10.0, **{k: getattr(config, k) for k in MEASURED_TASK}}
 
 
 def main() -> None:
@@ -27,8 +38,7 @@ def main() -> None:
                              "amp_task_humanoid_agent.yaml", "output/learn_location", 60.0, 10.0)
     parser.add_argument("--save_model", default=None, help="write the final policy here (policy-only checkpoint)")
     args = parser.parse_args()
-    # The goal is stated on 10-s episodes; training episodes may be longer (--env_overrides).
-    runner, eval_env = runner_and_eval_env(args, eval_overrides={"episode_length": 10.0})
+    runner, eval_env = runner_and_eval_env(args, eval_overrides=measured_task(args.env_config))
     print(f"training {args.minutes} min on {torch.get_num_threads()} torch threads, {args.num_envs} envs, "
           f"{eval_env.motion_lib.num_clips} clips")
     print(f"{'minutes':>7} {'samples':>11} {'samples/s':>9} {'task ret':>8} {'success':>7} {'final m':>7} "

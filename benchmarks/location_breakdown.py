@@ -1,0 +1,89 @@
+"""Where a location policy loses task return: the seconds after each new target, turning and walking.
+
+Runs the deterministic policy of a checkpoint on the env config's task (10-s episodes, as learn_location.py
+measures) and prints, by time since the target last moved: heading error to the target, speed toward it,
+distance and task reward per step; and the turning rate while the heading error is over 30 deg. Compare with
+location_return_bound.py's ideal walker, whose turning rate is a parameter.
+
+    python benchmarks/location_breakdown.py data/models/amp_location_humanoid_model.pt [--eval_episodes 16]
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import torch
+from learn_location import measured_task
+from timed_training import runner_and_eval_env, training_parser
+
+from amp_studio.envs.amp_obs import heading_cos_sin
+from amp_studio.envs.vec_env import DoneFlag
+from amp_studio.runs.run_arguments import policy_frame_overrides
+from amp_studio.runs.run_directory import load_checkpoint
+
+
+def wrap(angle: torch.Tensor) -> torch.Tensor:
+    return torch.atan2(torch.sin(angle), torch.cos(angle))
+
+
+def main() -> None:
+    parser = training_parser(__doc__.splitlines()[0], "amp_location_locomotion_humanoid_env.yaml",
+                             "amp_task_humanoid_agent.yaml", None, 0.0, 0.0)  # None: no run directory
+    parser.add_argument("checkpoint")
+    parser.set_defaults(num_envs=1, eval_episodes=16)
+    args = parser.parse_args()
+    checkpoint = load_checkpoint(args.checkpoint)
+    overrides = json.loads(args.env_overrides)
+    overrides.update(policy_frame_overrides(checkpoint, args.env_config, overrides))
+    args.env_overrides = json.dumps(overrides)
+    runner, env = runner_and_eval_env(args, out_dir=None, eval_overrides=measured_task(args.env_config))
+    runner.load_policy(args.checkpoint, checkpoint)
+    dt = 1.0 / 30.0
+    n = env.num_envs
+    obs = env.reset(torch.arange(n))
+    since = torch.zeros(n)
+    target = env.target.clone()
+    yaw = None
+    # Per step: seconds since the target moved, heading error (deg), turning rate (deg/s), speed toward, distance,
+    # reward.
+    rows = []
+    episodes = 0
+    while episodes < args.eval_episodes:
+        actions, _ = runner.agent.act(obs, deterministic=True)
+        obs, reward, done, _ = env.step(actions)
+        state = env.engine.get_state()
+        cos, sin = heading_cos_sin(state.root_rot, env.config.heading)
+        new_yaw = torch.atan2(sin, cos)
+        offset = env.target - state.root_pos[:, :2]
+        distance = offset.norm(dim=-1)
+        error = wrap(torch.atan2(offset[:, 1], offset[:, 0]) - new_yaw).abs()
+        rate = torch.zeros(n) if yaw is None else wrap(new_yaw - yaw).abs() / dt
+        toward = (offset / distance.clamp_min(1e-6).unsqueeze(-1) * state.root_vel[:, :2]).sum(-1)
+        since = torch.where((env.target - target).norm(dim=-1) > 1e-6, dt, since + dt)
+        live = done == DoneFlag.NULL
+        rows.append(torch.stack((since, torch.rad2deg(error), torch.rad2deg(rate), toward, distance, reward), -1)[live])
+        ended = torch.nonzero(~live).flatten()
+        episodes += len(ended)
+        if len(ended):
+            obs = env.reset(ended)
+            since[ended] = 0.0
+        target, yaw = env.target.clone(), new_yaw
+    r = torch.cat(rows).numpy()
+    far = r[:, 4] > 1.0
+    turning = far & (r[:, 1] > 30)
+    print(f"{args.checkpoint}: {episodes} episodes, task return {r[:, 5].mean():.3f}")
+    print(f"steps over 1 m from the target with heading error > 30 deg: {turning.sum() / max(far.sum(), 1):.2f}; "
+          f"their turning rate: median {np.median(r[turning, 2]):.0f} deg/s")
+    facing = far & (r[:, 1] < 15)
+    print(f"speed toward the target when facing it (< 15 deg, > 1 m away): {r[facing, 3].mean():.2f} m/s")
+    print(f"{'since target moved':>18} {'heading err':>11} {'toward m/s':>10} {'distance':>8} {'reward':>6}")
+    for lo, hi in ((0, 1), (1, 2), (2, 3), (3, 5), (5, 10)):
+        m = (r[:, 0] >= lo) & (r[:, 0] < hi)
+        if m.any():
+            print(f"{f'{lo}-{hi} s':>18} {r[m, 1].mean():9.0f} deg {r[m, 3].mean():10.2f} {r[m, 4].mean():8.2f} "
+                  f"{r[m, 5].mean():6.3f}")
+
+
+if __name__ == "__main__":
+    main()
