@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import json
 
-from timed_training import runner_and_eval_env, training_parser
+from timed_training import for_checkpoint, runner_and_eval_env, training_parser
 
 from amp_studio.runs.evaluation import evaluate
-from amp_studio.runs.run_arguments import policy_frame_overrides
 from amp_studio.runs.run_directory import load_checkpoint
 
 
@@ -29,10 +28,7 @@ def main() -> None:
     parser.set_defaults(num_envs=1, eval_episodes=32)
     args = parser.parse_args()
     # The env observes in the frame the (first) checkpoint's policy was trained in; the others must share it.
-    overrides = json.loads(args.env_overrides)
-    first = load_checkpoint(args.checkpoints[0])
-    overrides.update(policy_frame_overrides(first, args.env_config, overrides))
-    args.env_overrides = json.dumps(overrides)
+    first = for_checkpoint(args, args.checkpoints[0])
     runner, eval_env = runner_and_eval_env(args, out_dir=None)
     keys = ("task_return", "success_rate", "final_distance_mean", "fall_rate", "disc_reward_mean",
             "pose_error_dtw")

@@ -14,22 +14,21 @@ Goal on 2 cores: task return >= 0.63 and fall rate <= 0.1 within 36 M samples, D
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 
 import torch
 from timed_training import runner_and_eval_env, train_and_evaluate, training_parser
 
-from amp_studio.envs import load_env_config
+from amp_studio.envs import EnvConfig, LocationEnvConfig, load_env_config
 from amp_studio.runs.run_directory import export_policy
-
-# What the goal is measured on: training may change these (--env_overrides), the evaluation does not.
-MEASURED_TASK = ("tar_dist_max", "tar_change_time_min", "tar_change_time_max", "tar_speed", "success_distance",
-                 "pos_reward_w", "vel_reward_w", "face_reward_w", "pos_err_scale", "vel_err_scale", "dist_threshold")
 
 
 def measured_task(env_config: str) -> dict:
-    """The env config file's target schedule and reward, on 10-s episodes (the goal's terms)."""
+    """The env config file's task settings (target schedule and reward: every field the location task adds to the
+    env's), on 10-s episodes: the goal's terms, which training overrides (--env_overrides) do not change."""
     _, config, _ = load_env_config(env_config)
-    return {"episode_length": 10.0, **{k: getattr(config, k) for k in MEASURED_TASK}}
+    task = {f.name for f in fields(LocationEnvConfig)} - {f.name for f in fields(EnvConfig)}
+    return {"episode_length": 10.0, **{k: getattr(config, k) for k in sorted(task)}}
 
 
 def main() -> None:

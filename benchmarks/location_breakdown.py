@@ -10,17 +10,13 @@ location_return_bound.py's ideal walker, whose turning rate is a parameter.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import torch
 from learn_location import measured_task
-from timed_training import runner_and_eval_env, training_parser
+from timed_training import for_checkpoint, runner_and_eval_env, training_parser
 
 from amp_studio.envs.amp_obs import heading_cos_sin
 from amp_studio.envs.vec_env import DoneFlag
-from amp_studio.runs.run_arguments import policy_frame_overrides
-from amp_studio.runs.run_directory import load_checkpoint
 
 
 def wrap(angle: torch.Tensor) -> torch.Tensor:
@@ -33,13 +29,10 @@ def main() -> None:
     parser.add_argument("checkpoint")
     parser.set_defaults(num_envs=1, eval_episodes=16)
     args = parser.parse_args()
-    checkpoint = load_checkpoint(args.checkpoint)
-    overrides = json.loads(args.env_overrides)
-    overrides.update(policy_frame_overrides(checkpoint, args.env_config, overrides))
-    args.env_overrides = json.dumps(overrides)
+    checkpoint = for_checkpoint(args, args.checkpoint)
     runner, env = runner_and_eval_env(args, out_dir=None, eval_overrides=measured_task(args.env_config))
     runner.load_policy(args.checkpoint, checkpoint)
-    dt = 1.0 / 30.0
+    dt = env.dt
     n = env.num_envs
     obs = env.reset(torch.arange(n))
     since = torch.zeros(n)

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from amp_studio import DATA_DIR
 from amp_studio.envs import make_env_from_files
 from amp_studio.runs.evaluation import evaluate
+from amp_studio.runs.run_arguments import policy_frame_overrides
+from amp_studio.runs.run_directory import load_checkpoint
 from amp_studio.runs.training import make_training
 
 
@@ -35,6 +37,16 @@ def training_parser(description: str, env_config: str, agent_config: str, out_di
     parser.add_argument("--agent_overrides", default="{}", help="JSON object of agent settings to override")
     parser.add_argument("--out_dir", default=out_dir)
     return parser
+
+
+def for_checkpoint(args: argparse.Namespace, path: str) -> dict:
+    """The checkpoint at path, loaded; args.env_overrides gains the observation frame its policy was trained in,
+    so that the envs built from args can run it."""
+    checkpoint = load_checkpoint(path)
+    overrides = json.loads(args.env_overrides)
+    overrides.update(policy_frame_overrides(checkpoint, args.env_config, overrides))
+    args.env_overrides = json.dumps(overrides)
+    return checkpoint
 
 
 def runner_and_eval_env(args: argparse.Namespace, out_dir: str | None = None, eval_overrides: dict | None = None):
