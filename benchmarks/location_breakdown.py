@@ -3,7 +3,8 @@
 Runs the deterministic policy of a checkpoint on the env config's task (10-s episodes, as learn_location.py
 measures) and prints, by time since the target last moved: heading error to the target, speed toward it,
 distance and task reward per step; and the turning rate while the heading error is over 30 deg. Compare with
-location_return_bound.py's ideal walker, whose turning rate is a parameter.
+location_return_bound.py's ideal walker, whose turning rate is a parameter, and with the dataset's own turning
+rate (the style reward resists turns the clips do not make).
 
     python benchmarks/location_breakdown.py data/models/amp_location_humanoid_model.pt [--eval_episodes 16]
 """
@@ -21,6 +22,20 @@ from amp_studio.envs.vec_env import DoneFlag
 
 def wrap(angle: torch.Tensor) -> torch.Tensor:
     return torch.atan2(torch.sin(angle), torch.cos(angle))
+
+
+def dataset_turning(env, samples: int = 20000) -> np.ndarray:
+    """Heading rates (deg/s) of the env's clips over one control step, at times drawn as reference-state init
+    draws them (clips by weight, uniform in time), in the env's heading frame."""
+    lib, dt = env.motion_lib, env.dt
+    generator = torch.Generator().manual_seed(0)
+    clip_ids = lib.sample_clips(samples, generator=generator)
+    times = lib.sample_times(clip_ids, truncate_end=dt, generator=generator)
+    yaws = []
+    for t in (times, times + dt):
+        cos, sin = heading_cos_sin(lib.get_state(clip_ids, t).root_rot, env.config.heading)
+        yaws.append(torch.atan2(sin, cos))
+    return torch.rad2deg(wrap(yaws[1] - yaws[0]).abs() / dt).numpy()
 
 
 def main() -> None:
@@ -68,6 +83,10 @@ def main() -> None:
     print(f"{args.checkpoint}: {episodes} episodes, task return {r[:, 5].mean():.3f}")
     print(f"steps over 1 m from the target with heading error > 30 deg: {turning.sum() / max(far.sum(), 1):.2f}; "
           f"their turning rate: median {np.median(r[turning, 2]):.0f} deg/s")
+    clips = dataset_turning(env)
+    print(f"the clips' turning rate (by weight, all times): median {np.median(clips):.0f} deg/s, 90th percentile "
+          f"{np.percentile(clips, 90):.0f} deg/s, {np.mean(clips > np.median(r[turning, 2])):.0%} of times faster "
+          f"than the policy's median turn")
     facing = far & (r[:, 1] < 15)
     print(f"speed toward the target when facing it (< 15 deg, > 1 m away): {r[facing, 3].mean():.2f} m/s")
     print(f"{'since target moved':>18} {'heading err':>11} {'toward m/s':>10} {'distance':>8} {'reward':>6}")
