@@ -14,14 +14,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 from learn_location import measured_task
+from location_return_bound import wrap
 from timed_training import for_checkpoint, runner_and_eval_env, training_parser
 
-from amp_studio.envs.amp_obs import heading_cos_sin
+from amp_studio.envs.amp_obs import heading_angle
 from amp_studio.envs.vec_env import DoneFlag
-
-
-def wrap(angle: torch.Tensor) -> torch.Tensor:
-    return torch.atan2(torch.sin(angle), torch.cos(angle))
 
 
 def dataset_turning(env, samples: int = 20000) -> np.ndarray:
@@ -31,11 +28,9 @@ def dataset_turning(env, samples: int = 20000) -> np.ndarray:
     generator = torch.Generator().manual_seed(0)
     clip_ids = lib.sample_clips(samples, generator=generator)
     times = lib.sample_times(clip_ids, truncate_end=dt, generator=generator)
-    yaws = []
-    for t in (times, times + dt):
-        cos, sin = heading_cos_sin(lib.get_state(clip_ids, t).root_rot, env.config.heading)
-        yaws.append(torch.atan2(sin, cos))
-    return torch.rad2deg(wrap(yaws[1] - yaws[0]).abs() / dt).numpy()
+    before, after = (heading_angle(lib.get_state(clip_ids, t).root_rot, env.config.heading)
+                     for t in (times, times + dt))
+    return torch.rad2deg(wrap(after - before).abs() / dt).numpy()
 
 
 def main() -> None:
@@ -61,8 +56,7 @@ def main() -> None:
         actions, _ = runner.agent.act(obs, deterministic=True)
         obs, reward, done, _ = env.step(actions)
         state = env.engine.get_state()
-        cos, sin = heading_cos_sin(state.root_rot, env.config.heading)
-        new_yaw = torch.atan2(sin, cos)
+        new_yaw = heading_angle(state.root_rot, env.config.heading)
         offset = env.target - state.root_pos[:, :2]
         distance = offset.norm(dim=-1)
         error = wrap(torch.atan2(offset[:, 1], offset[:, 0]) - new_yaw).abs()
