@@ -88,12 +88,15 @@ def pose_error_to_clips(env: AMPEnv, motion: np.ndarray, references: dict[int, n
 @torch.no_grad()
 def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = True,
              clip_id: int | None = None) -> dict[str, float]:
-    """Run the deterministic policy until `episodes` episodes end (full-length or falls) and report:
+    """Run the deterministic policy for `episodes` whole episodes (each to its time limit or a fall) and report:
     episode_length_mean (s), fall_rate, root_speed_mean (m/s), pose_error_dtw (m, against the nearest clip),
     disc_reward_mean (the style reward per step, where the agent's discriminator is trained), and for the
     location task task_return (mean task reward per step, in [0, 1]), success_rate and final_distance_mean (m).
     With clip_id, every episode starts in that clip (a dataset's per-clip evaluation); the pose error is still
-    against the nearest clip."""
+    against the nearest clip.
+
+    Episodes are handed to envs as they start, and every started episode runs to its end: stopping at the first
+    `episodes` to end would, with more envs than episodes, keep only the shortest (the falls)."""
     is_location = hasattr(env, "target")
     n = env.num_envs
 
@@ -111,9 +114,9 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
     lengths, falls, speeds, errors, successes, distances = [], 0, [], [], [], []
     task_rewards, style_rewards = [], []
     references: dict[int, np.ndarray] = {}
-    started = n  # episodes begun so far
-    active = torch.ones(n, dtype=torch.bool)
-    while len(lengths) < episodes:
+    started = min(n, episodes)  # episodes begun so far
+    active = torch.arange(n) < started
+    while active.any():
         actions, _ = agent.act(obs, deterministic=True)
         obs, reward, done, info = env.step(actions)
         state = env.engine.get_state()
@@ -129,8 +132,6 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
                 poses[i].append(rel[i])
         ended = torch.nonzero((done != DoneFlag.NULL) & active).flatten()
         for i in ended.tolist():
-            if len(lengths) >= episodes:
-                break
             lengths.append(int(steps[i]))
             falls += int(done[i] == DoneFlag.FAIL)
             if is_location:
@@ -141,11 +142,9 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
             poses[i] = []
         if len(ended):
             steps[ended] = 0
-            # Envs beyond what is still needed stop contributing.
-            if started >= episodes:
-                active[ended] = False
-            else:
-                started += len(ended)
+            more = min(len(ended), episodes - started)  # the first envs to end begin the episodes still to run
+            active[ended[more:]] = False
+            started += more
             obs = reset(ended)
     result = {
         "episodes": len(lengths),

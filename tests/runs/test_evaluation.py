@@ -78,3 +78,42 @@ def test_a_clip_replayed_from_anywhere_in_it_has_no_error(deepmimic_dir, clip, s
     # Every body 0.17 m off its place is not the clip.
     assert pose_error_to_clips(env, episode + 0.1) > 0.1
     env.close()
+
+
+def test_more_envs_than_episodes_counts_the_first_envs_episodes_whole():
+    """With 16 envs and 4 episodes the result is envs 0-3's first episodes, run to their ends: not the 4 of 16
+    that ended first (the falls)."""
+    import torch
+
+    from amp_studio.envs import make_env_from_files
+    from amp_studio.envs.vec_env import DoneFlag
+    from amp_studio.learning.agent_config import load_agent_config
+    from amp_studio.learning.amp_agent import AMPAgent
+    from amp_studio.runs.evaluation import evaluate
+
+    def env_and_agent():
+        env = make_env_from_files("data/envs/amp_humanoid_env.yaml", "data/engines/mujoco_engine.yaml", 16, seed=5,
+                                  env_overrides={"episode_length": 1.5})
+        agent = AMPAgent(load_agent_config("data/agents/amp_humanoid_agent.yaml"), env.obs_dim, env.action_dim,
+                         env.disc_obs_dim, seed=0)  # untrained, not started from the clip: most envs fall
+        return env, agent
+
+    env, agent = env_and_agent()
+    obs = env.reset(torch.arange(16))
+    first_end = torch.zeros(16, dtype=torch.long)
+    fell = torch.zeros(16, dtype=torch.bool)
+    with torch.no_grad():
+        for step in range(1, env.max_episode_steps + 1):
+            obs, _, done, _ = env.step(agent.act(obs, deterministic=True)[0])
+            new = (done != DoneFlag.NULL) & (first_end == 0)
+            first_end[new] = step
+            fell[new] = done[new] == DoneFlag.FAIL
+    env.close()
+    assert (first_end > 0).all() and len(set(first_end.tolist())) > 1  # lengths differ, so order matters
+
+    env, agent = env_and_agent()
+    result = evaluate(env, agent, 4, pose_error=False)
+    env.close()
+    assert result["episodes"] == 4
+    assert result["episode_length_mean"] == pytest.approx(first_end[:4].float().mean().item() * env.dt)
+    assert result["fall_rate"] == pytest.approx(fell[:4].float().mean().item())
