@@ -106,12 +106,13 @@ def print_table(rows: list[dict]) -> None:
 
 
 def suite_rows(eval_env, agent, last: dict, source: str, num_envs: int, episodes: int, **extra) -> list[dict]:
-    """A row per clip of the evaluation env's motion library: a single clip's is `last` (the final evaluation
-    row); a dataset's clips are each evaluated from their own clip, DTW against the nearest clip."""
+    """A row per clip of the evaluation env's motion library, its policy evaluated on `episodes` episodes: a
+    dataset's clips each from their own clip, DTW against the nearest clip. `last` gives the row's budget
+    (minutes, samples)."""
     lib = eval_env.motion_lib
     rows = []
     for clip_id, clip in enumerate(lib.clips):
-        r = last if lib.num_clips == 1 else evaluate(eval_env, agent, episodes, clip_id=clip_id)
+        r = evaluate(eval_env, agent, episodes, clip_id=None if lib.num_clips == 1 else clip_id)
         name = clip.name + (" (mirror)" if getattr(clip, "mirrored", False) else "")
         rows.append({"clip": clip_key(name), "source": source, "minutes": last["minutes"],
                      "samples": last["samples"], "samples_per_s": last["samples_per_s"],
@@ -180,11 +181,9 @@ def evaluate_runs(args, results: Path) -> None:
         path, state = budget_checkpoint(run, budget)
         runner.agent.load_state_dict(state["agent"], policy_only=True, source=path)
         print(f"\n== {run}: {path.name}, {int(state['samples']):,d} samples (budget {budget:,d})", flush=True)
-        result = evaluate(eval_env, runner.agent, args.final_episodes)
         wall_time = float(state["wall_time"])
         last = {"minutes": round(wall_time / 60, 1), "samples": int(state["samples"]),
-                "samples_per_s": round(int(state["samples"]) / max(wall_time, 1e-9)),
-                **{k: round(v, 4) for k, v in result.items()}}
+                "samples_per_s": round(int(state["samples"]) / max(wall_time, 1e-9))}
         started = [json.loads(line) for line in events.splitlines() if '"started"' in line]
         num_envs = started[0].get("num_envs", 0) if started else 0
         append_rows(results, suite_rows(eval_env, runner.agent, last, run.name, num_envs,
@@ -269,15 +268,14 @@ def main() -> None:
                                   args.max_samples,
                                   lambda m, r: f"{r['fall_rate']:9.2f} {r['pose_error_dtw']:10.3f} "
                                                f"{r['root_speed_mean']:9.2f}")[-1]
-        final = evaluate(eval_env, runner.agent, args.final_episodes)
-        last.update({k: round(v, 4) for k, v in final.items()})
-        print(f"final policy, {args.final_episodes} episodes: fall rate {final['fall_rate']:.2f}, "
-              f"DTW {final['pose_error_dtw']:.3f} m, {final['root_speed_mean']:.2f} m/s", flush=True)
         # An experiment's row says what it changed, so that it is never read as the defaults' row.
         changed = {k: v for k, v in {"env_overrides": base_env_overrides,
                                      "agent_overrides": json.loads(args.agent_overrides)}.items() if v}
         rows = suite_rows(eval_env, runner.agent, last, source, args.num_envs, args.final_episodes, out_dir=str(run),
                           **changed)
+        for r in rows:
+            print(f"final policy, {r['clip']}, {args.final_episodes} episodes: fall rate {r['fall_rate']:.2f}, "
+                  f"DTW {r['pose_error_dtw']:.3f} m, {r['root_speed_mean']:.2f} m/s", flush=True)
         # Shipped models are the defaults' (README lists them as the suite's).
         shipped = ship_model(Path(args.ship), source, run, rows) if args.ship and not changed else None
         if shipped is not None:
