@@ -74,6 +74,11 @@ def goal(key: str, r: dict) -> str:
     return "yes" if ok else "no"
 
 
+def test_episodes(r: dict) -> int:
+    """The episodes a row's final policy was evaluated on: rows before --final_episodes had 16."""
+    return r.get("test_episodes", 16)
+
+
 def read_rows(results: Path) -> list[dict]:
     return [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
 
@@ -96,11 +101,11 @@ COMMIT = git_commit()  # the code this process imported: later commits during ho
 
 
 def print_table(rows: list[dict]) -> None:
-    print(f"\n{'clip':<22} {'source':<14} {'minutes':>7} {'samples':>11} {'fall':>5} {'DTW m':>6} {'paper':>6} "
-          f"{'speed':>5} {'/clip':>5} {'goal':>4} {'commit':>8}")
+    print(f"\n{'clip':<22} {'source':<14} {'minutes':>7} {'samples':>11} {'eps':>4} {'fall':>5} {'DTW m':>6} "
+          f"{'paper':>6} {'speed':>5} {'/clip':>5} {'goal':>4} {'commit':>8}")
     for r in rows:
         paper = PAPER_DTW.get(r["clip"])
-        print(f"{r['clip']:<22} {r['source'][:14]:<14} {r['minutes']:7.1f} {r['samples']:11,d} "
+        print(f"{r['clip']:<22} {r['source'][:14]:<14} {r['minutes']:7.1f} {r['samples']:11,d} {test_episodes(r):>4} "
               f"{r['fall_rate']:5.2f} {r['pose_error_dtw']:6.3f} {'-' if paper is None else f'{paper:.3f}':>6} "
               f"{r['root_speed_mean']:5.2f} {r['speed_ratio']:5.2f} {goal(r['clip'], r):>4} {r['commit']:>8}")
 
@@ -208,12 +213,13 @@ def markdown_table(rows: list[dict]) -> str:
     paper's clip order, then any other clips."""
     latest = {(r["clip"], trained_by(r)): r for r in rows}
     order = {key: i for i, key in enumerate(PAPER_DTW)}
-    lines = ["| clip | trained by | minutes | samples | fall rate | DTW (m) | paper (m) | speed / clip's | goal "
-             "| commit |", "|---|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    lines = ["| clip | trained by | minutes | samples | episodes | fall rate | DTW (m) | paper (m) | speed / clip's "
+             "| goal | commit |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for (_, by), r in sorted(latest.items(), key=lambda kv: (order.get(kv[1]["clip"], len(order)),
                                                              kv[1]["samples"])):
         paper = PAPER_DTW.get(r["clip"])
-        lines.append(f"| {r['clip']} | {by} | {r['minutes']:.0f} | {r['samples']:,d} | {r['fall_rate']:.2f} | "
+        lines.append(f"| {r['clip']} | {by} | {r['minutes']:.0f} | {r['samples']:,d} | {test_episodes(r)} | "
+                     f"{r['fall_rate']:.2f} | "
                      f"{r['pose_error_dtw']:.3f} | {'-' if paper is None else f'{paper:.3f}'} | "
                      f"{r['speed_ratio']:.2f} | {goal(r['clip'], r)} | {r['commit']} |")
     return "\n".join(lines)
