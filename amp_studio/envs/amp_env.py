@@ -11,6 +11,7 @@ from amp_studio.config_loading import resolve_path
 from amp_studio.engines import EngineConfig, make_engine
 from amp_studio.envs.amp_obs import compute_disc_obs, compute_policy_obs, step_features
 from amp_studio.envs.env_config import EnvConfig
+from amp_studio.envs.policy_mirror import AffineMirror, PolicyMirror, action_mirror, policy_obs_mirror
 from amp_studio.envs.vec_env import DoneFlag, VecEnv
 from amp_studio.motion import MotionLibrary
 
@@ -187,6 +188,16 @@ class AMPEnv(VecEnv):
         """Policy observations of env_ids (all if None)."""
         vec, flat = (self._vec, self._flat) if env_ids is None else (self._vec[env_ids], self._flat[env_ids])
         return compute_policy_obs(vec, flat, self.obs_heading, self.config.root_height_obs)
+
+    def policy_mirror(self) -> PolicyMirror:
+        """Left-right mirrors of this env's policy observations and actions (symmetry augmentation)."""
+        ids = self.key_body_ids.tolist()
+        obs = policy_obs_mirror(self.character, ids, self.config.root_height_obs).then(self._task_obs_mirror())
+        return PolicyMirror(obs, action_mirror(self.character, self.action_offset, self.action_scale))
+
+    def _task_obs_mirror(self) -> AffineMirror:
+        """Hook for task envs: the mirror of the task's part of the observation (none here)."""
+        return AffineMirror.signed([], [])
 
     # ----- stepping -----
 

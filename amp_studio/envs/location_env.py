@@ -9,6 +9,7 @@ import torch
 from amp_studio.envs.amp_env import AMPEnv
 from amp_studio.envs.amp_obs import heading_frame_offset, location_reward
 from amp_studio.envs.env_config import LocationEnvConfig
+from amp_studio.envs.policy_mirror import AffineMirror
 
 
 class LocationEnv(AMPEnv):
@@ -62,6 +63,10 @@ class LocationEnv(AMPEnv):
         root_pos, root_rot = state.root_pos[ids], state.root_rot[ids]
         task = heading_frame_offset(root_rot, self.target[ids] - root_pos[:, :2], self.config.heading)
         return torch.cat((super()._compute_obs(env_ids), task), dim=-1)
+
+    def _task_obs_mirror(self) -> AffineMirror:
+        # The target's offset in the heading frame: ahead stays ahead, left becomes right.
+        return AffineMirror.signed([0, 1], [1.0, -1.0])
 
     def _compute_reward(self) -> torch.Tensor:
         s = self.engine.get_state()

@@ -149,6 +149,14 @@ class AgentConfig:
     constant, from the clips alone."""
     task_reward_weight: float = 0.0
     disc_reward_weight: float = 1.0
+    mirror_augment: bool = False
+    """Symmetry augmentation: the policy and value updates also learn from each sample's left-right mirror
+    (observation, action, advantage and return), so that what the character learns on one side it knows on the
+    other. Needs a symmetric character; the updates then cost about twice as much."""
+    mirror_loss_weight: float = 0.0
+    """With mirror_augment: weight of the squared gap, in action stds, between the policy's mean for a mirrored
+    observation and the mirror of its mean for the original. A mirrored sample teaches only where that gap is
+    small against the action noise (it keeps its original's log-probability)."""
     torch_threads: int = 0
     """Threads for torch in the update (0: torch's default)."""
     rollout_torch_threads: int = 1
@@ -168,8 +176,8 @@ class AgentConfig:
         "disc_buffer_size": Range(1, 10_000_000), "disc_replay_samples": Range(0, 10_000_000),
         "disc_logit_reg": _WEIGHT, "disc_grad_penalty": _WEIGHT, "disc_reward_scale": Range(-1e3, 1e3),
         "disc_norm_min_std": Range(0.0, 1e3, low_open=True),
-        "task_reward_weight": _WEIGHT, "disc_reward_weight": _WEIGHT, "torch_threads": _THREADS,
-        "rollout_torch_threads": _THREADS,
+        "task_reward_weight": _WEIGHT, "disc_reward_weight": _WEIGHT, "mirror_loss_weight": _WEIGHT,
+        "torch_threads": _THREADS, "rollout_torch_threads": _THREADS,
     }
 
     def validate(self) -> str | None:

@@ -6,6 +6,7 @@ import math
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
@@ -18,6 +19,9 @@ from amp_studio.learning.networks import hidden_sizes, mlp
 from amp_studio.learning.normalizer import Normalizer
 from amp_studio.learning.precision import mixed_precision, run_mlp
 from amp_studio.learning.rollout_storage import ReplayBuffer, RolloutStorage, td_lambda_advantages
+
+if TYPE_CHECKING:
+    from amp_studio.envs.policy_mirror import PolicyMirror
 
 
 def make_optimizer(params, cfg: OptimizerConfig) -> torch.optim.Optimizer:
@@ -47,8 +51,11 @@ class AMPAgent:
     """
 
     def __init__(self, config: AgentConfig, obs_dim: int, action_dim: int, disc_obs_dim: int, seed: int = 0,
-                 init_action: torch.Tensor | None = None):
+                 init_action: torch.Tensor | None = None, mirror: PolicyMirror | None = None):
+        if config.mirror_augment and mirror is None:
+            raise ValueError("mirror_augment needs the env's policy mirror")
         self.config = config
+        self.mirror = mirror if config.mirror_augment else None
         self.generator = torch.Generator().manual_seed(seed)
         # The critic's and discriminator's updates draw from their own stream: they may run beside acting.
         self.update_generator = torch.Generator().manual_seed(seed + 1)
@@ -156,12 +163,19 @@ class AMPAgent:
             "disc_reward_weight": self.disc_reward_weight,
             "task_reward_weight": self.task_reward_weight,
         }
-        metrics.update(self._update_actor(obs_norm, storage.actions.reshape(t * n, -1),
-                                          storage.log_probs.reshape(-1), advantages.reshape(-1), n))
+        actions, log_probs = storage.actions.reshape(t * n, -1), storage.log_probs.reshape(-1)
+        advantages, returns = advantages.reshape(-1), returns.reshape(-1)
+        batch_envs = n
+        if self.mirror is not None:
+            (obs, obs_norm, actions, log_probs), gap = self._with_mirrors(obs, obs_norm, actions, log_probs)
+            metrics.update(gap)
+            advantages, returns = advantages.repeat(2), returns.repeat(2)
+            batch_envs = 2 * n  # as many minibatches, each twice the size
+        metrics.update(self._update_actor(obs_norm, actions, log_probs, advantages, n))
         self.obs_norm.update(obs)
 
         def critic_and_disc() -> dict[str, float]:
-            out = self._update_critic(obs_norm, returns.reshape(-1), n)
+            out = self._update_critic(obs_norm, returns, batch_envs)
             out.update(self._update_disc(disc_obs, fetch_demo(t * n), n))
             self.has_style_judge = True
             self.replay.add(disc_obs[torch.randperm(len(disc_obs), generator=self.update_generator)],
@@ -176,6 +190,21 @@ class AMPAgent:
             late = critic_and_disc()
         metrics.update(late)
         return metrics
+
+    @torch.no_grad()
+    def _with_mirrors(self, obs, obs_norm, actions, log_probs):
+        """The batch followed by its left-right mirror, and how far the policy is from symmetric.
+
+        A mirrored sample keeps its original's log-probability (rsl_rl's rule): the ratio is then the true one where
+        the policy is symmetric, and near zero, so without effect, where it is far from it. The rollout policy's
+        own log-probability of the mirrored action would be tiny there (action std 0.05), and PPO's unclipped side
+        for negative advantages then overflowed within ten iterations on the location task."""
+        obs_m = self.mirror.obs(obs)
+        obs_m_norm = self.obs_norm(obs_m)
+        gap = (self.actor(obs_m_norm) - self.mirror.actions(self.actor(obs_norm))) / self.action_std
+        batch = (torch.cat((obs, obs_m)), torch.cat((obs_norm, obs_m_norm)),
+                 torch.cat((actions, self.mirror.actions(actions))), log_probs.repeat(2))
+        return batch, {"mirror_gap": gap.square().mean().sqrt().item()}
 
     @torch.no_grad()
     def _values(self, storage: RolloutStorage, obs_norm: torch.Tensor, last_obs: torch.Tensor):
@@ -226,11 +255,20 @@ class AMPAgent:
         return {"critic_loss": sum(losses) / len(losses)}
 
     def _update_actor(self, obs, actions, old_log_probs, advantages, num_envs: int) -> dict[str, float]:
+        """PPO. With a mirror the inputs are the batch followed by its mirror: each minibatch takes samples with
+        their mirrors, and the mirror loss holds the policy's mean for a mirrored observation at the mirrored mean."""
         c = self.config
         adv = (advantages - advantages.mean()) / advantages.std().clamp_min(1e-5)
         adv = adv.clamp(-c.norm_adv_clip, c.norm_adv_clip)
         stats = {"actor_loss": [], "action_bound_loss": [], "clip_frac": [], "approx_kl": []}
-        for idx in self._minibatches(len(obs), c.actor_batch_size * num_envs, c.actor_epochs, self.generator):
+        pairs = self.mirror is not None
+        if pairs:
+            stats["mirror_loss"] = []
+        originals = len(obs) // 2 if pairs else len(obs)
+        for idx in self._minibatches(originals, c.actor_batch_size * num_envs, c.actor_epochs, self.generator):
+            size = len(idx)
+            if pairs:
+                idx = torch.cat((idx, idx + originals))
             mean = run_mlp(self.actor, obs[idx], self.bf16["actor"])
             log_ratio = self._log_prob(mean, actions[idx]) - old_log_probs[idx]
             ratio = torch.exp(log_ratio)
@@ -240,15 +278,20 @@ class AMPAgent:
             loss = -surrogate.mean() + c.action_bound_weight * bound
             if c.action_reg_weight:
                 loss = loss + c.action_reg_weight * (mean * mean).sum(-1).mean()
+            if pairs:
+                gap = (mean[size:] - self.mirror.actions(mean[:size])) / self.action_std
+                mirror_loss = gap.square().mean()
+                loss = loss + c.mirror_loss_weight * mirror_loss
+                stats["mirror_loss"].append(mirror_loss.item())
             self.actor_opt.zero_grad()
             loss.backward()
             distributed.average_gradients(self.actor.parameters())
             self.actor_opt.step()
-            with torch.no_grad():
+            with torch.no_grad():  # PPO's statistics of the samples the policy acted on
                 stats["actor_loss"].append(loss.item())
                 stats["action_bound_loss"].append(bound.item())
-                stats["clip_frac"].append(((ratio - 1).abs() > c.ppo_clip_ratio).float().mean().item())
-                stats["approx_kl"].append(((ratio - 1) - log_ratio).mean().item())
+                stats["clip_frac"].append(((ratio[:size] - 1).abs() > c.ppo_clip_ratio).float().mean().item())
+                stats["approx_kl"].append(((ratio[:size] - 1) - log_ratio[:size]).mean().item())
         return {k: sum(v) / len(v) for k, v in stats.items()}
 
     def _update_disc(self, agent_obs: torch.Tensor, demo_obs: torch.Tensor, num_envs: int) -> dict[str, float]:

@@ -19,7 +19,8 @@ _REFLECT = np.array([1.0, -1.0, 1.0])
 _SIDES = (("right", "left"), ("Right", "Left"), ("RIGHT", "LEFT"))
 
 
-def _partner_name(name: str) -> str:
+def partner_name(name: str) -> str:
+    """The name of the other side's body or joint (right <-> left); a name with no side is its own partner."""
     for a, b in _SIDES:
         if a in name:
             return name.replace(a, b)
@@ -36,11 +37,11 @@ class MirrorMap:
         path = character.path
         names = character.body_names
         for b, name in enumerate(names):
-            partner = _partner_name(name)
+            partner = partner_name(name)
             if partner not in names:
                 raise MotionError(path, f"cannot mirror: body '{name}' has no partner '{partner}'")
             p = names.index(partner)
-            if character.parents[b] >= 0 and names[character.parents[p]] != _partner_name(names[character.parents[b]]):
+            if character.parents[b] >= 0 and names[character.parents[p]] != partner_name(names[character.parents[b]]):
                 raise MotionError(path, f"cannot mirror: bodies '{name}' and '{partner}' hang from unpaired parents")
             if not np.allclose(m.body_pos[b + 1] * _REFLECT, m.body_pos[p + 1], atol=1e-6):
                 raise MotionError(path, f"cannot mirror: body '{partner}' does not sit where '{name}' does, "
@@ -54,7 +55,7 @@ class MirrorMap:
         joints = {j.name: j for j in character.joints}
         axes = m.jnt_axis[1:]
         for joint in character.joints:
-            partner = joints.get(_partner_name(joint.name))
+            partner = joints.get(partner_name(joint.name))
             if partner is None or partner.num_dofs != joint.num_dofs:
                 raise MotionError(path, f"cannot mirror: joint '{joint.name}' has no partner of the same kind")
             out = 6 + partner.dof_start

@@ -53,7 +53,9 @@ def make_training(env_config: str | Path, engine_config: str | Path, agent_confi
     probe.close()
     env = make_env(name, env_cfg, engine_cfg, num_envs, seed=seed, motion_lib=probe.motion_lib)
     init = env.clip_mean_action() if agent_cfg.model.actor_init_to_clip_mean else None
-    agent = AMPAgent(agent_cfg, env.obs_dim, env.action_dim, env.disc_obs_dim, seed=seed, init_action=init)
+    mirror = env.policy_mirror() if agent_cfg.mirror_augment else None
+    agent = AMPAgent(agent_cfg, env.obs_dim, env.action_dim, env.disc_obs_dim, seed=seed, init_action=init,
+                     mirror=mirror)
     configs = {
         "env_config.yaml": _as_used(env_config, env_overrides, block="env"),
         "engine_config.yaml": Path(engine_config).read_text(encoding="utf-8"),

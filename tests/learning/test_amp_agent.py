@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from amp_studio.envs.vec_env import DoneFlag
-from amp_studio.learning.agent_config import AgentConfig, ModelConfig
+from amp_studio.learning.agent_config import AgentConfig, ModelConfig, OptimizerConfig
 from amp_studio.learning.amp_agent import AMPAgent, action_bound_loss, style_reward
 from amp_studio.learning.rollout_storage import RolloutStorage
 
@@ -165,3 +165,37 @@ def test_time_outs_bootstrap_from_the_value_of_the_state_before_the_reset():
         assert torch.allclose(last_values, agent.critic(agent.obs_norm(torch.ones(8, 3))).squeeze(-1))
     assert torch.allclose(timeout_values[1, 2], expected)
     assert timeout_values.count_nonzero() == 1
+
+
+def _one_sided_rollout(agent: AMPAgent, gen: torch.Generator, n=64, t=4) -> RolloutStorage:
+    """Observations (1, s, 0) with s > 0 only; the task rewards the second action component."""
+    storage = RolloutStorage(t, n, 3, 2, 4)
+    for _ in range(t):
+        obs = torch.stack((torch.ones(n), 0.5 + torch.rand(n, generator=gen), torch.zeros(n)), dim=-1)
+        actions, logp = agent.act(obs)
+        storage.add(obs, actions, logp, actions[:, 1], torch.full((n,), DoneFlag.NULL), obs, torch.zeros(n, 4))
+    return storage
+
+
+def test_mirror_augment_teaches_the_side_never_visited():
+    """Only s > 0 is visited, where a larger second action pays. With the mirror (s -> -s, a1 -> -a1) the policy
+    learns the opposite at s < 0; without it, that side follows the visited one."""
+    from amp_studio.envs.policy_mirror import AffineMirror, PolicyMirror
+
+    mirror = PolicyMirror(AffineMirror.signed([0, 1, 2], [1.0, -1.0, 1.0]), AffineMirror.signed([0, 1], [1.0, -1.0]))
+    unseen = torch.tensor([[1.0, -1.0, 0.0]])
+    moved = {}
+    for augment in (False, True):
+        config = _tiny(background_updates=False, mirror_augment=augment, task_reward_weight=1.0,
+                       disc_reward_weight=0.0, actor_optimizer=OptimizerConfig(type="Adam", learning_rate=3e-3))
+        agent = AMPAgent(config, 3, 2, 4, mirror=mirror)
+        before = agent.act(unseen, deterministic=True)[0][0, 1].item()
+        gen = torch.Generator().manual_seed(2)
+        for _ in range(8):
+            agent.update(_one_sided_rollout(agent, gen), torch.ones(64, 3), _demo)
+        moved[augment] = agent.act(unseen, deterministic=True)[0][0, 1].item() - before
+        seen = agent.act(torch.tensor([[1.0, 1.0, 0.0]]), deterministic=True)[0][0, 1].item() - before
+        assert seen > 0.05, (augment, seen)  # both learn the visited side
+    assert moved[False] > 0.0 and moved[True] < -0.05, moved
+    with pytest.raises(ValueError, match="mirror_augment needs the env's policy mirror"):
+        AMPAgent(_tiny(mirror_augment=True), 3, 2, 4)
