@@ -22,6 +22,18 @@ def character():
     return CharacterModel()
 
 
+@pytest.fixture
+def lopsided_character(tmp_path, character):
+    """The humanoid with its left upper arm moved 17 mm outward: its halves no longer mirror each other."""
+    from amp_studio.character import CharacterModel
+
+    text = character.path.read_text().replace('name="left_upper_arm" pos="-0.02405 0.18311 0.2435"',
+                                              'name="left_upper_arm" pos="-0.02405 0.2 0.2435"')
+    path = tmp_path / "lopsided.xml"
+    path.write_text(text)
+    return CharacterModel(path)
+
+
 @pytest.fixture(scope="session")
 def deepmimic_dir() -> Path:
     if not DEEPMIMIC_DIR.is_dir():
