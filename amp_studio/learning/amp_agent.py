@@ -167,8 +167,7 @@ class AMPAgent:
         advantages, returns = advantages.reshape(-1), returns.reshape(-1)
         batch_envs = n
         if self.mirror is not None:
-            (obs, obs_norm, actions, log_probs), gap = self._with_mirrors(obs, obs_norm, actions, log_probs)
-            metrics.update(gap)
+            obs, obs_norm, actions, log_probs = self._with_mirrors(obs, obs_norm, actions, log_probs)
             advantages, returns = advantages.repeat(2), returns.repeat(2)
             batch_envs = 2 * n  # as many minibatches, each twice the size
         metrics.update(self._update_actor(obs_norm, actions, log_probs, advantages, n))
@@ -193,18 +192,15 @@ class AMPAgent:
 
     @torch.no_grad()
     def _with_mirrors(self, obs, obs_norm, actions, log_probs):
-        """The batch followed by its left-right mirror, and how far the policy is from symmetric.
+        """The batch followed by its left-right mirror.
 
         A mirrored sample keeps its original's log-probability (rsl_rl's rule): the ratio is then the true one where
         the policy is symmetric, and near zero, so without effect, where it is far from it. The rollout policy's
         own log-probability of the mirrored action would be tiny there (action std 0.05), and PPO's unclipped side
         for negative advantages then overflowed within ten iterations on the location task."""
         obs_m = self.mirror.obs(obs)
-        obs_m_norm = self.obs_norm(obs_m)
-        gap = (self.actor(obs_m_norm) - self.mirror.actions(self.actor(obs_norm))) / self.action_std
-        batch = (torch.cat((obs, obs_m)), torch.cat((obs_norm, obs_m_norm)),
-                 torch.cat((actions, self.mirror.actions(actions))), log_probs.repeat(2))
-        return batch, {"mirror_gap": gap.square().mean().sqrt().item()}
+        return (torch.cat((obs, obs_m)), torch.cat((obs_norm, self.obs_norm(obs_m))),
+                torch.cat((actions, self.mirror.actions(actions))), log_probs.repeat(2))
 
     @torch.no_grad()
     def _values(self, storage: RolloutStorage, obs_norm: torch.Tensor, last_obs: torch.Tensor):
@@ -256,7 +252,8 @@ class AMPAgent:
 
     def _update_actor(self, obs, actions, old_log_probs, advantages, num_envs: int) -> dict[str, float]:
         """PPO. With a mirror the inputs are the batch followed by its mirror: each minibatch takes samples with
-        their mirrors, and the mirror loss holds the policy's mean for a mirrored observation at the mirrored mean."""
+        their mirrors, and the mirror loss holds the policy's mean for a mirrored observation at the mirrored mean.
+        `mirror_gap` is the rollout policy's gap (RMS, in action stds), read off the first minibatch before any step."""
         c = self.config
         adv = (advantages - advantages.mean()) / advantages.std().clamp_min(1e-5)
         adv = adv.clamp(-c.norm_adv_clip, c.norm_adv_clip)
@@ -283,6 +280,8 @@ class AMPAgent:
                 mirror_loss = gap.square().mean()
                 loss = loss + c.mirror_loss_weight * mirror_loss
                 stats["mirror_loss"].append(mirror_loss.item())
+                if "mirror_gap" not in stats:
+                    stats["mirror_gap"] = [mirror_loss.item() ** 0.5]
             self.actor_opt.zero_grad()
             loss.backward()
             distributed.average_gradients(self.actor.parameters())

@@ -199,3 +199,27 @@ def test_mirror_augment_teaches_the_side_never_visited():
     assert moved[False] > 0.0 and moved[True] < -0.05, moved
     with pytest.raises(ValueError, match="mirror_augment needs the env's policy mirror"):
         AMPAgent(_tiny(mirror_augment=True), 3, 2, 4)
+
+
+def test_mirror_loss_holds_the_policy_symmetric():
+    """A policy whose second action leans one way everywhere is far from its mirror (a1 -> -a1). The mirror loss
+    pulls it back; without the loss the same updates leave it leaning. `mirror_gap` reports the distance."""
+    from amp_studio.envs.policy_mirror import AffineMirror, PolicyMirror
+
+    mirror = PolicyMirror(AffineMirror.signed([0, 1, 2], [1.0, -1.0, 1.0]), AffineMirror.signed([0, 1], [1.0, -1.0]))
+    gaps = {}
+    for weight in (0.0, 1.0):
+        config = _tiny(background_updates=False, mirror_augment=True, mirror_loss_weight=weight,
+                       task_reward_weight=1.0, disc_reward_weight=0.0,
+                       actor_optimizer=OptimizerConfig(type="Adam", learning_rate=3e-3))
+        agent = AMPAgent(config, 3, 2, 4, mirror=mirror)
+        with torch.no_grad():
+            agent.actor[-1].bias[1] += 0.3  # the gap is 2 x 0.3 / action std
+        gen = torch.Generator().manual_seed(2)
+        gaps[weight] = [agent.update(_one_sided_rollout(agent, gen), torch.ones(64, 3), _demo)["mirror_gap"]
+                        for _ in range(8)]
+    std = AgentConfig().model.action_std
+    # RMS over both actions: 0.6 / std / sqrt(2) before the first step, the same for both weights
+    assert gaps[0.0][0] == pytest.approx(gaps[1.0][0]) and gaps[1.0][0] > 0.3 / std, gaps
+    assert gaps[1.0][-1] < 0.3 * gaps[1.0][0], gaps
+    assert gaps[0.0][-1] > 0.6 * gaps[0.0][0], gaps
