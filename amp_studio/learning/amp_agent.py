@@ -280,8 +280,6 @@ class AMPAgent:
                 mirror_loss = gap.square().mean()
                 loss = loss + c.mirror_loss_weight * mirror_loss
                 stats["mirror_loss"].append(mirror_loss.item())
-                if "mirror_gap" not in stats:
-                    stats["mirror_gap"] = [mirror_loss.item() ** 0.5]
             self.actor_opt.zero_grad()
             loss.backward()
             distributed.average_gradients(self.actor.parameters())
@@ -291,6 +289,8 @@ class AMPAgent:
                 stats["action_bound_loss"].append(bound.item())
                 stats["clip_frac"].append(((ratio[:size] - 1).abs() > c.ppo_clip_ratio).float().mean().item())
                 stats["approx_kl"].append(((ratio[:size] - 1) - log_ratio[:size]).mean().item())
+        if pairs:
+            stats["mirror_gap"] = [stats["mirror_loss"][0] ** 0.5]
         return {k: sum(v) / len(v) for k, v in stats.items()}
 
     def _update_disc(self, agent_obs: torch.Tensor, demo_obs: torch.Tensor, num_envs: int) -> dict[str, float]:

@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from amp_studio.envs.policy_mirror import AffineMirror, PolicyMirror
 from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.learning.agent_config import AgentConfig, ModelConfig, OptimizerConfig
 from amp_studio.learning.amp_agent import AMPAgent, action_bound_loss, style_reward
@@ -177,18 +178,23 @@ def _one_sided_rollout(agent: AMPAgent, gen: torch.Generator, n=64, t=4) -> Roll
     return storage
 
 
+_S_FLIP = PolicyMirror(AffineMirror.signed([0, 1, 2], [1.0, -1.0, 1.0]), AffineMirror.signed([0, 1], [1.0, -1.0]))
+"""The toy task's mirror: s -> -s, a1 -> -a1."""
+
+
+def _task_only(**kw) -> AgentConfig:
+    """A tiny agent on the task reward alone, with a fast actor (the one-sided rollouts' updates)."""
+    return _tiny(background_updates=False, task_reward_weight=1.0, disc_reward_weight=0.0,
+                 actor_optimizer=OptimizerConfig(type="Adam", learning_rate=3e-3), **kw)
+
+
 def test_mirror_augment_teaches_the_side_never_visited():
     """Only s > 0 is visited, where a larger second action pays. With the mirror (s -> -s, a1 -> -a1) the policy
     learns the opposite at s < 0; without it, that side follows the visited one."""
-    from amp_studio.envs.policy_mirror import AffineMirror, PolicyMirror
-
-    mirror = PolicyMirror(AffineMirror.signed([0, 1, 2], [1.0, -1.0, 1.0]), AffineMirror.signed([0, 1], [1.0, -1.0]))
     unseen = torch.tensor([[1.0, -1.0, 0.0]])
     moved = {}
     for augment in (False, True):
-        config = _tiny(background_updates=False, mirror_augment=augment, task_reward_weight=1.0,
-                       disc_reward_weight=0.0, actor_optimizer=OptimizerConfig(type="Adam", learning_rate=3e-3))
-        agent = AMPAgent(config, 3, 2, 4, mirror=mirror)
+        agent = AMPAgent(_task_only(mirror_augment=augment), 3, 2, 4, mirror=_S_FLIP)
         before = agent.act(unseen, deterministic=True)[0][0, 1].item()
         gen = torch.Generator().manual_seed(2)
         for _ in range(8):
@@ -204,21 +210,15 @@ def test_mirror_augment_teaches_the_side_never_visited():
 def test_mirror_loss_holds_the_policy_symmetric():
     """A policy whose second action leans one way everywhere is far from its mirror (a1 -> -a1). The mirror loss
     pulls it back; without the loss the same updates leave it leaning. `mirror_gap` reports the distance."""
-    from amp_studio.envs.policy_mirror import AffineMirror, PolicyMirror
-
-    mirror = PolicyMirror(AffineMirror.signed([0, 1, 2], [1.0, -1.0, 1.0]), AffineMirror.signed([0, 1], [1.0, -1.0]))
     gaps = {}
     for weight in (0.0, 1.0):
-        config = _tiny(background_updates=False, mirror_augment=True, mirror_loss_weight=weight,
-                       task_reward_weight=1.0, disc_reward_weight=0.0,
-                       actor_optimizer=OptimizerConfig(type="Adam", learning_rate=3e-3))
-        agent = AMPAgent(config, 3, 2, 4, mirror=mirror)
+        agent = AMPAgent(_task_only(mirror_augment=True, mirror_loss_weight=weight), 3, 2, 4, mirror=_S_FLIP)
         with torch.no_grad():
             agent.actor[-1].bias[1] += 0.3  # the gap is 2 x 0.3 / action std
         gen = torch.Generator().manual_seed(2)
         gaps[weight] = [agent.update(_one_sided_rollout(agent, gen), torch.ones(64, 3), _demo)["mirror_gap"]
                         for _ in range(8)]
-    std = AgentConfig().model.action_std
+    std = agent.action_std
     # RMS over both actions: 0.6 / std / sqrt(2) before the first step, the same for both weights
     assert gaps[0.0][0] == pytest.approx(gaps[1.0][0]) and gaps[1.0][0] > 0.3 / std, gaps
     assert gaps[1.0][-1] < 0.3 * gaps[1.0][0], gaps
