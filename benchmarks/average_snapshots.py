@@ -35,7 +35,7 @@ def main() -> None:
         if {name: t.shape for name, t in state["agent"]["actor"].items()} != shapes:
             parser.error(f"{path}: its actor's layers differ from {args.checkpoints[0]}'s; only one run's "
                          "snapshots can be averaged")
-    out = policy_state(states[0]) if not states[0].get("policy_only") else dict(states[0])
+    out = policy_state(states[0])  # a full checkpoint or a snapshot alike
     out["agent"] = dict(out["agent"], actor=average_actor(states))
     save_checkpoint(out, args.out)
     print(f"{args.out}: the actor averaged over {len(states)} checkpoints, "
