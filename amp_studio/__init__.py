@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from amp_studio.paths import DATA_DIR, DEFAULT_CHARACTER
 
 __version__ = "0.1.0"
 
-# The repo's data folder (configs, the default character, bundled clips).
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-DEFAULT_CHARACTER = DATA_DIR / "assets" / "humanoid" / "humanoid.xml"
+__all__ = ["DATA_DIR", "DEFAULT_CHARACTER", "__version__"]

@@ -14,11 +14,10 @@ from typing import Any, NamedTuple, TypeVar
 
 import yaml
 
-from amp_studio import DATA_DIR
 from amp_studio.errors import AmpStudioError, describe
+from amp_studio.paths import PROJECT_DIR
 
 T = TypeVar("T")
-REPO_DIR = DATA_DIR.parent
 MAX_YAML_VALUES = 100_000
 """Values a settings file may hold, counting each use of an alias: more is an alias bomb, not settings."""
 MAX_YAML_DEPTH = 100
@@ -116,14 +115,15 @@ def _check_size(doc: object, path: Path, error: type[AmpStudioError]) -> None:
 
 
 def resolve_path(value: str | Path, source: str | Path | None = None) -> Path:
-    """A config's file path: as given if it exists (absolute or from the working directory), else from the repo.
+    """A config's file path: as given if it exists (absolute or from the working directory), else from the project.
 
-    MimicKit configs name files from the repository root (`data/...`); this lets them load from anywhere.
+    MimicKit configs name files from the repository root (`data/...`); this lets them load from anywhere, and from
+    an installed package, whose data sits where a checkout's does relative to PROJECT_DIR.
     """
     path = Path(value)
     if path.is_absolute() or _exists(path):
         return path
-    for base in ([Path(source).parent] if source else []) + [REPO_DIR]:
+    for base in ([Path(source).parent] if source else []) + [PROJECT_DIR]:
         candidate = base / path
         if _exists(candidate):
             return candidate
@@ -150,7 +150,7 @@ def find_file(value: str, source: str | Path | None, field: str) -> Path:
     if _exists(path):
         raise ConfigError(source, f"field '{field}': {describe(value)} is a folder, not a file")
     raise ConfigError(source, f"field '{field}': file {describe(value)} not found (looked in the working directory "
-                              f"and in {REPO_DIR})")
+                              f"and in {PROJECT_DIR})")
 
 
 _GENERICS = {"list": typing.List, "tuple": typing.Tuple, "dict": typing.Dict}

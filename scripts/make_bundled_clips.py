@@ -25,7 +25,7 @@ from amp_studio.motion.motion_checks import lowest_point_per_frame
 FPS = 30.0
 CLEARANCE = 0.002  # metres between the lowest point and the ground
 
-# DoF indices of the default humanoid (DESIGN section 4 order).
+# DoF indices of the default humanoid (in the order of docs/design.md section 2).
 ABDOMEN_X, ABDOMEN_Y, ABDOMEN_Z = 0, 1, 2
 NECK_Y, NECK_Z = 4, 5
 R_SHOULDER_X, R_SHOULDER_Z, R_ELBOW = 6, 8, 9

@@ -11,8 +11,7 @@ os.environ.setdefault("MUJOCO_GL", "egl")
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-DEEPMIMIC_DIR = REPO.parent / "shared" / "motions" / "deepmimic"
+from amp_studio.paths import DEEPMIMIC_DIR
 
 
 @pytest.fixture(scope="session")

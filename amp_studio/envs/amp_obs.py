@@ -6,13 +6,7 @@ discriminator can only tell them apart by how the character moves.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import torch
-
-if TYPE_CHECKING:
-    from amp_studio.envs.env_config import LocationEnvConfig
-
 
 # How a rotation's heading is found. `x_axis`: the yaw of the rotated x axis (MimicKit's); `twist`: the angle of
 # the rotation's twist about the world z axis. The two agree while the character is upright, but a crawl's pelvis
@@ -130,31 +124,6 @@ def compute_disc_obs(vectors: torch.Tensor, flat: torch.Tensor, heading: str | N
     return torch.cat((turned, flat), dim=-1).flatten(1)
 
 
-def location_reward(root_xy: torch.Tensor, root_vel_xy: torch.Tensor, root_rot: torch.Tensor,
-                    target_xy: torch.Tensor, w: LocationEnvConfig) -> torch.Tensor:
-    """MimicKit's location reward (the AMP paper's, App. A, plus a facing term and an at-target bonus).
-
-    pos_w exp(-pos_err_scale |x* - x|^2) + vel_w exp(-vel_err_scale max(0, v* - d*.v)^2) + face_w max(0, d*.f),
-    where d* is the unit direction to the target and f the facing direction; moving away from the target earns no
-    velocity reward, and within |x* - x|^2 < dist_threshold the velocity and facing terms are full.
-    Shapes: (N, 2), (N, 2), (N, 4), (N, 2) -> (N,); the maximum is pos_w + vel_w + face_w (1 by default).
-    The weights, scales, tar_speed and dist_threshold are the env config's.
-    """
-    offset = target_xy - root_xy
-    dist_sq = (offset * offset).sum(-1)
-    direction = offset / dist_sq.sqrt().clamp_min(1e-6).unsqueeze(-1)
-    speed_toward = (direction * root_vel_xy).sum(-1)
-    speed_short = (w.tar_speed - speed_toward).clamp_min(0.0)
-    vel_reward = torch.where(speed_toward > 0, torch.exp(-w.vel_err_scale * speed_short * speed_short), 0.0)
-    cos, sin = heading_cos_sin(root_rot, w.heading)
-    face_reward = (direction[:, 0] * cos + direction[:, 1] * sin).clamp_min(0.0)
-    arrived = dist_sq < w.dist_threshold
-    vel_reward = torch.where(arrived, 1.0, vel_reward)
-    face_reward = torch.where(arrived, 1.0, face_reward)
-    return (w.pos_reward_w * torch.exp(-w.pos_err_scale * dist_sq) + w.vel_reward_w * vel_reward
-            + w.face_reward_w * face_reward)
-
-
 def quat_from_heading(angle: torch.Tensor) -> torch.Tensor:
     """Rotation about z by angle. Shape: (...) -> (..., 4)."""
     zero = torch.zeros_like(angle)
@@ -175,7 +144,6 @@ __all__ = [
     "heading_angle",
     "heading_frame_offset",
     "heading_inverse",
-    "location_reward",
     "quat_from_heading",
     "tan_norm",
 ]

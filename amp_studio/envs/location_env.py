@@ -7,8 +7,9 @@ import math
 import torch
 
 from amp_studio.envs.amp_env import AMPEnv
-from amp_studio.envs.amp_obs import heading_frame_offset, location_reward
+from amp_studio.envs.amp_obs import heading_frame_offset
 from amp_studio.envs.env_config import LocationEnvConfig
+from amp_studio.envs.location_reward import location_reward
 from amp_studio.envs.policy_mirror import AffineMirror
 
 

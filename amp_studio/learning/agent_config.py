@@ -104,7 +104,7 @@ class OptimizerConfig:
 
 @dataclass(frozen=True)
 class AgentConfig:
-    """PPO with an AMP discriminator (DESIGN section 7). Batch sizes count minibatches in units of num_envs."""
+    """PPO with an AMP discriminator (docs/design.md section 6). Batch sizes count minibatches in units of num_envs."""
 
     agent_name: str = "AMP"
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -131,7 +131,6 @@ class AgentConfig:
     ppo_clip_ratio: float = 0.2
     norm_adv_clip: float = 4.0
     action_bound_weight: float = 10.0
-    action_entropy_weight: float = 0.0
     action_reg_weight: float = 0.0
     disc_buffer_size: int = 200_000
     """Past agent discriminator observations kept for training the discriminator."""
@@ -172,7 +171,7 @@ class AgentConfig:
         "actor_epochs": Range(1, 1000), "critic_epochs": Range(1, 1000), "disc_epochs": Range(1, 1000),
         "actor_batch_size": _COUNT, "critic_batch_size": _COUNT, "disc_batch_size": _COUNT,
         "ppo_clip_ratio": Range(0.0, 10.0, low_open=True), "norm_adv_clip": Range(0.0, 1e3, low_open=True),
-        "action_bound_weight": _WEIGHT, "action_entropy_weight": _WEIGHT, "action_reg_weight": _WEIGHT,
+        "action_bound_weight": _WEIGHT, "action_reg_weight": _WEIGHT,
         "disc_buffer_size": Range(1, 10_000_000), "disc_replay_samples": Range(0, 10_000_000),
         "disc_logit_reg": _WEIGHT, "disc_grad_penalty": _WEIGHT, "disc_reward_scale": Range(-1e3, 1e3),
         "disc_norm_min_std": Range(0.0, 1e3, low_open=True),
@@ -196,4 +195,20 @@ class AgentConfig:
 def load_agent_config(path: str | Path, overrides: dict | None = None) -> AgentConfig:
     """An agent config from YAML, with optional overrides (a mapping updates a section such as `model`)."""
     data = merge_overrides(load_yaml(path), overrides)
+    _drop_retired_keys(data, path)
     return build_config(AgentConfig, data, path)
+
+
+RETIRED_KEYS = {
+    "action_entropy_weight": "the policy's action std is fixed, so an entropy bonus has no gradient and no effect",
+}
+"""MimicKit keys this project reads but has no use for: accepted at 0 (MimicKit's configs and models trained
+before carry them), refused otherwise, since a value would promise an effect it cannot have."""
+
+
+def _drop_retired_keys(data: dict, path: str | Path) -> None:
+    for key, why in RETIRED_KEYS.items():
+        if key in data:
+            value = data.pop(key)
+            if value not in (0, 0.0, None) or isinstance(value, bool):
+                raise ConfigError(path, f"key '{key}': not used ({why}); remove it, got {describe(value)}")

@@ -3,7 +3,7 @@
 DeepMimic: y up, x forward, z right; joints as quaternions (w, x, y, z) or one
 angle; arms down at rest; a duration per frame. Ours: z up, x forward, y left;
 exponential maps; T-pose rest; one fps. The mapping below was checked by
-forward kinematics (DESIGN section 4).
+forward kinematics (docs/design.md section 3).
 """
 
 from __future__ import annotations

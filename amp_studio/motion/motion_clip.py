@@ -21,7 +21,7 @@ MAX_DURATION = 86_400.0  # a day: longer clips (two frames at 1e-300 fps) overfl
 
 @dataclass
 class MotionClip:
-    """A clip as DESIGN section 4 defines it.
+    """A clip as docs/design.md section 3 (Clips and formats) defines it.
 
     Shape: frames (num_frames, 6 + num_dofs). Duration is (num_frames - 1) / fps.
     """

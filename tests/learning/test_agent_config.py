@@ -40,3 +40,14 @@ def test_errors_name_the_key(tmp_path):
     bad.write_text("agent_name: AMP\nmodel:\n  actor_net: fc_big\n")
     with pytest.raises(ConfigError, match="unknown network 'fc_big'"):
         hidden_sizes(load_agent_config(bad).model.actor_net)
+
+
+def test_a_retired_key_loads_at_zero_and_is_refused_otherwise(tmp_path):
+    """MimicKit's configs (and models trained before) carry action_entropy_weight: 0.0; a fixed action std gives an
+    entropy bonus no gradient, so any other value would promise an effect it cannot have."""
+    path = tmp_path / "agent.yaml"
+    path.write_text("action_entropy_weight: 0.0\ndiscount: 0.98\n")
+    assert load_agent_config(path).discount == 0.98
+    path.write_text("action_entropy_weight: 0.01\n")
+    with pytest.raises(ConfigError, match=r"agent.yaml: key 'action_entropy_weight': not used"):
+        load_agent_config(path)
