@@ -1,7 +1,7 @@
 """Hostile inputs end in one clear error naming the file, never a traceback, a hang or code that runs.
 
-The cases come from benchmarks/hostile_inputs.py (shared with benchmarks/fuzz_inputs.py, which runs 10,000);
-here a small, derandomized budget of each kind, plus the nastiest cases by hand.
+The cases come from benchmarks/lib/hostile_inputs.py (shared with benchmarks/reliability/fuzz_inputs.py, which runs
+10,000); here a small, derandomized budget of each kind, plus the nastiest cases by hand.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "benchmarks"))
+sys.path.insert(0, str(REPO / "benchmarks" / "lib"))
 
 from hostile_inputs import MARKER_NAME, Case, Fixtures, build_fixtures, classify, hostile_cases, open_case  # noqa: E402
 from hostile_mutations import (  # noqa: E402

@@ -6,7 +6,7 @@ sends) at a uniformly random point of the disc of --radius metres around the cha
 pose is within --reach metres of it or --timeout simulated seconds pass, then clicks the next. A fall restarts the
 character (the worker keeps the target where it was relative to it) and counts against the click.
 
-    python benchmarks/follow_clicks.py [--model data/models/amp_location_humanoid_model.pt] [--clicks 20]
+    python benchmarks/learning/follow_clicks.py [--model data/models/amp_location_humanoid_model.pt] [--clicks 20]
 """
 
 from __future__ import annotations

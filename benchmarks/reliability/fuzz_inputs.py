@@ -1,5 +1,5 @@
 """Hostile inputs, counted: --cases mutated and random clips, YAMLs and checkpoints opened as the command line opens
-them (benchmarks/hostile_inputs.py), each ending `ok` or in one clear error; the rest are tracebacks, crashes (the
+them (benchmarks/lib/hostile_inputs.py), each ending `ok` or in one clear error; the rest are tracebacks, crashes (the
 process died), hangs (a case ran past --timeout seconds) or code that a file ran.
 
 The cases run in a child process that reports each case's start and outcome; the parent kills and restarts it on
@@ -7,7 +7,7 @@ a hang and restarts it after a crash, going on with the next case. The child's a
 --memory_gb, so that an input that allocates without bound fails there rather than on the machine. The last line
 is one JSON object: cases, ok, clear, crashes, tracebacks, hangs, code_ran, seconds and by_kind.
 
-    python benchmarks/fuzz_inputs.py [--cases 10000] [--seed 0] [--kinds pkl_clip ...] [--timeout 10]
+    python benchmarks/reliability/fuzz_inputs.py [--cases 10000] [--seed 0] [--kinds pkl_clip ...] [--timeout 10]
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+
+# hostile_inputs is imported inside run_parent and run_child (the child is this file run again), from here:
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
 
 FAILURES = ("traceback", "crash", "hang", "code_ran")
 EXAMPLES_PER_CATEGORY = 5
@@ -79,7 +82,7 @@ def _run_child_once(args, kinds, tmp, skip, log_path, counts, examples) -> tuple
                "--kinds", *kinds]
     with open(log_path, "ab") as log:
         child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, start_new_session=True,
-                                 cwd=Path(__file__).resolve().parent.parent)
+                                 cwd=Path(__file__).resolve().parents[2])  # the repository
     buffer, current, started_at, heard_at = b"", None, None, time.monotonic()
     assert child.stdout is not None
     try:

@@ -7,20 +7,24 @@ per step, in [0, 1]), success rate, mean final distance, fall rate, style reward
 and DTW pose error against the nearest clip. The AMP paper's reference (Table 1, locomotion): 0.63 +- 0.01.
 Goal on 2 cores: task return >= 0.63 and fall rate <= 0.1 within 36 M samples, DTW to the nearest clip <= 0.08 m.
 
-    python benchmarks/learn_location.py --minutes 60 [--max_samples N]
+    python benchmarks/learning/learn_location.py --minutes 60 [--max_samples N]
         [--save_model data/models/amp_location_humanoid_model.pt]
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import fields
+from pathlib import Path
 
 import torch
-from timed_training import runner_and_eval_env, train_and_evaluate, training_parser
 
 from amp_studio.envs import EnvConfig, LocationEnvConfig, load_env_config
 from amp_studio.runs.run_directory import export_policy
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
+from timed_training import runner_and_eval_env, train_and_evaluate, training_parser  # noqa: E402
 
 
 def measured_task(env_config: str) -> dict:

@@ -6,7 +6,7 @@ Samples/s is every process's samples over the training wall time, from the run's
 processes each runs --num_envs envs (so twice the samples per iteration) on half the cores.
 Last line: one JSON object.
 
-    python benchmarks/multiprocess_throughput.py [--iterations 12] [--num_envs 256] [--repeats 2]
+    python benchmarks/throughput/multiprocess_throughput.py [--iterations 12] [--num_envs 256] [--repeats 2]
         [--agent_config data/agents/amp_humanoid_agent.yaml]
 """
 
@@ -24,7 +24,7 @@ import numpy as np
 from amp_studio import DATA_DIR
 from amp_studio.learning.agent_config import load_agent_config
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]  # main.py's folder
 
 
 def run(devices: list[str], num_envs: int, iterations: int, warmup: int, agent_config: str) -> float:

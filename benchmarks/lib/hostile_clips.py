@@ -23,10 +23,9 @@ from hostile_mutations import (
 )
 from hypothesis import strategies as st
 
-from amp_studio import DATA_DIR
 from amp_studio.motion.pkl_format import restricted_load
+from amp_studio.paths import DATA_DIR, DEEPMIMIC_DIR
 
-DEEPMIMIC_DIR = DATA_DIR.parent.parent / "shared" / "motions" / "deepmimic"
 DEEP_TOKEN = "__DEEP__"
 MAX_MUTATED_FRAMES = 3000  # enough to be long, short enough that `motion info` stays well under the 10-s limit
 

@@ -7,7 +7,7 @@ raw    the rollout calls the training made, replayed as bare mujoco.rollout (sam
        substeps, env count and threads), in env control steps per second.
 The last line is one JSON object: {"train_samples_per_s", "raw_steps_per_s", "ratio"}. Goal: ratio >= 0.5.
 
-    python benchmarks/train_throughput.py [--iterations 30] [--num_envs 256]
+    python benchmarks/throughput/train_throughput.py [--iterations 30] [--num_envs 256]
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ timed_training.py builds it) for --eval_episodes episodes. One row per checkpoin
 keys (task return, success rate, final distance for the location task; fall rate, style reward and DTW pose error
 for all). Last line: one JSON list of the rows.
 
-    python benchmarks/evaluate_checkpoints.py RUN/checkpoints/iter_000100.pt RUN/checkpoints/latest.pt
+    python benchmarks/learning/evaluate_checkpoints.py RUN/checkpoints/iter_000100.pt RUN/checkpoints/latest.pt
         [--env_config data/envs/amp_location_locomotion_humanoid_env.yaml]
         [--agent_config data/agents/amp_task_humanoid_agent.yaml] [--eval_episodes 32]
 """
@@ -14,11 +14,14 @@ for all). Last line: one JSON list of the rows.
 from __future__ import annotations
 
 import json
-
-from timed_training import for_checkpoint, runner_and_eval_env, training_parser
+import sys
+from pathlib import Path
 
 from amp_studio.runs.evaluation import evaluate
 from amp_studio.runs.run_directory import load_checkpoint
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
+from timed_training import for_checkpoint, runner_and_eval_env, training_parser  # noqa: E402
 
 
 def main() -> None:

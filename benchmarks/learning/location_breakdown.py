@@ -6,19 +6,24 @@ distance and task reward per step; and the turning rate while the heading error 
 location_return_bound.py's ideal walker, whose turning rate is a parameter, and with the dataset's own turning
 rate (the style reward resists turns the clips do not make).
 
-    python benchmarks/location_breakdown.py data/models/amp_location_humanoid_model.pt [--eval_episodes 16]
+    python benchmarks/learning/location_breakdown.py data/models/amp_location_humanoid_model.pt [--eval_episodes 16]
 """
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import torch
-from learn_location import measured_task
-from location_return_bound import wrap
-from timed_training import for_checkpoint, runner_and_eval_env, training_parser
 
 from amp_studio.envs.amp_obs import heading_angle
 from amp_studio.envs.vec_env import DoneFlag
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
+from learn_location import measured_task  # noqa: E402
+from location_return_bound import wrap  # noqa: E402
+from timed_training import for_checkpoint, runner_and_eval_env, training_parser  # noqa: E402
 
 
 def dataset_turning(env, samples: int = 20000) -> np.ndarray:

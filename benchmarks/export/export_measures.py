@@ -4,7 +4,7 @@ ONNX: on observations recorded from the model's own deterministic rollout, the l
 onnxruntime's and torch's PD targets, and the time per batch of each (ratio onnxruntime / torch, same run).
 Video: a --seconds replay rendered and encoded at --size and --fps (seconds taken, file size).
 
-    python benchmarks/export_measures.py [--model data/models/amp_humanoid_walk_model.pt] [--seconds 10]
+    python benchmarks/export/export_measures.py [--model data/models/amp_humanoid_walk_model.pt] [--seconds 10]
 """
 
 from __future__ import annotations

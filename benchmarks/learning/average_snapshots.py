@@ -5,8 +5,8 @@ The actor's weights are the plain mean over the given checkpoints; the observati
 counters come from the first, which should be the newest. The result is a policy-only checkpoint that
 evaluate_checkpoints.py, the app's replay and `main.py --mode test` read like any other.
 
-    python benchmarks/average_snapshots.py OUT.pt RUN/checkpoints/latest.pt RUN/checkpoints/iter_004350.pt ...
-    python benchmarks/evaluate_checkpoints.py OUT.pt --eval_episodes 128
+    python benchmarks/learning/average_snapshots.py OUT.pt RUN/checkpoints/latest.pt RUN/checkpoints/iter_004350.pt ...
+    python benchmarks/learning/evaluate_checkpoints.py OUT.pt --eval_episodes 128
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ For each number of envs and threads, in the same run and alternating so that mac
        loop with its own resets would measure other physics.)
 Both count env control steps (4 physics substeps each). The last line is one JSON object for the best setting.
 
-    python benchmarks/sim_throughput.py [--seconds 3] [--num_envs 64 256 1024] [--threads 1 2]
+    python benchmarks/throughput/sim_throughput.py [--seconds 3] [--num_envs 64 256 1024] [--threads 1 2]
 """
 
 from __future__ import annotations

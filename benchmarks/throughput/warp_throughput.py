@@ -7,7 +7,7 @@ random actions (physics, observations, termination, resets of finished episodes)
 The ratio is warp / c. No GPU was measured here: on CUDA, MJWarp runs thousands of worlds in parallel, which is
 what it is for; on a CPU Warp runs each kernel over the worlds in one thread. Last line: one JSON object.
 
-    python benchmarks/warp_throughput.py [--seconds 5] [--num_envs 16 64 256] [--threads 2]
+    python benchmarks/throughput/warp_throughput.py [--seconds 5] [--num_envs 16 64 256] [--threads 2]
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ for each N with the panel's settings (each curve downsampled to one mean per pix
 with the baseline (pyqtgraph's peak mode at its default 5 samples per pixel, what the panel used before). A
 training run at 5 k samples/s and 8192 samples per iteration makes 2,200 iterations an hour. Last line: JSON.
 
-    python benchmarks/plot_redraw.py [--iterations 500 2000 8000 32000] [--repeats 9]
+    python benchmarks/gui/plot_redraw.py [--iterations 500 2000 8000 32000] [--repeats 9]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""A worker that misbehaves, for benchmarks/gui_chaos.py: the real worker with one fault added.
+"""A worker that misbehaves, for benchmarks/gui/gui_chaos.py: the real worker with one fault added.
 
-    python benchmarks/chaos_worker.py flood|deaf|garbage train|replay [worker arguments]
+    python benchmarks/gui/chaos_worker.py flood|deaf|garbage train|replay [worker arguments]
 
 flood    a thread writes protocol lines (valid logs and junk) as fast as the pipe takes them while it trains
 deaf     it never reads its stdin: commands, the stop at closing too, pile up in the pipe

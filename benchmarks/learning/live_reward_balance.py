@@ -9,7 +9,8 @@ iterations until a 3-iteration running mean leaves the range it had before. More
 reward and lower the style reward, and less the other way. The rewards are the worker's training metrics: per-step
 means under the stochastic policy (task: the env's task reward; style: the discriminator's reward).
 
-    python benchmarks/live_reward_balance.py --start_model output/learn_location/checkpoints/latest.pt --minutes 6
+    python benchmarks/learning/live_reward_balance.py --start_model output/learn_location/checkpoints/latest.pt
+        --minutes 6
 """
 
 from __future__ import annotations

@@ -5,18 +5,23 @@ humanoid3d_walk.txt; every --eval_every minutes of training (evaluation time not
 policy runs 10-second episodes and the table gets a row: fall rate, DTW pose error and root speed against
 the clip's. Goal on 2 cores within 60 minutes: fall rate <= 0.10, pose error <= 0.06 m, speed within 20%.
 
-    python benchmarks/learn_walk.py --minutes 60 [--max_samples N] [--save_model data/models/amp_humanoid_walk_model.pt]
+    python benchmarks/learning/learn_walk.py --minutes 60 [--max_samples N]
+        [--save_model data/models/amp_humanoid_walk_model.pt]
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import torch
-from timed_training import runner_and_eval_env, train_and_evaluate, training_parser
 
 from amp_studio.runs.evaluation import clip_root_speed
 from amp_studio.runs.run_directory import export_policy
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
+from timed_training import runner_and_eval_env, train_and_evaluate, training_parser  # noqa: E402
 
 
 def main() -> None:

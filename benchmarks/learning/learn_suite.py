@@ -4,34 +4,37 @@ For each --clips item (a shared DeepMimic name such as `walk`, a clip path, or a
 env (data/envs/amp_humanoid_env.yaml: contact bodies found in the clips) and agent for --minutes (or --max_samples),
 evaluates the deterministic policy on 10-s episodes (--final_episodes of them at the end: fall rate, DTW pose error
 against the exact clip, root speed against the clip's; a dataset is evaluated per clip, each starting in its clip,
-DTW against the nearest clip) and appends a row per clip to benchmarks/results/learn_suite.jsonl (clip, minutes,
-samples, metrics, git commit). The table printed at the end has every row so far beside the paper's value (Table 3:
-single-clip AMP, 100-300 M samples on 16 cores). Goals on 2 cores: locomotion (walk, jog, run, crawl) fall rate 0
-and DTW <= the paper's within 18 M samples; the rest fall rate <= 0.25 and DTW <= 1.5x the paper's within 36 M.
+DTW against the nearest clip) and appends a row per clip to benchmarks/learning/results/learn_suite.jsonl (clip,
+minutes, samples, metrics, git commit). The table printed at the end has every row so far beside the paper's value
+(Table 3: single-clip AMP, 100-300 M samples on 16 cores). Goals on 2 cores: locomotion (walk, jog, run, crawl) fall
+rate 0 and DTW <= the paper's within 18 M samples; the rest fall rate <= 0.25 and DTW <= 1.5x the paper's within 36 M.
 
-    python benchmarks/learn_suite.py --clips walk jog run crawl --minutes 30 --max_samples 18000000
-    python benchmarks/learn_suite.py --clips run --max_samples 18000000 --ship data/models   # ship it if it gets there
-    python benchmarks/learn_suite.py --clips data/datasets/walk_run.yaml --minutes 60
-    python benchmarks/learn_suite.py --from_run output/runs/amp_20261129-100831   # a run trained in the app
+    python benchmarks/learning/learn_suite.py --clips walk jog run crawl --minutes 30 --max_samples 18000000
+    python benchmarks/learning/learn_suite.py --clips run --max_samples 18000000 --ship data/models
+        # ship it if it gets there
+    python benchmarks/learning/learn_suite.py --clips data/datasets/walk_run.yaml --minutes 60
+    python benchmarks/learning/learn_suite.py --from_run output/runs/amp_20261129-100831   # a run trained in the app
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import torch
-from timed_training import runner_and_eval_env, train_and_evaluate, training_parser
 
-from amp_studio import DATA_DIR
 from amp_studio.learning.agent_config import load_agent_config
+from amp_studio.paths import DATA_DIR, DEEPMIMIC_DIR
 from amp_studio.runs.evaluation import clip_root_speed, evaluate
 from amp_studio.runs.run_directory import export_policy, load_checkpoint
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
+from timed_training import runner_and_eval_env, train_and_evaluate, training_parser  # noqa: E402
+
 REPO = DATA_DIR.parent
-SHARED = REPO.parent / "shared" / "motions" / "deepmimic"
 RESULTS = Path(__file__).resolve().parent / "results" / "learn_suite.jsonl"
 PAPER_DTW = {"walk": 0.030, "jog": 0.056, "run": 0.075, "crawl": 0.049, "dance_a": 0.055, "spin": 0.047,
              "spinkick": 0.058, "cartwheel": 0.067, "jump": 0.083, "roll": 0.088, "backflip": 0.150}
@@ -43,7 +46,7 @@ def resolve_clip(item: str) -> Path:
     repository as the shipped configs name it, so that a shipped model's stored config finds it on another
     machine), else a path."""
     if item in PAPER_DTW or not Path(item).suffix:
-        path = SHARED / f"humanoid3d_{item}.txt"
+        path = DEEPMIMIC_DIR / f"humanoid3d_{item}.txt"
         if not path.is_file():
             raise SystemExit(f"error: {path}: no shared clip named '{item}' (the shared/ folder beside this checkout)")
         return Path("..") / path.relative_to(REPO.parent)
@@ -85,10 +88,10 @@ def read_rows(results: Path) -> list[dict]:
 
 def git_commit() -> str:
     """The checkout's commit, with `+changes` when its tracked files differ from it (rows appended to
-    benchmarks/results/ are not code)."""
+    benchmarks/learning/results/ are not code)."""
     try:
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
-                                ":(exclude)benchmarks/results"], cwd=REPO,
+                                ":(exclude)benchmarks/learning/results"], cwd=REPO,
                                capture_output=True, text=True, check=True).stdout.strip()
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
                               check=True).stdout.strip()

@@ -3,7 +3,7 @@ agent, engine or dataset YAML, a checkpoint), and `open_case`, which opens it as
 
 An outcome is `ok` (the file loaded), `clear` (exit 1 and one line `error: <file>: <problem>` naming one of the
 case's own files) or `traceback` (any other exception, or an error line that does not name the file); code that an
-input ran is `code_ran`. benchmarks/fuzz_inputs.py adds `crash` and `hang`.
+input ran is `code_ran`. benchmarks/reliability/fuzz_inputs.py adds `crash` and `hang`.
 
 How each kind is opened, in-process through `amp_studio.cli.main` with the case's folder as working directory:
   clips        `motion info FILE --json`

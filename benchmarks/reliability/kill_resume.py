@@ -9,7 +9,7 @@ last line is cut off when a run directory is opened). After the last kill one mo
 the --kills kills is followed by a resume.
 Last line: one JSON object.
 
-    python benchmarks/kill_resume.py --kills 50 [--num_envs 64] [--checkpoint_every 10] [--max_wait 8]
+    python benchmarks/reliability/kill_resume.py --kills 50 [--num_envs 64] [--checkpoint_every 10] [--max_wait 8]
 """
 
 from __future__ import annotations

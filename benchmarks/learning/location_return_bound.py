@@ -4,11 +4,12 @@ The normalized task return (mean task reward per step, in [0, 1]) depends on the
 controller: targets up to tar_dist_max away, re-drawn every tar_change_time_min..max seconds, and a reward that
 pays for distance only near the target. This puts a yardstick beside a trained model's figure: a point character
 that turns in place toward each new target at a fixed rate, then walks straight to it at a fixed speed and stops
-on it, scored with the env's own reward function (amp_studio.envs.amp_obs.location_reward) and the env's own
+on it, scored with the env's own reward function (amp_studio.envs.location_reward) and the env's own
 target schedule, over the same 10-s episodes as evaluation. It never falls and needs no time to start or stop,
 so its returns are upper bounds for a controller with that speed and turning rate.
 
-    python benchmarks/location_return_bound.py [--env_config data/envs/amp_location_locomotion_humanoid_env.yaml]
+    python benchmarks/learning/location_return_bound.py
+        [--env_config data/envs/amp_location_locomotion_humanoid_env.yaml]
         [--engine_config data/engines/mujoco_engine.yaml] [--speeds 1.0 1.35 2 3] [--turn_rates 0 180 90] [--envs 4096]
 
 A turn rate of 0 means turning takes no time. Last line: one JSON list of the rows.
@@ -24,8 +25,9 @@ import torch
 
 from amp_studio import DATA_DIR
 from amp_studio.engines.engine_config import load_engine_config
-from amp_studio.envs.amp_obs import location_reward, quat_from_heading
+from amp_studio.envs.amp_obs import quat_from_heading
 from amp_studio.envs.env_config import LocationEnvConfig, load_env_config
+from amp_studio.envs.location_reward import location_reward
 
 
 def wrap(angle: torch.Tensor) -> torch.Tensor:

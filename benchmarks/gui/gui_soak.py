@@ -13,7 +13,7 @@ Live Python objects are counted by type at each printed row, so growth on the Py
 in C libraries (Qt, OpenGL, MuJoCo): the result names the types that grew most.
 Last line: one JSON object.
 
-    python benchmarks/gui_soak.py [--hours 2] [--env imitation|location] [--motion_file F] [--model_file CKPT]
+    python benchmarks/gui/gui_soak.py [--hours 2] [--env imitation|location] [--motion_file F] [--model_file CKPT]
         [--num_envs 256] [--out_root DIR]
 """
 
@@ -24,12 +24,15 @@ import collections
 import gc
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from event_loop_lateness import LatenessProbe
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
+from event_loop_lateness import LatenessProbe  # noqa: E402
 
 
 def rss_mb() -> float:

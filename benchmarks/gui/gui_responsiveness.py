@@ -8,17 +8,20 @@ would (default settings: 256 envs), waits for its first iteration, then for --se
   pose_rate      pose messages per second from the run (they arrive during rollouts, none during updates).
 Baseline in the same run: the same measurement with no worker. Last line: one JSON object.
 
-    python benchmarks/gui_responsiveness.py [--seconds 10] [--num_envs 256] [--size 640x480]
+    python benchmarks/gui/gui_responsiveness.py [--seconds 10] [--num_envs 256] [--size 640x480]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
+from pathlib import Path
 
-from event_loop_lateness import LatenessProbe
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
+from event_loop_lateness import LatenessProbe  # noqa: E402
 
 
 def measure(app, window, seconds: float) -> dict:

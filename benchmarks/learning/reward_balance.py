@@ -6,14 +6,17 @@ directory under --out_dir, and is evaluated deterministically every --eval_every
 reward (the discriminator's, per step) and DTW pose error against the nearest clip. More task weight should
 give a higher task return and a lower style reward, and less the other way.
 
-    python benchmarks/reward_balance.py --start_model output/learn_location/checkpoints/latest.pt --minutes 10
+    python benchmarks/learning/reward_balance.py --start_model output/learn_location/checkpoints/latest.pt --minutes 10
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
-from timed_training import runner_and_eval_env, train_and_evaluate, training_parser
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
+from timed_training import runner_and_eval_env, train_and_evaluate, training_parser  # noqa: E402
 
 
 def main() -> None:

@@ -3,14 +3,14 @@
 Opens the main window (offscreen unless a display exists) and starts --kills workers as a user would: training
 runs (16 envs) and, every fifth, a replay of the shipped walk model; at most --concurrent alive at once. Each is
 killed at a random moment within --max_life seconds of its start (before or after it said `started`), with
-SIGKILL or SIGSEGV. One worker in ten misbehaves first (benchmarks/chaos_worker.py): it floods its stdout, or
+SIGKILL or SIGSEGV. One worker in ten misbehaves first (benchmarks/gui/chaos_worker.py): it floods its stdout, or
 never reads its stdin, or writes malformed protocol lines. Throughout, a 10 ms QTimer measures how late the event
 loop runs. Every killed run must be shown failed, with its last output in the log panel. At the end two runs
 and a deaf worker are left running and the window closes: no worker may outlive it (orphans) or stay unreaped
 (zombies), and the Python threads and active Qt timers must be back to their count before the first worker.
 Goal: event-loop lateness p95 < 50 ms. Last line: one JSON object.
 
-    python benchmarks/gui_chaos.py [--kills 100] [--concurrent 2] [--max_life 6]
+    python benchmarks/gui/gui_chaos.py [--kills 100] [--concurrent 2] [--max_life 6]
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ import time
 from collections import deque
 from pathlib import Path
 
-from event_loop_lateness import LatenessProbe
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
+from event_loop_lateness import LatenessProbe  # noqa: E402
 
 CHAOS_WORKER = Path(__file__).resolve().parent / "chaos_worker.py"
 FAULTS = {3: "flood", 6: "deaf", 9: "garbage"}  # worker number % 10 -> fault
