@@ -155,7 +155,7 @@ def _drives(m: mujoco.MjModel) -> DofDrives:
 
 def cone_limit(lower: np.ndarray, upper: np.ndarray) -> float:
     """A ball joint's largest rotation angle from its three per-axis ranges: the farthest corner of the box they
-    span, at most pi. Every rotation the per-axis ranges allow is inside it; see README (spherical joints)."""
+    span, at most pi. Every rotation the per-axis ranges allow is inside it; see docs/design.md section 2."""
     corner = np.maximum(np.abs(lower), np.abs(upper))
     return float(min(np.pi, np.linalg.norm(corner)))
 

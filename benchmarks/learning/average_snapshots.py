@@ -1,5 +1,5 @@
 """Average a run's last policy snapshots into one policy, to see whether the final policy's wander is noise an
-average removes (README, Location return, against an ideal walker).
+average removes (docs/results/location_model.md, against an ideal walker).
 
 The actor's weights are the plain mean over the given checkpoints; the observation normalizer, discriminator and
 counters come from the first, which should be the newest. The result is a policy-only checkpoint that

@@ -212,8 +212,8 @@ def trained_by(r: dict) -> str:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    """README's table: the latest row of each clip and trainer (earlier rows measured earlier code), in the
-    paper's clip order, then any other clips."""
+    """The table of docs/results/skill_suite.md: the latest row of each clip and trainer (earlier rows measured
+    earlier code), in the paper's clip order, then any other clips."""
     latest = {(r["clip"], trained_by(r)): r for r in rows}
     order = {key: i for i, key in enumerate(PAPER_DTW)}
     lines = ["| clip | trained by | minutes | samples | episodes | fall rate | DTW (m) | paper (m) | speed / clip's "
@@ -236,7 +236,8 @@ def main() -> None:
                              "backflip), clip paths or dataset YAMLs")
     parser.add_argument("--results", default=str(RESULTS), help="JSON lines file the rows are appended to")
     parser.add_argument("--table_only", action="store_true", help="print the table of the rows so far and exit")
-    parser.add_argument("--markdown", action="store_true", help="with --table_only: README's markdown table")
+    parser.add_argument("--markdown", action="store_true",
+                        help="with --table_only: as markdown (docs/results/skill_suite.md)")
     parser.add_argument("--ship", metavar="DIR", default=None,
                         help="write each policy that meets its goal to DIR/amp_humanoid_<clip>_model.pt "
                              "(policy only: what replaying and testing need)")
@@ -285,7 +286,7 @@ def main() -> None:
         for r in rows:
             print(f"final policy, {r['clip']}, {args.final_episodes} episodes: fall rate {r['fall_rate']:.2f}, "
                   f"DTW {r['pose_error_dtw']:.3f} m, {r['root_speed_mean']:.2f} m/s", flush=True)
-        # Shipped models are the defaults' (README lists them as the suite's).
+        # Shipped models are the defaults' (docs/results/skill_suite.md lists them as the suite's).
         shipped = ship_model(Path(args.ship), source, run, rows) if args.ship and not changed else None
         if shipped is not None:
             print(f"goal met: the policy is {shipped}", flush=True)
