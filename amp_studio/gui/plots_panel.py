@@ -82,6 +82,9 @@ class PlotsPanel(QWidget):
             if empty:
                 (x0, x1), (y0, y1) = plot.viewRange()
                 note.setPos(0.5 * (x0 + x1), 0.5 * (y0 + y1))
+        # The legend's plot saying "not recorded" has no curve to name, and on a small plot a legend of several
+        # runs would cover that note: the legend shows again with the plot's first curve.
+        self.legend.setVisible(not self.not_recorded[0].isVisible())
 
     def _draw_run(self, i: int, run: RunRecord) -> None:
         color = PALETTE[i % len(PALETTE)]

@@ -68,6 +68,48 @@ class MetricsStore:
 
 
 @dataclass
+class ReplayProgress:
+    """What a replayed model is doing, counted from the poses its worker streams (one per control step)."""
+
+    model_file: Path
+    episodes: int = 0
+    """Episodes ended (a fall, or the episode's time limit) since the replay started."""
+    fps: float = 0.0
+    """Poses a second, over the last second."""
+    started: float | None = None
+    """When the first pose came (the worker loads for seconds before): the replay's time runs from there."""
+    ended: float | None = None
+    _counted_since: float = 0.0
+    _poses: int = 0
+
+    def count_pose(self, done: bool, now: float | None = None) -> bool:
+        """Count one streamed pose (done: its episode ended there); True when what the row shows changed (an
+        episode ended, or a second's rate is in), so the table is redrawn once a second rather than per pose."""
+        now = time.monotonic() if now is None else now
+        if self.started is None:
+            self.started = self._counted_since = now
+        self._poses += 1
+        self.episodes += bool(done)
+        if now - self._counted_since < 1.0:
+            return bool(done)
+        self.fps = self._poses / (now - self._counted_since)
+        self._counted_since, self._poses = now, 0
+        return True
+
+    def end(self) -> None:
+        """The worker is gone: the time stops, and nothing plays."""
+        self.ended = time.monotonic() if self.ended is None else self.ended
+        self.fps = 0.0
+
+    @property
+    def seconds(self) -> float:
+        """Wall time the replay has played."""
+        if self.started is None:
+            return 0.0
+        return (time.monotonic() if self.ended is None else self.ended) - self.started
+
+
+@dataclass
 class RunRecord:
     """One run as the GUI shows it: live from a worker or read from its directory."""
 
@@ -87,6 +129,8 @@ class RunRecord:
     acknowledged_weights: tuple[int, float, float] | None = None
     replay_args: list[str] | None = None
     """For a policy opened on its own (not a run): the replay worker's config arguments."""
+    replay: ReplayProgress | None = None
+    """For a policy opened on its own: what its replay is doing (the row shows it instead of training progress)."""
 
     @property
     def samples(self) -> int:

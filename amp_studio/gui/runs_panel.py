@@ -22,8 +22,10 @@ from amp_studio.gui.run_model import RunRecord, format_count, format_duration
 
 COLUMNS = ("run", "status", "samples", "speed", "time", "ETA", "progress")
 HEADER_TIPS = ("The run's folder name", "starting, running, paused, finished, failed, or replay",
-               "Samples (env steps) trained", "Samples per second, last iteration", "Training time",
-               "Time left to the sample or time limit", "Done of the nearest limit")
+               "Samples (env steps) trained; for a replayed model, the episodes it played",
+               "Samples per second, last iteration; for a replayed model, poses shown per second",
+               "Training time; for a replayed model, how long it has played",
+               "Time left to the sample or time limit", "Done of the nearest limit; for a replayed model, its file")
 PROGRESS_WIDTH = 76
 STATUS_COLORS = {"failed": Qt.GlobalColor.red, "finished": Qt.GlobalColor.darkGreen,
                  "paused": Qt.GlobalColor.darkYellow}
@@ -101,8 +103,24 @@ class RunsPanel(QWidget):
     def update_run(self, index: int) -> None:
         """Refresh a run's row from its record."""
         r = self.runs[index]
-        values = (r.name, r.status, format_count(r.samples), format_count(r.samples_per_s),
-                  format_duration(r.elapsed), format_duration(r.eta))
+        bar = self.table.cellWidget(index, len(COLUMNS) - 1)
+        if r.replay is None:
+            values = (r.name, r.status, format_count(r.samples), format_count(r.samples_per_s),
+                      format_duration(r.elapsed), format_duration(r.eta))
+            count_tip = f"{r.samples:,d} samples"
+            progress = r.progress
+            bar.setValue(int(1000 * progress) if progress is not None else 0)
+            bar.setFormat(f"{100 * progress:.0f}%" if progress is not None else "no limit")
+            bar.setToolTip("" if progress is not None else "The run has no sample or time limit")
+        else:  # a replayed model trains nothing: the row says what it plays, how long and how fast
+            replay = r.replay
+            values = (r.name, r.status, f"{replay.episodes:,d} episodes", f"{replay.fps:.0f} fps",
+                      format_duration(replay.seconds), "-")
+            count_tip = f"{replay.episodes:,d} episodes ended (a fall, or the episode's time limit)"
+            bar.setValue(0)
+            name = replay.model_file.name  # shortened in the middle to fit the bar: the column has a fixed width
+            bar.setFormat(bar.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, PROGRESS_WIDTH - 8))
+            bar.setToolTip(f"Replaying {replay.model_file}")
         for col, text in enumerate(values):
             item = self.table.item(index, col)
             item.setText(text)
@@ -112,12 +130,7 @@ class RunsPanel(QWidget):
             if col == 0:
                 item.setToolTip(f"{r.name}\n{r.run_dir}\n{r.command}")
             if col == 2:
-                item.setToolTip(f"{r.samples:,d} samples")
-        bar = self.table.cellWidget(index, len(COLUMNS) - 1)
-        progress = r.progress
-        bar.setValue(int(1000 * progress) if progress is not None else 0)
-        bar.setFormat(f"{100 * progress:.0f}%" if progress is not None else "no limit")
-        bar.setToolTip("" if progress is not None else "The run has no sample or time limit")
+                item.setToolTip(count_tip)
         if index == self.selected():
             self._fill_checkpoints(r)
 

@@ -155,7 +155,7 @@ class WorkerPythonsDialog(QDialog):
             grid.addWidget(status, 2 * row + 1, 1)
             self.fields[name], self.status[name] = field, status
         intro = QLabel("Workers of an engine can run under another Python: Isaac Gym needs its own Python 3.8 "
-                       "environment with numpy, torch, mujoco and PyYAML installed (see README, Isaac Gym workers). "
+                       "environment with numpy, torch, mujoco and PyYAML installed (see docs/isaac_gym.md). "
                        "Leave a field empty for the app's own Python.")
         intro.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Apply

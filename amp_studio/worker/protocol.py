@@ -30,8 +30,9 @@ EVENTS = frozenset({
     "started",          # run_dir, command (the equivalent command line), num_envs, env_name, mode
     "status",           # state: running | paused | stopping (also the heartbeat)
     "iteration",        # metrics: one iteration's metrics
-    "pose",             # qpos, time, [ref_qpos], [target]; a "qpos" is a pose: root position, root quaternion
-                        # w x y z, DoFs (a spherical joint's three are its exp map; amp_studio.ball_joints)
+    "pose",             # qpos, time, [done], [ref_qpos], [target]; a "qpos" is a pose: root position, root quaternion
+                        # w x y z, DoFs (a spherical joint's three are its exp map; amp_studio.ball_joints); done: the
+                        # env's done flag after that step (a replay's episodes are counted from it)
     "checkpoint",       # path, iteration
     "weights_applied",  # iteration (the first using them), disc_reward_weight, task_reward_weight
     "log",              # line

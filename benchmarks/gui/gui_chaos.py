@@ -62,11 +62,11 @@ def main() -> None:
 
     import amp_studio.gui  # noqa: F401 - MUJOCO_GL before MuJoCo loads
     from amp_studio import DATA_DIR
-    from amp_studio.gui import worker_client
+    from amp_studio.gui import worker_process
     from amp_studio.gui.app import dispose, scripted_window
 
     faults: deque[str] = deque()
-    real_start = worker_client.WorkerClient.start
+    real_start = worker_process.WorkerProcess.start
 
     def start(self) -> None:  # the next worker started misbehaves if a fault is queued
         if faults:
@@ -74,7 +74,7 @@ def main() -> None:
         else:
             real_start(self)
 
-    worker_client.WorkerClient.start = start
+    worker_process.WorkerProcess.start = start
     rng = random.Random(args.seed)
     app, window = scripted_window()
     failed_in_log: dict[str, str] = {}  # run name -> the log panel's FAILED message

@@ -38,7 +38,7 @@ def _frames(path) -> tuple[tuple[int, int], int]:
 def test_export_a_runs_policy_as_onnx(qtbot, window, run_dir, tmp_path):
     index = window.open_run(run_dir)
     window.runs_panel.table.selectRow(index)
-    checkpoint, _ = window._policy_source()
+    checkpoint, _ = window.exports.policy_source()
     job = window.export_policy(checkpoint, str(tmp_path / "policy.onnx"))
     qtbot.waitUntil(lambda: job.done, timeout=TIMEOUT)
     session = ort.InferenceSession(str(tmp_path / "policy.onnx"), providers=["CPUExecutionProvider"])
@@ -48,7 +48,7 @@ def test_export_a_runs_policy_as_onnx(qtbot, window, run_dir, tmp_path):
 
 def test_a_failed_export_says_why_and_writes_nothing(qtbot, window, tmp_path, monkeypatch):
     warnings = []
-    monkeypatch.setattr("amp_studio.gui.main_window.QMessageBox.warning", lambda *a: warnings.append(a[2]))
+    monkeypatch.setattr("amp_studio.gui.export_actions.QMessageBox.warning", lambda *a: warnings.append(a[2]))
     job = window.export_policy(str(tmp_path / "missing.pt"), str(tmp_path / "policy.onnx"))
     qtbot.waitUntil(lambda: job.done, timeout=TIMEOUT)
     assert warnings and "missing.pt" in warnings[0]
@@ -83,10 +83,10 @@ def test_record_a_replay_as_a_clip(qtbot, window, run_dir, tmp_path):
     index = window.open_run(run_dir)
     window.start_replay(index, str(run_dir / "checkpoints" / "latest.pt"))
     window.set_recording(True)
-    recorder = window.recorder
+    recorder = window.replays.recorder
     qtbot.waitUntil(lambda: len(recorder.frames) >= 10 or recorder.ended, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: len(recorder.frames) >= 10, timeout=TIMEOUT)
-    window.recorder = None  # what unchecking the action does, without its file dialog
+    window.replays.recorder = None  # what unchecking the action does, without its file dialog
     out = window.save_recording(recorder, str(tmp_path / "recorded.pkl"))
     window.replay.stop()
     entries = window.motion_panel.entries

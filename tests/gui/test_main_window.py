@@ -153,7 +153,7 @@ def test_the_window_renders_on_a_real_x_display(tmp_path):
 
 
 def test_the_window_opens_without_torch_or_the_trainer(tmp_path):
-    """DESIGN section 1: the GUI process needs neither torch nor the trainer (workers run them)."""
+    """docs/design.md section 1: the GUI process needs neither torch nor the trainer (workers run them)."""
     import os
 
     code = ("import sys, amp_studio.gui\n"
@@ -216,8 +216,7 @@ def _long_rows(window) -> None:
 
     record = RunRecord(name="location_locomotion_20261129-040713_2", status="stopping", max_samples=36_000_000)
     record.metrics.append({"iteration": 3652, "samples": 29_917_184, "samples_per_s": 17_301.4, "wall_time": 4834.0})
-    window.workers.append(None)
-    window.runs_panel.add_run(record)
+    window.supervisor.add(record)
     entry = ClipEntry(Path("/home/someone/mocap/sfu/0005_SideSkip001_poses_retargeted_to_humanoid.txt"),
                       np.zeros((1234, 34)), 120.0, "clamp", 12.5,
                       {"contact_bodies": ["right_foot", "left_foot", "right_hand"]},
@@ -285,12 +284,37 @@ def test_install_desktop_writes_the_entry_and_icons(tmp_path):
 
 
 def test_runs_started_in_the_same_second_get_their_own_folders(window, tmp_path, monkeypatch):
-    from amp_studio.gui import worker_client
+    from amp_studio.gui import worker_process
 
-    monkeypatch.setattr(worker_client.WorkerClient, "start", lambda self: None)  # the folders, not the workers
+    monkeypatch.setattr(worker_process.WorkerProcess, "start", lambda self: None)  # the folders, not the workers
     monkeypatch.setattr("time.strftime", lambda fmt, *args: "20261129-080000")
     settings = {**window.training_panel.settings(), "out_root": str(tmp_path)}
     first, second = window.start_run(settings), window.start_run(settings)
     runs = window.runs_panel.runs
     assert runs[first].run_dir != runs[second].run_dir
     assert runs[second].run_dir.name.endswith("_2") and not runs[first].run_dir.exists()
+
+
+def test_a_replayed_models_row_says_what_it_plays(window, monkeypatch):
+    """Not training's samples, speed and limit: the episodes it played, poses a second, and the model's file."""
+    from amp_studio import DATA_DIR
+    from amp_studio.gui import run_model, worker_process
+    from amp_studio.worker.protocol import Message
+
+    monkeypatch.setattr(worker_process.WorkerProcess, "start", lambda self: None)  # its messages come from here
+    clock = {"now": 50.0}
+    monkeypatch.setattr(run_model, "time", type("Clock", (), {"monotonic": staticmethod(lambda: clock["now"])}))
+    model = DATA_DIR / "models" / "amp_humanoid_walk_model.pt"
+    index = window.open_model(model)
+    table, worker = window.runs_panel.table, window.replay
+    worker.state_changed.emit("running")
+    for step in range(91):  # three seconds at 30 poses a second; two episodes end (a fall, a time limit)
+        clock["now"] = 50.0 + step / 30
+        worker.message.emit(Message("pose", {"qpos": [0.0] * 35, "time": step / 30, "done": int(step in (20, 70))}))
+    row = [table.item(index, col).text() for col in range(6)]
+    assert row == ["amp_humanoid_walk_model (model)", "replay", "2 episodes", "30 fps", "0:00:03", "-"]
+    bar = table.cellWidget(index, 6)
+    assert bar.format() != "no limit" and bar.format()[:3] == "amp" and bar.format().endswith(".pt")
+    assert bar.toolTip() == f"Replaying {model}"
+    worker.state_changed.emit("finished")
+    assert [table.item(index, col).text() for col in (1, 3)] == ["replay ended", "0 fps"]

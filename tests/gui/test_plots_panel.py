@@ -44,3 +44,22 @@ def test_a_metric_no_run_recorded_is_said_not_left_blank(qtbot):
     shown = {plot.titleLabel.text for plot, note in zip(panel.plots, panel.not_recorded, strict=True)
              if note.isVisible()}
     assert "envs that fell" in shown and "task reward" not in shown and "style reward" not in shown
+
+
+def test_the_legend_never_covers_the_not_recorded_note(qtbot):
+    """A replayed model's row has no curves: its plots say so, and the legend (top right) gives way."""
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 300)  # small plots: a centred note and a corner legend would meet
+    panel.show()
+    legend_plot = panel.plots[0]
+    note = panel.not_recorded[0]
+    for name in ("walk (model)", "location (model)", "run (model)"):
+        panel.add_run(RunRecord(name=name, status="replay"))
+    assert note.isVisible() and not panel.legend.isVisible()
+    panel.add_run(_run("trained", 0.5))  # a first curve on the legend's plot: the note goes, the legend returns
+    assert not note.isVisible() and panel.legend.isVisible()
+    assert legend_plot.sceneBoundingRect().contains(panel.legend.sceneBoundingRect().center())
+    for plot_note in panel.not_recorded:
+        assert not (plot_note.isVisible() and panel.legend.isVisible()
+                    and plot_note.sceneBoundingRect().intersects(panel.legend.sceneBoundingRect()))

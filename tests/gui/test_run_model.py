@@ -6,6 +6,7 @@ import json
 import math
 
 import numpy as np
+import pytest
 
 from amp_studio.gui.run_model import MetricsStore, RunRecord, format_duration, load_run
 
@@ -43,3 +44,19 @@ def test_load_run_reads_curves_weight_changes_and_checkpoints(tmp_path):
     assert r.metrics.size == 3 and r.weight_changes == [(2, 0.5, 0.0)]
     assert [p.name for p in r.checkpoints] == ["latest.pt", "iter_000002.pt"]
     assert r.disc_reward_weight == 0.5 and any("not JSON" in line for line in r.output)
+
+
+def test_replay_progress_counts_episodes_and_poses_a_second():
+    from pathlib import Path
+
+    from amp_studio.gui.run_model import ReplayProgress
+
+    progress = ReplayProgress(Path("walk.pt"))
+    assert progress.seconds == 0.0  # the worker is still loading: nothing has played yet
+    changes = [progress.count_pose(done=(i == 40), now=100.0 + i / 30) for i in range(61)]
+    assert progress.episodes == 1 and progress.started == 100.0
+    # Redrawn when the episode ended and when a second's rate came in, not for every pose.
+    assert [i for i, changed in enumerate(changes) if changed] == [30, 40, 60]
+    assert progress.fps == pytest.approx(30.0)
+    progress.end()
+    assert progress.fps == 0.0 and progress.seconds == pytest.approx(progress.ended - 100.0)

@@ -81,14 +81,14 @@ def test_live_run_weights_kill_and_replay(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.viewport.scene.ghost_visible, timeout=WORKER_TIMEOUT)
     assert window.source == "replay" and "Replay" in window.source_label.text()
     model = replay.args[replay.args.index("--model_file") + 1]
-    assert Path(model) == latest and window.replay_checkpoint == model  # the newest checkpoint, offered first
+    assert Path(model) == latest and window.replays.checkpoint == model  # the newest checkpoint, offered first
     shown = window.viewport.frames_shown
     qtbot.waitUntil(lambda: window.viewport.frames_shown > shown + 3, timeout=30000)  # a moving picture
     replay.stop()
     qtbot.waitUntil(lambda: replay.state == "finished", timeout=30000)
 
     # the killed run goes on from its checkpoint: "Start from" takes it, and counting continues where it saved
-    from amp_studio.runs.run_directory import load_checkpoint
+    from amp_studio.runs.checkpoints import load_checkpoint
 
     saved = load_checkpoint(latest)
     tp.model_file.setText(str(latest))
@@ -104,13 +104,13 @@ def test_live_run_weights_kill_and_replay(qtbot, window, tmp_path):
 
 
 def test_pause_resume_stop_and_a_silent_worker(qtbot, window, tmp_path, monkeypatch):
-    import amp_studio.gui.worker_client as worker_client
+    import amp_studio.gui.worker_process as worker_process
 
     record, worker = _start_small_run(window, tmp_path)
     tp = window.training_panel
     qtbot.waitUntil(lambda: record.metrics.size >= 1, timeout=WORKER_TIMEOUT)
     # a worker that stops answering (here: stopped by a signal) is flagged, and recovers when it answers again
-    monkeypatch.setattr(worker_client, "UNRESPONSIVE_S", 1.0)
+    monkeypatch.setattr(worker_process, "UNRESPONSIVE_S", 1.0)
     os.kill(worker.pid, signal.SIGSTOP)
     qtbot.waitUntil(lambda: record.status == "unresponsive", timeout=10000)
     os.kill(worker.pid, signal.SIGCONT)

@@ -55,7 +55,7 @@ def test_a_worker_python_is_checked_remembered_and_used(qtbot, window, tmp_path)
     dialog.close()
 
     # remembered for the next session
-    from amp_studio.gui.main_window import app_settings
+    from amp_studio.gui.window_settings import app_settings
     from amp_studio.gui.worker_pythons import WorkerPythons
 
     again = WorkerPythons(app_settings())  # as the next session's window makes it: it checks again at once

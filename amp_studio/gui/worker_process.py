@@ -7,14 +7,12 @@ kept for the user; the window itself never waits on it.
 from __future__ import annotations
 
 import signal
-import sys
 import time
 from collections import deque
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal
 
-from amp_studio import DATA_DIR
-from amp_studio.engine_availability import worker_environment
+from amp_studio.worker.launch import LineCutter, command_bytes, worker_launch
 from amp_studio.worker.protocol import Encoder, Message, ProtocolError, decode, is_known
 
 STOP_GRACE_MS = 15000  # a training iteration must finish and write its checkpoint first
@@ -30,8 +28,9 @@ MAX_BACKLOG = 20000
 DROPPABLE = (b'"type": "log"', b'"type": "pose"')
 
 
-class WorkerClient(QObject):
-    """Starts `python -m amp_studio.worker MODE ARGS`, sends commands and turns its lines into signals."""
+class WorkerProcess(QObject):
+    """A worker (`python -m amp_studio.worker MODE ARGS`, started as amp_studio.worker.launch says) in a QProcess:
+    sends commands and turns its lines into signals."""
 
     message = Signal(object)      # a protocol Message from the worker
     state_changed = Signal(str)
@@ -42,7 +41,8 @@ class WorkerClient(QObject):
         super().__init__(parent)
         self.mode = mode
         self.args = list(args)
-        self.python = python or sys.executable
+        self.launch = worker_launch(mode, self.args, python)
+        self.python = self.launch.program
         self.state = "starting"
         self.last_output: deque[str] = deque(maxlen=40)
         self.error: str | None = None
@@ -50,18 +50,17 @@ class WorkerClient(QObject):
         self._terminated = False
         self.last_seen = time.monotonic()
         self._encoder = Encoder()
-        self._buffer = b""
+        self._stdout = LineCutter()
         self._lines: deque[bytes] = deque()
         self._draining = False
         self.dropped_lines = 0
-        self._err_buffer = b""
+        self._stderr = LineCutter(keep_blank=True)
         self.process = QProcess(self)
         env = QProcessEnvironment.systemEnvironment()
-        env.insert("PYTHONUNBUFFERED", "1")
-        for key, value in worker_environment(python).items():
+        for key, value in self.launch.extra_environment.items():
             env.insert(key, value)
         self.process.setProcessEnvironment(env)
-        self.process.setWorkingDirectory(str(DATA_DIR.parent))
+        self.process.setWorkingDirectory(str(self.launch.working_directory))
         self.process.readyReadStandardOutput.connect(self._read_stdout)
         self.process.readyReadStandardError.connect(self._read_stderr)
         self.process.finished.connect(self._exited)
@@ -72,7 +71,7 @@ class WorkerClient(QObject):
 
     def start(self) -> None:
         """Launch the process."""
-        self.process.start(self.python, ["-m", "amp_studio.worker", self.mode, *self.args])
+        self.process.start(self.launch.program, list(self.launch.arguments))
 
     @property
     def pid(self) -> int:
@@ -88,7 +87,7 @@ class WorkerClient(QObject):
         """Send a command; returns its seq (replies carry it as reply_to), or 0 if the worker is gone."""
         if not self.alive:
             return 0
-        self.process.write(self._encoder.encode(kind, **fields).encode("utf-8"))
+        self.process.write(command_bytes(self._encoder, kind, **fields))
         return self._encoder.last_seq
 
     def stop(self) -> None:
@@ -123,9 +122,7 @@ class WorkerClient(QObject):
 
     def _read_stdout(self) -> None:
         self.last_seen = time.monotonic()
-        self._buffer += bytes(self.process.readAllStandardOutput())
-        *lines, self._buffer = self._buffer.split(b"\n")
-        self._lines.extend(line for line in lines if line.strip())
+        self._lines.extend(self._stdout.feed(bytes(self.process.readAllStandardOutput())))
         if len(self._lines) > MAX_BACKLOG:
             kept = deque(line for line in self._lines if not any(mark in line[:80] for mark in DROPPABLE))
             dropped = len(self._lines) - len(kept)
@@ -171,9 +168,7 @@ class WorkerClient(QObject):
         self.message.emit(msg)
 
     def _read_stderr(self) -> None:
-        self._err_buffer += bytes(self.process.readAllStandardError())
-        *lines, self._err_buffer = self._err_buffer.split(b"\n")
-        for raw in lines:
+        for raw in self._stderr.feed(bytes(self.process.readAllStandardError())):
             self._note(raw.decode("utf-8", errors="replace"))
 
     def _note(self, line: str) -> None:
@@ -192,9 +187,9 @@ class WorkerClient(QObject):
         while self._lines:  # everything the worker said before it ended, before its state changes
             self._drain()
         self._read_stderr()
-        if self._err_buffer:
-            self._note(self._err_buffer.decode("utf-8", errors="replace"))
-            self._err_buffer = b""
+        unended = self._stderr.take_rest()
+        if unended:
+            self._note(unended.decode("utf-8", errors="replace"))
         crashed = status == QProcess.ExitStatus.CrashExit
         if crashed or code != 0 or not self._finished_said or self.error:
             if self.error is None:
