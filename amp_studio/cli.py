@@ -155,7 +155,7 @@ def _train_process(device: str, world: int, args: argparse.Namespace) -> None:
         else:
             say(f"resumed from {args.model_file} at iteration {runner.iteration}, {runner.samples:,d} samples")
     callback = None
-    viewer = _viewer(args, runner.env.engine) if main else None
+    viewer = _viewer(args, runner.env) if main else None
     if viewer is not None:
         def callback(metrics: dict) -> None:
             viewer.update()
@@ -175,7 +175,8 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _viewer(args: argparse.Namespace, engine):
+def _viewer(args: argparse.Namespace, env):
+    """MuJoCo's viewer on env 0 for --visualize true, where a window can open; None otherwise."""
     if not args.visualize:
         return None
     from amp_studio.runs.live_viewer import LiveViewer, display_available
@@ -184,7 +185,7 @@ def _viewer(args: argparse.Namespace, engine):
         print("--visualize true: no display here (DISPLAY is not set), so no window; running without it. "
               "Run under a desktop session or `xvfb-run` to see the character.", file=sys.stderr)
         return None
-    return LiveViewer(engine)
+    return LiveViewer(env.engine, camera_mode=env.config.camera_mode)
 
 
 def _test(args: argparse.Namespace) -> int:
@@ -204,9 +205,6 @@ def _test(args: argparse.Namespace) -> int:
     runner = training_from_args(args, model_state=model)
     runner.load_policy(args.model_file, model)
     env = runner.env
-    viewer = _viewer(args, env.engine)
-    if viewer is not None:
-        _watch(env, runner.agent, viewer)
     if args.record_clip:
         from amp_studio.motion import save_clip
         from amp_studio.runs.rollout_recording import record_rollout
@@ -218,7 +216,16 @@ def _test(args: argparse.Namespace) -> int:
     if args.video:
         _video(args, env, runner.agent)
     episodes = args.test_episodes or runner.config.test_episodes
-    result = evaluate(env, runner.agent, episodes)
+    viewer = _viewer(args, env)
+    if viewer is None:
+        result = evaluate(env, runner.agent, episodes)
+    else:
+        # The viewer shows the evaluated episodes (env 0) in real time; closing the window speeds up the rest.
+        print(f"--visualize true: showing env 0 of the {episodes} test episodes in MuJoCo's viewer", file=sys.stderr)
+        try:
+            result = evaluate(env, runner.agent, episodes, watch=viewer.update)
+        finally:
+            viewer.close()
     keys = ["episode_length_mean", "fall_rate", "root_speed_mean", "pose_error_dtw", "disc_reward_mean",
             "task_return", "success_rate", "final_distance_mean"]
     for key in ["episodes"] + keys:
@@ -257,21 +264,6 @@ def _video(args: argparse.Namespace, env, agent) -> None:
     path = write_policy_video(args.video, env, agent, args.video_seconds, _video_settings(args), args.video_ghost,
                               progress)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, {time.perf_counter() - start:.1f} s)")
-
-
-def _watch(env, agent, viewer) -> None:
-    """Show the deterministic policy until the viewer window is closed."""
-    import time
-
-    obs = env.reset()
-    while viewer.update():
-        start = time.perf_counter()
-        actions, _ = agent.act(obs, deterministic=True)
-        obs, _, done, _ = env.step(actions)
-        ended = done.nonzero().flatten()
-        if len(ended):
-            obs = env.reset(ended)
-        time.sleep(max(0.0, env.dt - (time.perf_counter() - start)))
 
 
 def _install_desktop(argv: list[str]) -> int:

@@ -14,11 +14,11 @@ import torch.nn.functional as F
 from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.learning import distributed
 from amp_studio.learning.agent_config import AgentConfig, OptimizerConfig
-from amp_studio.learning.checkpoint_checks import check_agent_state, check_number
 from amp_studio.learning.networks import hidden_sizes, mlp
 from amp_studio.learning.normalizer import Normalizer
 from amp_studio.learning.precision import mixed_precision, run_mlp
 from amp_studio.learning.rollout_storage import ReplayBuffer, RolloutStorage, td_lambda_advantages
+from amp_studio.learning.state_checks import check_agent_state, check_number
 
 if TYPE_CHECKING:
     from amp_studio.envs.policy_mirror import PolicyMirror

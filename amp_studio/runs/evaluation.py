@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -11,6 +12,7 @@ from amp_studio.envs.amp_env import AMPEnv
 from amp_studio.envs.amp_obs import heading_cos_sin, unturn
 from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.learning.amp_agent import AMPAgent, style_reward
+from amp_studio.runs.playback import Playback, PlaybackStep
 
 
 def relative_body_positions(env: AMPEnv, body_pos: torch.Tensor, root_pos: torch.Tensor,
@@ -87,13 +89,14 @@ def pose_error_to_clips(env: AMPEnv, motion: np.ndarray, references: dict[int, n
 
 @torch.no_grad()
 def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = True,
-             clip_id: int | None = None) -> dict[str, float]:
+             clip_id: int | None = None, watch: Callable[[], bool] | None = None) -> dict[str, float]:
     """Run the deterministic policy for `episodes` whole episodes (each to its time limit or a fall) and report:
     episode_length_mean (s), fall_rate, root_speed_mean (m/s), pose_error_dtw (m, against the nearest clip),
     disc_reward_mean (the style reward per step, where the agent's discriminator is trained), and for the
     location task task_return (mean task reward per step, in [0, 1]), success_rate and final_distance_mean (m).
     With clip_id, every episode starts in that clip (a dataset's per-clip evaluation); the pose error is still
-    against the nearest clip.
+    against the nearest clip. With watch (a viewer's update: False once its window is closed), the episodes play
+    in real time and watch() is called after every step until it returns False; the figures are the same.
 
     Episodes are handed to envs as they start, and every started episode runs to its end: stopping at the first
     `episodes` to end would, with more envs than episodes, keep only the shortest (the falls)."""
@@ -108,19 +111,23 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
                  else torch.zeros(len(ids), dtype=env.motion_lib.dtype))
         return env.reset_to(ids, clips, times)
 
-    obs = reset(torch.arange(n))
+    started = min(n, episodes)  # episodes begun so far
+    active = torch.arange(n) < started
+    playback = Playback(env, agent, restart=reset, follow=active, realtime=watch is not None)
+    playback.restart()
     steps = torch.zeros(n, dtype=torch.long)
     poses: list[list[np.ndarray]] = [[] for _ in range(n)]
     lengths, falls, speeds, errors, successes, distances = [], 0, [], [], [], []
     task_rewards, style_rewards = [], []
     references: dict[int, np.ndarray] = {}
-    started = min(n, episodes)  # episodes begun so far
-    active = torch.arange(n) < started
-    while active.any():
-        actions, _ = agent.act(obs, deterministic=True)
-        obs, reward, done, info = env.step(actions)
+
+    def observe(step: PlaybackStep) -> None:
+        nonlocal falls, started
+        if playback.realtime and not watch():
+            playback.realtime = False  # the window was closed: the rest runs at full speed
+        reward, done, info = step.reward, step.done, step.info
         state = env.engine.get_state()
-        steps += 1
+        steps.add_(1)
         speeds.append(state.root_vel[active, :2].norm(dim=-1))
         task_rewards.append(reward[active])
         if agent.has_style_judge:
@@ -130,7 +137,7 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
             rel = relative_body_positions(env, env.engine.body_pos, state.root_pos, state.root_rot).numpy()
             for i in torch.nonzero(active).flatten().tolist():
                 poses[i].append(rel[i])
-        ended = torch.nonzero((done != DoneFlag.NULL) & active).flatten()
+        ended = step.ended
         for i in ended.tolist():
             lengths.append(int(steps[i]))
             falls += int(done[i] == DoneFlag.FAIL)
@@ -143,9 +150,10 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
         if len(ended):
             steps[ended] = 0
             more = min(len(ended), episodes - started)  # the first envs to end begin the episodes still to run
-            active[ended[more:]] = False
+            active[ended[more:]] = False  # every env that ended restarts; these are no longer followed
             started += more
-            obs = reset(ended)
+
+    playback.run(observe, until=lambda: not bool(active.any()))
     result = {
         "episodes": len(lengths),
         "episode_length_mean": float(np.mean(lengths)) * env.dt,

@@ -26,7 +26,7 @@ from amp_studio.envs.amp_env import action_scaling
 from amp_studio.envs.env_config import load_env_config
 from amp_studio.learning.networks import mlp
 from amp_studio.learning.normalizer import Normalizer
-from amp_studio.runs.run_directory import CheckpointError, load_checkpoint
+from amp_studio.runs.checkpoints import CheckpointError, load_checkpoint
 
 OPSET = 18
 

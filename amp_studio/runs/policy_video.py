@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from amp_studio.rendering.video import VideoFrame, VideoSettings, write_video
+from amp_studio.runs.playback import Playback, PlaybackStep
 
 
 def _pose(state, i: int) -> np.ndarray:
@@ -20,24 +21,26 @@ def _pose(state, i: int) -> np.ndarray:
 def policy_video_frames(env, agent, seconds: float, fps: float, ghost: bool = True) -> Iterator[VideoFrame]:
     """Frames of env 0 from a fresh start for `seconds` at `fps` (the policy runs at the env's control rate; each
     frame shows the latest step). A fall restarts the episode, as a replay does."""
-    ids = torch.zeros(1, dtype=torch.long)
+    clip = t0 = None
+    elapsed, sim_time = 0.0, 0.0
 
-    def start():
+    def start(ids: torch.Tensor) -> torch.Tensor:
+        nonlocal clip, t0, elapsed
         clip = env.motion_lib.sample_clips(1, generator=env.generator)
         t0 = env.motion_lib.sample_times(clip, generator=env.generator)
-        return env.reset_to(ids, clip, t0), clip, t0
+        elapsed = 0.0
+        return env.reset_to(ids, clip, t0)
 
-    obs, clip, t0 = start()
-    elapsed, sim_time = 0.0, 0.0
+    def advance(step: PlaybackStep) -> None:
+        nonlocal elapsed, sim_time
+        sim_time += env.dt
+        elapsed += env.dt
+
+    playback = Playback(env, agent, restart=start, follow=torch.arange(env.num_envs) == 0)
+    playback.restart(torch.zeros(1, dtype=torch.long))
     for i in range(max(1, round(seconds * fps))):
         while sim_time + 1e-9 < i / fps:
-            actions, _ = agent.act(obs, deterministic=True)
-            obs, _, done, _ = env.step(actions)
-            sim_time += env.dt
-            elapsed += env.dt
-            if done[0]:
-                obs, clip, t0 = start()
-                elapsed = 0.0
+            playback.step(advance)  # a fall restarts env 0 before the frame shows it
         state = env.engine.get_state()
         reference = None
         if ghost and not hasattr(env, "target"):

@@ -8,6 +8,7 @@ import torch
 
 from amp_studio.motion import MotionClip
 from amp_studio.rotations import quat_to_exp_map
+from amp_studio.runs.playback import Playback, PlaybackStep
 
 
 @torch.no_grad()
@@ -16,21 +17,20 @@ def record_rollout(env, agent, seconds: float, env_id: int = 0, name: str = "rol
     """Reset env_id, run the deterministic policy and record env_id from its first state until `seconds` pass or
     its episode ends. Returns the clip (at the control rate, clamped ends) and the simulated body positions of its
     frames, (num_frames, num_bodies, 3), for checking."""
-    obs = env.reset(torch.tensor([env_id]))
+    follow = torch.arange(env.num_envs) == env_id
+    playback = Playback(env, agent, follow=follow)
+    playback.restart(torch.tensor([env_id]))
     frames, bodies = [], []
 
-    def grab() -> None:
+    def grab(step: PlaybackStep | None = None) -> bool:
         s = env.engine.get_state()
         root_rot = quat_to_exp_map(s.root_rot[env_id:env_id + 1].double())[0]
         frames.append(torch.cat((s.root_pos[env_id].double(), root_rot, s.dof_pos[env_id].double())).numpy())
         bodies.append(env.engine.body_pos[env_id].double().numpy().copy())
+        # A fall's last state, or the time limit's, ends the recording: the env would restart it elsewhere.
+        return step is None or not len(step.ended)
 
     grab()
-    for _ in range(max(1, round(seconds / env.dt))):
-        actions, _ = agent.act(obs, deterministic=True)
-        obs, _, done, _ = env.step(actions)
-        grab()
-        if done[env_id]:
-            break  # a fall's last state, or the time limit's: the env would restart it elsewhere
+    playback.run(grab, max_steps=max(1, round(seconds / env.dt)))
     clip = MotionClip(fps=1.0 / env.dt, loop="clamp", frames=np.stack(frames), name=name)
     return clip, np.stack(bodies)

@@ -76,7 +76,7 @@ def agent_overrides(args: argparse.Namespace) -> dict | None:
 
 def read_model_file(args: argparse.Namespace) -> dict | None:
     """args.model_file's contents (None without one), read once for both building the env and loading it."""
-    from amp_studio.runs.run_directory import load_checkpoint
+    from amp_studio.runs.checkpoints import load_checkpoint
 
     return load_checkpoint(args.model_file) if getattr(args, "model_file", None) else None
 
@@ -103,7 +103,7 @@ def policy_frame_overrides(state: dict, env_config: str | Path, overrides: dict 
     contents) was trained in: a policy observes in its own frame, whichever env config it is tested or continued
     with."""
     from amp_studio.envs import load_env_config
-    from amp_studio.runs.runner import frame_overrides, trained_frame
+    from amp_studio.runs.checkpoints import frame_overrides, trained_frame
 
     return frame_overrides(trained_frame(state), load_env_config(env_config, overrides)[1])
 

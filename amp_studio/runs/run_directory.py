@@ -1,123 +1,21 @@
-"""A run directory: configs as used, metrics, events, a log, TensorBoard events and checkpoints."""
+"""A run directory's own files: the configs as used, metrics.jsonl, events.jsonl, log.txt and TensorBoard events;
+and the checkpoints/ folder, whose files amp_studio.runs.checkpoints reads and writes."""
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import time
-import warnings
 from pathlib import Path
 
-import torch
+from amp_studio.errors import AmpStudioError
+from amp_studio.runs.checkpoints import remove_abandoned_writes
 
-from amp_studio.config_loading import is_file
-from amp_studio.errors import AmpStudioError, CheckpointError, one_line
-from amp_studio.learning.divergence import check_state, first_non_finite_entry
-
-__all__ = ["CheckpointError", "RunDirectory", "RunDirectoryError", "load_checkpoint", "save_checkpoint"]
-# torch's weights-only unpickler names what a file tried to call: "Unsupported global: GLOBAL posix.system ..."
-_REFUSED_CALL = re.compile(r"GLOBAL ([\w.]+)")
+__all__ = ["RunDirectory", "RunDirectoryError", "repair_jsonl"]
 
 
 class RunDirectoryError(AmpStudioError):
     """A run directory file that cannot be written (no space, no permission)."""
-
-
-def save_checkpoint(state: dict, path: str | Path) -> None:
-    """Write atomically and durably: a temporary file, flushed to disk, renamed over the target, so that a killed
-    process or a lost machine leaves either the old checkpoint or the new one, never half a file.
-
-    A state holding a NaN or inf is refused (DivergenceError): a diverged run must not replace a good checkpoint.
-    A write that fails (full disk, no permission) raises CheckpointError and leaves the previous file in place."""
-    check_state(state, path)
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        _fsync_directory(path.parent)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        kept = "; the previous checkpoint is kept" if path.exists() else ""
-        raise CheckpointError(path, f"could not be written ({exc.strerror or exc}){kept}") from None
-
-
-def _fsync_directory(folder: Path) -> None:
-    """Make a rename durable (POSIX); a no-op where directories cannot be opened (Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def load_checkpoint(path: str | Path) -> dict:
-    """Read with torch's weights-only unpickler: tensors, numbers, strings and containers, never code."""
-    path = Path(path)
-    if not is_file(path):
-        raise CheckpointError(path, "checkpoint not found")
-    try:
-        with warnings.catch_warnings():  # torch warns about pickles it then refuses; the error says it all
-            warnings.simplefilter("ignore")
-            state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for corrupt or unsafe files
-        raise CheckpointError(path, f"not a readable checkpoint ({_unreadable(exc)})") from None
-    if not isinstance(state, dict) or not isinstance(state.get("agent"), dict):
-        raise CheckpointError(path, "not an AMP Studio checkpoint (no 'agent' entry)")
-    where = first_non_finite_entry(state)
-    if where is not None:
-        raise CheckpointError(path, f"{where}: the file is damaged (checkpoints are never written with a NaN or inf)")
-    return state
-
-
-def _unreadable(exc: Exception) -> str:
-    """torch's reason in a few words: its unpickler's errors come inside a paragraph of advice."""
-    text = one_line(str(exc))
-    refused = _REFUSED_CALL.search(text)
-    if refused:
-        return f"it would call {refused.group(1)}; a checkpoint may hold only tensors and plain data"
-    detail = text.split("WeightsUnpickler error:", 1)[-1].split("Check the documentation of torch.load", 1)[0]
-    return f"{type(exc).__name__}: {detail.strip(' ;')[:300]}"
-
-
-def policy_state(state: dict) -> dict:
-    """The part of a full checkpoint that acting needs: policy, observation normalizer, configs, counters; and
-    the discriminator with its normalizer, so that an evaluation can report the policy's style reward."""
-    agent = state["agent"]
-    return {
-        "agent": {"actor": agent["actor"], "obs_norm": agent["obs_norm"], "disc": agent["disc"],
-                  "disc_obs_norm": agent["disc_obs_norm"],
-                  "disc_reward_weight": agent["disc_reward_weight"], "task_reward_weight": agent["task_reward_weight"]},
-        "configs": state.get("configs", {}), "iteration": state.get("iteration", 0),
-        "samples": state.get("samples", 0), "wall_time": state.get("wall_time", 0.0), "policy_only": True,
-    }
-
-
-def export_policy(checkpoint: str | Path, out_path: str | Path) -> Path:
-    """A small checkpoint with only what acting needs, from a full one."""
-    save_checkpoint(policy_state(load_checkpoint(checkpoint)), out_path)
-    return Path(out_path)
-
-
-def _writer_alive(tmp: Path) -> bool:
-    """Whether the process that names a temporary checkpoint ('.NAME.PID.tmp') still runs."""
-    try:
-        os.kill(int(tmp.name.split(".")[-2]), 0)
-    except (ValueError, IndexError, ProcessLookupError):
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
 
 
 def repair_jsonl(path: Path) -> bool:
@@ -155,9 +53,7 @@ class RunDirectory:
             self.checkpoints.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise RunDirectoryError(self.path, f"cannot be created ({exc.strerror or exc})") from None
-        for stale in self.checkpoints.glob(".*.tmp"):
-            if not _writer_alive(stale):  # a write cut short by a killed process
-                stale.unlink(missing_ok=True)
+        remove_abandoned_writes(self.checkpoints)
         self.repaired = [name for name in ("metrics.jsonl", "events.jsonl") if repair_jsonl(self.path / name)]
         """Logs whose torn last line (a process killed mid-write) was cut off when the directory was opened."""
         if self.repaired:

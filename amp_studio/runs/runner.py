@@ -8,23 +8,23 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-import yaml
 
 from amp_studio.envs.amp_env import AMPEnv
 from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.learning import distributed
 from amp_studio.learning.agent_config import AgentConfig
 from amp_studio.learning.amp_agent import AMPAgent
-from amp_studio.learning.checkpoint_checks import check_count, check_like, check_number, check_rng_state, check_tensor
 from amp_studio.learning.divergence import DivergenceError, check_metrics, check_modules, check_tensors
 from amp_studio.learning.rollout_storage import RolloutStorage
-from amp_studio.runs.run_directory import (
-    CheckpointError,
-    RunDirectory,
+from amp_studio.runs.checkpoints import (
+    check_env_count,
+    check_full_state,
+    check_observation_frame,
     load_checkpoint,
     policy_state,
     save_checkpoint,
 )
+from amp_studio.runs.run_directory import RunDirectory
 
 
 class Runner:
@@ -223,7 +223,7 @@ class Runner:
     def load_state_dict(self, state: dict, source: str | Path | None = None) -> None:
         """Continue from state_dict(); a state that does not fit this run raises CheckpointError naming `source`
         (the checkpoint file) before anything is changed."""
-        self._check_state(state, source)
+        check_full_state(state, self.obs, self.episode_steps, self.env.state_dict(), source)
         self.agent.load_state_dict(state["agent"], source=source)
         self.env.load_state_dict(state["env"])
         self.obs = state["obs"].clone()
@@ -232,19 +232,6 @@ class Runner:
         self.samples = int(state["samples"])
         self.wall_time = float(state["wall_time"])
         torch.set_rng_state(state["torch_rng"])
-
-    def _check_state(self, state: dict, source: str | Path | None) -> None:
-        for key in ("agent", "env", "obs", "episode_steps", "iteration", "samples", "wall_time", "torch_rng"):
-            if key not in state:
-                raise CheckpointError(source, f"'{key}' is missing (not a full checkpoint)")
-        check_tensor(state["obs"], self.obs, "obs", source)
-        check_tensor(state["episode_steps"], self.episode_steps, "episode_steps", source)
-        for key in ("iteration", "samples"):
-            check_count(state[key], key, source)
-        check_number(state["wall_time"], "wall_time", source)
-        check_rng_state(state["torch_rng"], torch.get_rng_state(), "torch_rng", source)
-        check_like(state["env"], self.env.state_dict(), "env", source,
-                   optional=frozenset({"demo_generator", "pending_starts"}), batches=frozenset({"pending_starts"}))
 
     def save_checkpoint(self, path: str | Path | None = None) -> Path:
         """Write a checkpoint atomically (default: the run's checkpoints/latest.pt)."""
@@ -273,10 +260,7 @@ class Runner:
         if state.get("policy_only"):
             self.agent.load_state_dict(state["agent"], policy_only=True, source=path)
             return "policy"
-        obs = state.get("obs")
-        saved_envs = len(obs) if isinstance(obs, torch.Tensor) and obs.dim() else None
-        if saved_envs is not None and saved_envs != self.env.num_envs:
-            raise CheckpointError(path, f"saved with {saved_envs} envs; resume with --num_envs {saved_envs}")
+        check_env_count(state, self.env.num_envs, path)
         self.load_state_dict(state, source=path)
         self.last_checkpoint = (Path(path), self.iteration)
         if self.run_dir is not None:
@@ -284,41 +268,3 @@ class Runner:
             self.run_dir.log_event("resumed", iteration=self.iteration, path=str(path), metrics_dropped=dropped)
         return "full"
 
-
-def env_frame(env_config) -> str:
-    """The frame an env observes in: `world`, or its heading's kind (amp_obs.HEADINGS)."""
-    return "world" if env_config.global_obs else env_config.heading
-
-
-def trained_frame(state: dict) -> str | None:
-    """The frame a checkpoint's policy was trained to observe in, from the env config stored in it (None when it
-    stores none). Configs from before the `heading` setting observed in MimicKit's x-axis heading frame."""
-    configs = state.get("configs")
-    text = configs.get("env_config.yaml") if isinstance(configs, dict) else None
-    try:
-        doc = yaml.safe_load(text) if isinstance(text, str) else None
-    except yaml.YAMLError:
-        return None
-    block = doc.get("env") if isinstance(doc, dict) else None
-    if not isinstance(block, dict):
-        return None
-    return "world" if block.get("global_obs") else str(block.get("heading", "x_axis"))
-
-
-def frame_overrides(frame: str | None, env_config) -> dict:
-    """Env settings that make an env with env_config observe in frame (none when it already does)."""
-    if frame is None or frame == env_frame(env_config):
-        return {}
-    return {"global_obs": True} if frame == "world" else {"global_obs": False, "heading": frame}
-
-
-def check_observation_frame(state: dict, env: AMPEnv, source: str | Path | None) -> None:
-    """The checkpoint's policy was trained in the frame this env observes in. A policy fed observations in another
-    frame gets the same sizes but other values, and falls (the shipped walk, trained in the x-axis frame, fell in
-    11 of 32 episodes in the twist frame, and in none in its own); checkpoints without stored configs pass."""
-    trained, here = trained_frame(state), env_frame(env.config)
-    if trained is not None and trained != here:
-        fix = "global_obs: true" if trained == "world" else f"heading: {trained}"
-        raise CheckpointError(source, f"its policy was trained on observations in the {trained} frame, but this env "
-                                      f"observes in the {here} frame; set env.{fix} in the env config (or use the "
-                                      f"configs stored in the model)")

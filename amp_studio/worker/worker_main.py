@@ -196,6 +196,7 @@ class ReplayWorker:
     def __init__(self, args, channel: Channel):
         import torch
 
+        from amp_studio.runs.playback import Playback
         from amp_studio.runs.run_arguments import read_model_file, training_from_args, use_model_configs
 
         self.torch = torch
@@ -205,33 +206,42 @@ class ReplayWorker:
             use_model_configs(args, model)
         runner = training_from_args(args, num_envs=1, model_state=model, log=lambda line: None)
         runner.load_policy(args.model_file, model)
-        self.env, self.agent = runner.env, runner.agent
+        self.env = runner.env
         if hasattr(self.env, "set_target"):
             # The user places the targets: a time-out would teleport the character away from them mid-walk.
             self.env.max_episode_steps = 2**62
+        self.playback = Playback(self.env, runner.agent, restart=self._start_episode, realtime=not args.fast)
         self.model_file = args.model_file
         self.env_config = args.env_config
         self.paused = False
         self.stopping = False
-        self.realtime = not args.fast
 
-    def _start_episode(self) -> None:
-        env, torch = self.env, self.torch
-        ids = torch.zeros(1, dtype=torch.long)
+    def _start_episode(self, ids) -> object:
+        """The next episode of the one env, from a random clip and time; returns its observations."""
+        env = self.env
         self.clip = env.motion_lib.sample_clips(1, generator=env.generator)
         self.clip_time = env.motion_lib.sample_times(self.clip, generator=env.generator)
         held = hasattr(env, "target_held") and bool(env.target_held[0])
         if held:  # the restart is wherever the clip is: the user's target keeps its place relative to the character
             offset = env.target[0] - env.engine.get_state().root_pos[0, :2]
-        self.obs = env.reset_to(ids, self.clip, self.clip_time)
+        obs = env.reset_to(ids, self.clip, self.clip_time)
         if held:
             env.set_target(ids, (env.engine.get_state().root_pos[0, :2] + offset).unsqueeze(0), hold=True)
-            self.obs = env._obs
+            obs = env._obs
         self.elapsed = 0.0
+        return obs
 
     def _ref_qpos(self) -> list[float]:
         s = self.env.motion_lib.get_state(self.clip, self.clip_time + self.elapsed)
         return [*s.root_pos[0].tolist(), *s.root_rot[0].tolist(), *s.dof_pos[0].tolist()]
+
+    def _stream(self, step) -> None:
+        """The step's pose (before a fall restarts the episode) and, for imitation, the reference's."""
+        self.elapsed += self.env.dt
+        fields = _pose_fields(self.env, 0)
+        if not hasattr(self.env, "set_target"):
+            fields["ref_qpos"] = self._ref_qpos()
+        self.channel.send("pose", time=self.elapsed, done=int(step.done[0]), **fields)
 
     def run(self) -> int:
         """Replay until told to stop."""
@@ -239,7 +249,7 @@ class ReplayWorker:
         is_task = hasattr(env, "set_target")
         self.channel.send("started", mode="replay", model_file=str(self.model_file), num_envs=1,
                           env_name=type(env).__name__, env_config=str(self.env_config))
-        self._start_episode()
+        self.playback.restart()
         last_status = 0.0
         while not self.stopping:
             start = time.monotonic()
@@ -251,25 +261,14 @@ class ReplayWorker:
                 elif message.type == "set_target" and is_task:
                     xy = torch.tensor([message.get("xy")], dtype=torch.float32)
                     env.set_target(torch.zeros(1, dtype=torch.long), xy, hold=True)
-                    self.obs = env._obs
+                    self.playback.obs = env._obs
             if start - last_status > HEARTBEAT_INTERVAL:
                 last_status = start
                 self.channel.send("status", state="paused" if self.paused else "running")
             if self.paused:
                 time.sleep(0.05)
                 continue
-            with torch.no_grad():
-                actions, _ = self.agent.act(self.obs, deterministic=True)
-            self.obs, _, done, _ = env.step(actions)
-            self.elapsed += env.dt
-            fields = _pose_fields(env, 0)
-            if not is_task:
-                fields["ref_qpos"] = self._ref_qpos()
-            self.channel.send("pose", time=self.elapsed, done=int(done[0]), **fields)
-            if done[0]:
-                self._start_episode()
-            if self.realtime:
-                time.sleep(max(0.0, env.dt - (time.monotonic() - start)))
+            self.playback.step(self._stream)
         self.channel.send("finished", reason="stopped")
         return 0
 

@@ -22,10 +22,10 @@ import torch
 from amp_studio import DATA_DIR
 from amp_studio.engines.spherical_targets import clamp_spherical_targets
 from amp_studio.rendering.video import VideoSettings
+from amp_studio.runs.checkpoints import load_checkpoint
 from amp_studio.runs.onnx_export import export_onnx
 from amp_studio.runs.policy_video import write_policy_video
 from amp_studio.runs.run_arguments import policy_frame_overrides
-from amp_studio.runs.run_directory import load_checkpoint
 from amp_studio.runs.training import make_training
 
 

@@ -15,7 +15,7 @@ import argparse
 
 import torch
 
-from amp_studio.runs.run_directory import load_checkpoint, policy_state, save_checkpoint
+from amp_studio.runs.checkpoints import load_checkpoint, policy_state, save_checkpoint
 
 
 def average_actor(states: list[dict]) -> dict[str, torch.Tensor]:

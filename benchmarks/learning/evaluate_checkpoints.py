@@ -17,8 +17,8 @@ import json
 import sys
 from pathlib import Path
 
+from amp_studio.runs.checkpoints import load_checkpoint
 from amp_studio.runs.evaluation import evaluate
-from amp_studio.runs.run_directory import load_checkpoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
 from timed_training import for_checkpoint, runner_and_eval_env, training_parser  # noqa: E402

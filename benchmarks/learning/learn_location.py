@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from amp_studio.envs import EnvConfig, LocationEnvConfig, load_env_config
-from amp_studio.runs.run_directory import export_policy
+from amp_studio.runs.checkpoints import export_policy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
 from timed_training import runner_and_eval_env, train_and_evaluate, training_parser  # noqa: E402

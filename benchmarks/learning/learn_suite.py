@@ -28,8 +28,8 @@ import torch
 
 from amp_studio.learning.agent_config import load_agent_config
 from amp_studio.paths import DATA_DIR, DEEPMIMIC_DIR
+from amp_studio.runs.checkpoints import export_policy, load_checkpoint
 from amp_studio.runs.evaluation import clip_root_speed, evaluate
-from amp_studio.runs.run_directory import export_policy, load_checkpoint
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
 from timed_training import runner_and_eval_env, train_and_evaluate, training_parser  # noqa: E402

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import torch
 
+from amp_studio.runs.checkpoints import export_policy
 from amp_studio.runs.evaluation import clip_root_speed
-from amp_studio.runs.run_directory import export_policy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
 from timed_training import runner_and_eval_env, train_and_evaluate, training_parser  # noqa: E402

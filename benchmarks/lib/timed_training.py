@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from amp_studio import DATA_DIR
 from amp_studio.envs import make_env_from_files
+from amp_studio.runs.checkpoints import load_checkpoint
 from amp_studio.runs.evaluation import evaluate
 from amp_studio.runs.run_arguments import policy_frame_overrides
-from amp_studio.runs.run_directory import load_checkpoint
 from amp_studio.runs.training import make_training
 
 

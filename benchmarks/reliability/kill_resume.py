@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 
 from amp_studio import DATA_DIR
-from amp_studio.runs.run_directory import CheckpointError, load_checkpoint
+from amp_studio.runs.checkpoints import CheckpointError, load_checkpoint
 from amp_studio.worker.client import WorkerClient
 
 

@@ -14,8 +14,8 @@ from amp_studio import DATA_DIR
 from amp_studio.character import CharacterModel
 from amp_studio.engines.spherical_targets import clamp_spherical_targets
 from amp_studio.learning.normalizer import Normalizer
+from amp_studio.runs.checkpoints import CheckpointError, load_checkpoint
 from amp_studio.runs.onnx_export import PolicyGraph, build_policy_graph, export_onnx
-from amp_studio.runs.run_directory import CheckpointError, load_checkpoint
 from amp_studio.runs.training import make_training
 
 MODEL = DATA_DIR / "models" / "amp_humanoid_walk_model.pt"

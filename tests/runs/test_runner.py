@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from amp_studio.learning.agent_config import load_agent_config
-from amp_studio.runs.run_directory import CheckpointError, load_checkpoint
+from amp_studio.runs.checkpoints import CheckpointError, load_checkpoint
 from amp_studio.runs.training import make_training
 
 ENV = "data/envs/amp_humanoid_env.yaml"
@@ -129,7 +129,7 @@ def test_checkpoints_load_safely(tmp_path):
 
 
 def test_exported_policy_is_small_and_acts_like_the_checkpoint(tmp_path):
-    from amp_studio.runs.run_directory import export_policy
+    from amp_studio.runs.checkpoints import export_policy
 
     runner = _runner(tmp_path)
     runner.train(max_iterations=2)
@@ -147,7 +147,7 @@ def test_exported_policy_is_small_and_acts_like_the_checkpoint(tmp_path):
 
 
 def test_resume_needs_the_same_env_count_and_policy_files_only_initialize(tmp_path):
-    from amp_studio.runs.run_directory import export_policy
+    from amp_studio.runs.checkpoints import export_policy
 
     runner = _runner(tmp_path)
     runner.train(max_iterations=1)
@@ -282,7 +282,7 @@ def test_a_nan_never_reaches_a_checkpoint(tmp_path):
 
 
 def test_full_or_unwritable_disk_keeps_the_last_checkpoint(tmp_path, monkeypatch):
-    from amp_studio.runs import run_directory
+    from amp_studio.runs import checkpoints, run_directory
 
     runner = _runner(tmp_path)
     runner.train(max_iterations=1)
@@ -293,7 +293,7 @@ def test_full_or_unwritable_disk_keeps_the_last_checkpoint(tmp_path, monkeypatch
         f.write(b"partial")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(run_directory.torch, "save", no_space)
+    monkeypatch.setattr(checkpoints.torch, "save", no_space)
     with pytest.raises(CheckpointError, match="latest.pt: could not be written .No space left on device.; "
                                               "the previous checkpoint is kept"):
         runner.train(max_iterations=2)

@@ -1,5 +1,10 @@
-"""Whether a checkpoint's state fits the agent or env it is about to be loaded into, checked before anything is
-changed: each problem is a CheckpointError naming the file, the entry and what was expected."""
+"""Whether a saved state fits the tensors, modules, optimizers and agent it is about to be loaded into, checked
+before anything is changed: each problem is a CheckpointError naming the file, the entry and what was expected.
+
+These are the checks of states, not of files: reading, writing and the run-level entries of a checkpoint file are
+amp_studio.runs.checkpoints'. They stay here because the agent checks its own state whenever it is loaded
+(AMPAgent.load_state_dict, which benchmarks also call directly), and learning may not import runs (layers point
+down); runs.checkpoints uses the generic helpers for the entries of a full checkpoint."""
 
 from __future__ import annotations
 
