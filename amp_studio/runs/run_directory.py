@@ -44,7 +44,7 @@ def repair_jsonl(path: Path) -> bool:
 
 
 class RunDirectory:
-    """Files of one training run (DESIGN section 8)."""
+    """Files of one training run (docs/design.md section 7)."""
 
     def __init__(self, path: str | Path, tensorboard: bool = True):
         self.path = Path(path)
