@@ -1,4 +1,4 @@
-"""The command line: MimicKit's `--mode train|test` arguments, and `motion info|convert` for clips."""
+"""The command line: MimicKit's `--mode train|test` arguments, `export`, and `motion ...` (motion_command.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from amp_studio import DEFAULT_CHARACTER
 from amp_studio.engine_availability import worker_environment
 from amp_studio.errors import AmpStudioError
 from amp_studio.runs.run_arguments import (
@@ -21,43 +20,6 @@ from amp_studio.runs.run_arguments import (
     use_model_configs,
     with_arg_file,
 )
-
-_INFO_LABELS = {
-    "duration": ("duration", "s"),
-    "fps": ("fps", ""),
-    "frames": ("frames", ""),
-    "loop": ("loop mode", ""),
-    "num_dofs": ("DoFs", ""),
-    "root_height_min": ("root height min", "m"),
-    "root_height_mean": ("root height mean", "m"),
-    "root_height_max": ("root height max", "m"),
-    "lowest_point_min": ("lowest point min", "m"),
-    "lowest_point_mean": ("lowest point mean", "m"),
-    "joint_limit_violation_max": ("joint limit violation max", "rad"),
-    "contact_bodies": ("contact bodies", ""),
-}
-
-
-def _build_motion_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="amp-studio motion", description="Inspect and convert motion clips.")
-    motion_sub = parser.add_subparsers(dest="motion_command", required=True)
-
-    info = motion_sub.add_parser("info", help="timing, root height, ground clearance and joint limits of a clip")
-    info.add_argument("file", help="clip file (.pkl MimicKit, .txt DeepMimic)")
-    info.add_argument("--json", action="store_true", help="print one JSON object")
-    info.add_argument("--char_file", default=str(DEFAULT_CHARACTER), help="character MJCF (default: the humanoid)")
-
-    convert = motion_sub.add_parser("convert", help="convert a clip to MimicKit's .pkl format")
-    convert.add_argument("input", help="clip file in any readable format")
-    convert.add_argument("output", help="output .pkl path")
-    convert.add_argument("--char_file", default=str(DEFAULT_CHARACTER), help="character MJCF (default: the humanoid)")
-
-    mirror = motion_sub.add_parser("mirror", help="write the left-right mirror of a clip (reflected across the "
-                                                  "world xz-plane) as a MimicKit .pkl")
-    mirror.add_argument("input", help="clip file in any readable format")
-    mirror.add_argument("output", help="output .pkl path")
-    mirror.add_argument("--char_file", default=str(DEFAULT_CHARACTER), help="character MJCF (default: the humanoid)")
-    return parser
 
 
 def _build_export_parser() -> argparse.ArgumentParser:
@@ -74,57 +36,6 @@ def _export_onnx(args: argparse.Namespace) -> int:
 
     path = export_onnx(args.model_file, args.out)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
-    return 0
-
-
-def _motion_info(args: argparse.Namespace) -> int:
-    from amp_studio.character import CharacterModel
-    from amp_studio.motion import load_clip
-    from amp_studio.motion.motion_checks import motion_info, qa_flags
-
-    character = CharacterModel(args.char_file)
-    clip = load_clip(args.file, character.num_dofs)
-    info = motion_info(clip, character)
-    if args.json:
-        print(json.dumps(info))
-        return 0
-    print(f"{args.file}")
-    for key, value in info.items():
-        label, unit = _INFO_LABELS[key]
-        if key == "fps":
-            text = f"{value:g}"
-        elif isinstance(value, float):
-            text = f"{value:.4f}"
-        elif isinstance(value, list):
-            text = ", ".join(value)
-        else:
-            text = str(value)
-        print(f"  {label:<27} {text} {unit}".rstrip())
-    for flag in qa_flags(info):
-        print(f"  warning: {flag}")
-    return 0
-
-
-def _motion_convert(args: argparse.Namespace) -> int:
-    from amp_studio.character import CharacterModel
-    from amp_studio.motion import load_clip, save_clip
-
-    character = CharacterModel(args.char_file)
-    clip = load_clip(args.input, character.num_dofs)
-    save_clip(clip, args.output)
-    print(f"wrote {args.output}: {clip.num_frames} frames at {clip.fps:g} fps, {clip.duration:.3f} s, {clip.loop}")
-    return 0
-
-
-def _motion_mirror(args: argparse.Namespace) -> int:
-    from amp_studio.character import CharacterModel
-    from amp_studio.motion import load_clip, save_clip
-    from amp_studio.motion.mirror import mirror_clip
-
-    character = CharacterModel(args.char_file)
-    clip = mirror_clip(load_clip(args.input, character.num_dofs), character)
-    save_clip(clip, args.output)
-    print(f"wrote {args.output}: the mirror of {args.input}, {clip.num_frames} frames at {clip.fps:g} fps")
     return 0
 
 
@@ -307,8 +218,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("MUJOCO_GL", "egl")
     try:
         if argv and argv[0] == "motion":
-            args = _build_motion_parser().parse_args(argv[1:])
-            handler = {"info": _motion_info, "convert": _motion_convert, "mirror": _motion_mirror}[args.motion_command]
+            from amp_studio.motion_command import build_motion_parser, motion_handler
+
+            args = build_motion_parser().parse_args(argv[1:])
+            handler = motion_handler(args.motion_command)
             return handler(args)
         if argv and argv[0] == "install-desktop":
             return _install_desktop(argv[1:])

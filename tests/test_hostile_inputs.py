@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks" / "lib"))
 
+from hostile_clips import SYNTHETIC_BVH, deep_bvh, many_bvh_joints  # noqa: E402
 from hostile_inputs import MARKER_NAME, Case, Fixtures, build_fixtures, classify, hostile_cases, open_case  # noqa: E402
 from hostile_mutations import (  # noqa: E402
     YAML_CODE,
@@ -86,6 +87,26 @@ _FRAME = _standing_frame()
                    mutation="a zero root quaternion"))
 def test_hostile_clips_end_in_one_clear_error(case, tmp_path_factory):
     _opens_cleanly(case, tmp_path_factory)
+
+
+def _bvh(name: str, text: str, mutation: str) -> Case:
+    return Case("bvh_clip", name, text.encode(), mutation=mutation)
+
+
+@settings(max_examples=60, **FAST)
+@given(case=hostile_cases(FIXTURES, ("bvh_clip",)))
+@example(case=_bvh("deep.bvh", deep_bvh(100_000), "joints nested 100,000 deep"))
+@example(case=_bvh("many.bvh", many_bvh_joints(20_000, ""), "20,000 joints"))
+@example(case=_bvh("frames.bvh", SYNTHETIC_BVH.replace("Frames: 3", "Frames: " + "9" * 30), "10**30 frames"))
+@example(case=_bvh("fast.bvh", SYNTHETIC_BVH.replace("0.0333333", "1e-300"), "a frame time of 1e-300 s"))
+@example(case=Case("bvh_clip", "utf16.bvh", SYNTHETIC_BVH.encode("utf-16"), mutation="UTF-16"))
+def test_hostile_bvh_files_end_in_one_clear_error(case, tmp_path_factory):
+    _opens_cleanly(case, tmp_path_factory)
+
+
+def test_the_synthetic_bvh_file_opens(tmp_path_factory):
+    outcome = open_case(_bvh("synthetic.bvh", SYNTHETIC_BVH, "none"), tmp_path_factory.mktemp("case"), FIXTURES)
+    assert outcome.status == "ok", outcome
 
 
 def _yaml(kind: str, name: str, text: str, mutation: str, companions: tuple = ()) -> Case:

@@ -17,21 +17,31 @@ from amp_studio.motion.motion_clip import MotionClip
 from amp_studio.motion.pkl_format import read_pkl, write_pkl
 
 CLIP_READERS = {".pkl": read_pkl, ".txt": read_deepmimic, ".json": read_deepmimic}
+MOCAP_SUFFIXES = (".bvh",)
+"""Motion capture of any skeleton: retargeted onto the character as it is read (amp_studio.motion.retarget)."""
 DATASET_SUFFIXES = (".yaml", ".yml")
 _ENTRY_KEYS = ("file", "weight", "mirror")
 MAX_WEIGHT = 1e6  # weights are relative; larger ones are garbage, and their sum could overflow
 
 
-def load_clip(path: str | Path, num_dofs: int | None = None) -> MotionClip:
-    """Read one clip by its extension; with num_dofs, also check the frame width against the character."""
+def load_clip(path: str | Path, num_dofs: int | None = None, character: CharacterModel | None = None) -> MotionClip:
+    """Read one clip by its extension; with num_dofs, also check the frame width against the character. A BVH
+    file is retargeted onto `character` (default: the humanoid), with the mapping saved beside it if there is
+    one, and cached by content."""
     path = Path(path)
-    reader = CLIP_READERS.get(path.suffix.lower())
-    if reader is None:
-        known = ", ".join(sorted(CLIP_READERS))
+    suffix = path.suffix.lower()
+    reader = CLIP_READERS.get(suffix)
+    if reader is None and suffix not in MOCAP_SUFFIXES:
+        known = ", ".join(sorted(CLIP_READERS) + list(MOCAP_SUFFIXES))
         raise MotionError(path, f"unknown clip format '{path.suffix}' (readable: {known}; datasets: .yaml)")
     if not is_file(path):
         raise MotionError(path, "file not found")
-    clip = reader(path)
+    if reader is None:
+        from amp_studio.motion.retarget.bvh_import import load_bvh_clip  # only BVH needs the retargeting
+
+        clip = load_bvh_clip(path, character)
+    else:
+        clip = reader(path)
     if num_dofs is not None:
         clip.check_dofs(num_dofs)
     return clip
@@ -86,7 +96,7 @@ def load_dataset(path: str | Path, num_dofs: int | None = None,
             raise MotionError(path, f"{where}.file: clip {describe(file)} not found (looked for "
                                     f"{describe(str(clip_path))})")
         try:
-            clip = load_clip(clip_path, num_dofs)
+            clip = load_clip(clip_path, num_dofs, character)
         except MotionError as exc:
             raise MotionError(path, f"{where}.file: {exc}") from None
         if mirror != "only":
@@ -125,7 +135,7 @@ def load_motions(path: str | Path, num_dofs: int | None = None,
     """A clip (weight 1) or a dataset YAML, by extension; datasets with mirror entries need the character."""
     if Path(path).suffix.lower() in DATASET_SUFFIXES:
         return load_dataset(path, num_dofs, character)
-    return [(load_clip(path, num_dofs), 1.0)]
+    return [(load_clip(path, num_dofs, character), 1.0)]
 
 
 def write_dataset(entries: list[tuple[str | Path, float] | tuple[str | Path, float, bool]], path: str | Path,

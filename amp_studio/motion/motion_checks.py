@@ -82,7 +82,7 @@ def motion_info(clip: MotionClip, character: CharacterModel) -> dict:
     root_z = clip.frames[:, 2]
     per_body = body_lowest_points(clip, character)
     lowest = per_body.min(axis=1)
-    return {
+    info = {
         "duration": float(clip.duration),
         "fps": float(clip.fps),
         "frames": clip.num_frames,
@@ -96,6 +96,9 @@ def motion_info(clip: MotionClip, character: CharacterModel) -> dict:
         "joint_limit_violation_max": float(joint_limit_violation(clip, character).max()),
         "contact_bodies": list(contact_bodies(clip, character, lowest=per_body)),
     }
+    if clip.retarget:
+        info["retarget"] = clip.retarget
+    return info
 
 
 def qa_findings(info: dict) -> list[tuple[str, str]]:

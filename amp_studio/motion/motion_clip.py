@@ -32,6 +32,8 @@ class MotionClip:
     name: str = ""
     source: str = field(default="", compare=False)
     mirrored: bool = field(default=False, compare=False)  # the left-right mirror of the source's motion
+    retarget: dict | None = field(default=None, compare=False)
+    """For a clip made from motion capture of another skeleton: where from, and how well it was retargeted."""
 
     def __post_init__(self) -> None:
         self.frames = validate_frames(self.frames, self.source)

@@ -88,12 +88,16 @@ def read_pkl(path: str | Path) -> MotionClip:
     name = data.get("name")
     if name is not None and not isinstance(name, str):
         raise MotionError(path, f"field 'name': expected text, got {describe(name)}")
+    retarget = data.get("retarget")
+    if retarget is not None and not isinstance(retarget, dict):
+        raise MotionError(path, f"field 'retarget': expected a mapping, got {describe(retarget)}")
     return MotionClip(
         fps=data["fps"],
         loop=LOOP_CODES[int(loop_mode)],
         frames=data["frames"],
         name=name or path.stem,
         source=str(path),
+        retarget=retarget,
     )
 
 
@@ -106,6 +110,8 @@ def write_pkl(clip: MotionClip, path: str | Path) -> None:
         "frames": np.asarray(clip.frames, dtype=np.float64),
         "name": clip.name,
     }
+    if clip.retarget:
+        payload["retarget"] = clip.retarget  # MimicKit ignores keys it does not read
     tmp = path.with_name(path.name + ".tmp")
     try:
         with open(tmp, "wb") as f:

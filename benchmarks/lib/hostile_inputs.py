@@ -7,6 +7,7 @@ input ran is `code_ran`. benchmarks/reliability/fuzz_inputs.py adds `crash` and 
 
 How each kind is opened, in-process through `amp_studio.cli.main` with the case's folder as working directory:
   clips        `motion info FILE --json`
+  bvh_clip     `main.py motion convert FILE retargeted.pkl`: read, understood and retargeted onto the humanoid
   env, engine, `--mode train --num_envs 1 --max_samples 1` with the file as --env_config, --engine_config,
   agent        --agent_config (the others: the default env and engine and a tiny agent, see hostile_configs)
   dataset      the same, with the dataset as --motion_file
@@ -26,15 +27,15 @@ from pathlib import Path
 
 import torch
 from hostile_checkpoints import CHECKPOINT_ENVS, Fixtures, build_fixtures, checkpoint_case
-from hostile_clips import deepmimic_clip_case, pkl_clip_case
+from hostile_clips import bvh_clip_case, deepmimic_clip_case, pkl_clip_case
 from hostile_configs import agent_yaml_case, dataset_yaml_case, engine_yaml_case, env_yaml_case
 from hostile_mutations import MARKER_VARIABLE
 from hypothesis import strategies as st
 
 from amp_studio import cli
 
-KINDS = ("pkl_clip", "deepmimic_clip", "env_yaml", "agent_yaml", "engine_yaml", "dataset_yaml", "checkpoint",
-         "resume")
+KINDS = ("pkl_clip", "deepmimic_clip", "bvh_clip", "env_yaml", "agent_yaml", "engine_yaml", "dataset_yaml",
+         "checkpoint", "resume")
 MARKER_NAME = "CODE_RAN"
 
 __all__ = ["KINDS", "MARKER_NAME", "Case", "Fixtures", "Outcome", "build_fixtures", "classify", "hostile_cases",
@@ -68,7 +69,8 @@ class Outcome:
 def hostile_cases(fixtures: Fixtures, kinds: tuple[str, ...] = KINDS) -> st.SearchStrategy[Case]:
     """Cases of the given kinds, evenly."""
     builders = {
-        "pkl_clip": pkl_clip_case(), "deepmimic_clip": deepmimic_clip_case(), "env_yaml": env_yaml_case(),
+        "pkl_clip": pkl_clip_case(), "deepmimic_clip": deepmimic_clip_case(), "bvh_clip": bvh_clip_case(),
+        "env_yaml": env_yaml_case(),
         "agent_yaml": agent_yaml_case(), "engine_yaml": engine_yaml_case(), "dataset_yaml": dataset_yaml_case(),
         "checkpoint": checkpoint_case(fixtures), "resume": checkpoint_case(fixtures),
     }
@@ -79,6 +81,8 @@ def cli_arguments(case: Case, fixtures: Fixtures) -> list[str]:
     """The command line that opens the case (file names relative to the case's folder)."""
     if case.kind in ("pkl_clip", "deepmimic_clip"):
         return ["motion", "info", case.name, "--json"]
+    if case.kind == "bvh_clip":  # read, understood and retargeted onto the humanoid, as every reader of clips does
+        return ["motion", "convert", case.name, "retargeted.pkl"]
     train = ["--mode", "train", "--num_envs", "1", "--max_samples", "1", "--out_dir", "run", "--logger", "txt"]
     if case.kind == "env_yaml":
         return train + ["--env_config", case.name, "--agent_config", str(fixtures.tiny_agent)]

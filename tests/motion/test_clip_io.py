@@ -48,8 +48,14 @@ def test_missing_file(tmp_path):
 
 
 def test_unknown_extension(tmp_path):
+    (tmp_path / "clip.fbx").write_text("Kaydara FBX Binary")
+    with pytest.raises(MotionError, match=r"clip.fbx: unknown clip format '.fbx' \(readable: .*\.bvh"):
+        load_clip(tmp_path / "clip.fbx")
+
+
+def test_a_broken_bvh_is_one_clear_error(tmp_path):
     (tmp_path / "clip.bvh").write_text("HIERARCHY")
-    with pytest.raises(MotionError, match=r"clip.bvh: unknown clip format '.bvh'"):
+    with pytest.raises(MotionError, match=r"clip.bvh: line \d+: "):
         load_clip(tmp_path / "clip.bvh")
 
 

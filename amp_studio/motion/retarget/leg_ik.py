@@ -1,0 +1,247 @@
+"""Feet that stand where the source's stand: each leg solved in closed form (hip, knee hinge, ankle) so that the
+ankle reaches its target exactly, stance feet held in place and their soles on the floor.
+
+The transfer already gives every body its source rotation; only the legs must also reach positions, because the
+character's legs are not the source's legs scaled. A leg with a spherical hip and a hinge knee reaches a point by
+its knee bend (which sets the hip-to-ankle distance) and a swing of the whole leg about the hip (which aims it);
+the thigh's twist and the foot's rotation stay the transferred ones. Closed form, every frame at once: no
+iterations to converge, so nothing to jitter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mujoco
+import numpy as np
+import torch
+
+from amp_studio.motion.retarget.character_rig import SIDES, CharacterRig
+from amp_studio.motion.retarget.foot_contacts import FootContacts
+from amp_studio.motion.retarget.transfer import Transfer, alignment, body_frames, body_positions, frames_from_world
+from amp_studio.rotations import quat_to_matrix
+
+BLEND = 0.1
+"""Seconds over which a held foot eases into and out of its hold: a hold that starts at once would pop."""
+
+
+@dataclass
+class FootGeometry:
+    """Corners of the foot geoms' boxes, per side, in the foot body's frame (the lowest is how low it reaches)."""
+
+    corners: dict[str, np.ndarray]  # side -> (P, 3)
+
+
+def foot_geometry(rig: CharacterRig) -> FootGeometry:
+    model = rig.character.mj_model
+    corners = {}
+    for side in SIDES:
+        foot = rig.bodies[f"{side}_ankle"]
+        points = []
+        for g in rig.foot_geoms[side]:
+            half = _box_half(model, g)
+            rot = np.zeros(9)
+            mujoco.mju_quat2Mat(rot, model.geom_quat[g])
+            local = model.geom_pos[g] + (np.array(np.meshgrid([-1, 1], [-1, 1], [-1, 1])).T.reshape(-1, 3) * half) \
+                @ rot.reshape(3, 3).T
+            body = model.geom_bodyid[g] - 1
+            # A geom on a body below the foot (a toe) is placed as it is at rest.
+            world = rig.rest_pos[body] + local @ rig.rest_rot[body].T
+            points.append((world - rig.rest_pos[foot]) @ rig.rest_rot[foot])
+        corners[side] = np.concatenate(points)
+    return FootGeometry(corners)
+
+
+def _box_half(model: mujoco.MjModel, g: int) -> np.ndarray:
+    size, kind = model.geom_size[g], int(model.geom_type[g])  # a plain int: numpy ints and the enum compare badly
+    if kind == mujoco.mjtGeom.mjGEOM_SPHERE:
+        return np.full(3, size[0]) * 0.7  # a box's corners reach past a ball: stay within it
+    if kind == mujoco.mjtGeom.mjGEOM_CAPSULE:
+        return np.array([size[0] * 0.7, size[0] * 0.7, size[1] + size[0] * 0.7])
+    return np.array(size[:3])
+
+
+def lowest_foot_points(rig: CharacterRig, frames: np.ndarray) -> dict[str, np.ndarray]:
+    """Per side, each frame's lowest foot corner (metres above z = 0). Shape: (F,) each."""
+    feet = foot_geometry(rig)
+    with torch.no_grad():
+        pos, quat = rig.character.forward_kinematics_frames(torch.from_numpy(frames))
+        rot = quat_to_matrix(quat).numpy()
+    out = {}
+    for side in SIDES:
+        b = rig.bodies[f"{side}_ankle"]
+        out[side] = (pos[:, b, 2].numpy()[:, None] + (feet.corners[side] @ np.swapaxes(rot[:, b], -1, -2))[..., 2]
+                     ).min(-1)
+    return out
+
+
+def settle(rig: CharacterRig, transfer: Transfer, contacts: FootContacts) -> float:
+    """Move the root and the landmark targets up or down so that standing feet rest on the floor (the median of
+    their lowest points in stance at z = 0): the source's feet and the character's differ in how high the ankle
+    and toe joints sit above the sole. Returns the shift (m)."""
+    lowest = lowest_foot_points(rig, transfer.frames)
+    standing = np.concatenate([lowest[s][contacts.foot[s]] for s in SIDES])
+    if not len(standing):
+        standing = np.minimum(*lowest.values())
+    shift = -float(np.median(standing))
+    transfer.root_pos[:, 2] += shift
+    transfer.frames[:, 2] += shift
+    for p in transfer.positions.values():
+        p[:, 2] += shift
+    return shift
+
+
+def ankle_targets(rig: CharacterRig, transfer: Transfer, contacts: FootContacts, fps: float) -> dict[str, np.ndarray]:
+    """Per side, where the ankle must be each frame: held while the ankle (heel) stands, placed so that the
+    held ball of the foot stays put while only the toe stands, the sole on the floor in stance and never below
+    it; the transferred position elsewhere, blended over BLEND seconds."""
+    feet = foot_geometry(rig)
+    world = body_frames(rig, transfer)
+    targets = {}
+    for side in SIDES:
+        foot = rig.bodies[f"{side}_ankle"]
+        ankle = transfer.positions[f"{side}_ankle"].copy()
+        toe_local = rig.points[f"{side}_toe"][1]
+        rot = world[:, foot]
+        toe_offset = rot @ toe_local  # ankle to ball of foot, world
+        # Lowest corner below the ankle for this foot rotation: the ankle's height when the sole is on the floor.
+        sole = -(feet.corners[side] @ np.swapaxes(rot, -1, -2))[..., 2].min(-1)
+        held = ankle.copy()
+        weight = np.zeros(len(ankle))
+        for name, offset in ((f"{side}_ankle", 0.0), (f"{side}_toe", 1.0)):
+            if name not in contacts.contact:
+                continue
+            for first, end in contacts.spans(name):
+                if offset:  # the ball of the foot holds: the ankle follows the foot's rotation around it
+                    point = transfer.positions[name][first:end, :2].mean(axis=0)
+                    xy = point - toe_offset[first:end, :2]
+                else:
+                    xy = np.broadcast_to(ankle[first:end, :2].mean(axis=0), (end - first, 2))
+                already = weight[first:end] > 0  # the heel's hold wins where both stand
+                held[first:end, :2] = np.where(already[:, None], held[first:end, :2], xy)
+                weight[first:end] = 1.0
+        weight = _ease(weight, max(1, int(round(BLEND * fps))))
+        out = ankle.copy()
+        out[:, :2] = (1 - weight[:, None]) * ankle[:, :2] + weight[:, None] * held[:, :2]
+        out[:, 2] = (1 - weight) * np.maximum(ankle[:, 2], sole) + weight * sole
+        targets[side] = out
+    return targets
+
+
+def _ease(on: np.ndarray, width: int) -> np.ndarray:
+    """A 0/1 signal eased from 0 to 1 over the `width` frames before each run of ones and back after it: whole
+    within the run, so a held foot does not slide at the ends of its hold."""
+    frames = np.arange(len(on))
+    ones = np.flatnonzero(on)
+    if not len(ones):
+        return on.astype(np.float64)
+    # Distance (frames) to the nearest one, by a search in the sorted positions of the ones.
+    at = np.clip(np.searchsorted(ones, frames), 1, len(ones) - 1) if len(ones) > 1 else np.zeros(len(on), int)
+    distance = np.minimum(np.abs(frames - ones[at]), np.abs(frames - ones[np.maximum(at - 1, 0)]))
+    x = np.clip(1.0 - distance / (width + 1), 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def _leg_reach(rig: CharacterRig, side: str) -> float:
+    hip, knee, ankle = (rig.bodies[f"{side}_{part}"] for part in ("hip", "knee", "ankle"))
+    return 0.995 * (np.linalg.norm(rig.rest_pos[knee] - rig.rest_pos[hip])
+                    + np.linalg.norm(rig.rest_pos[ankle] - rig.rest_pos[knee]))
+
+
+def lower_to_reach(rig: CharacterRig, transfer: Transfer, targets: dict[str, np.ndarray], fps: float) -> None:
+    """Lower the root (and every target above the feet) where a leg cannot reach its ankle target even straight:
+    a character with relatively shorter legs than the actor's, or a source that stands on tiptoe, would
+    otherwise leave that foot in the air. Eased over BLEND seconds so that the body does not bob."""
+    world = body_frames(rig, transfer)
+    body_pos = body_positions(rig, transfer.root_pos, world)
+    drop = np.zeros(len(transfer.root_pos))
+    for side in SIDES:
+        longest = _leg_reach(rig, side)
+        v = targets[side] - body_pos[:, rig.bodies[f"{side}_hip"]]
+        horizontal = np.minimum(np.linalg.norm(v[:, :2], axis=-1), longest)
+        # The hip may drop until the ankle target is `longest` away: v_z + drop = -sqrt(longest^2 - horizontal^2).
+        needed = -np.sqrt(longest ** 2 - horizontal ** 2) - v[:, 2]
+        drop = np.maximum(drop, np.maximum(needed, 0.0))
+    width = max(1, int(round(BLEND * fps)))
+    padded = np.concatenate((np.full(width, drop[0]), drop, np.full(width, drop[-1])))
+    held = np.max(np.lib.stride_tricks.sliding_window_view(padded, 2 * width + 1), axis=-1)
+    kernel = np.ones(2 * width + 1) / (2 * width + 1)
+    drop = np.convolve(np.concatenate((np.full(width, held[0]), held, np.full(width, held[-1]))), kernel, "valid")
+    transfer.root_pos[:, 2] -= drop
+    transfer.frames[:, 2] -= drop
+    for name, p in transfer.positions.items():
+        if not name.endswith(("_ankle", "_toe")):
+            p[:, 2] -= drop
+
+
+def solve_legs(rig: CharacterRig, transfer: Transfer, targets: dict[str, np.ndarray]) -> np.ndarray:
+    """Frames with each leg bent and swung so that its ankle is at its target (as near as the leg reaches)."""
+    character = rig.character
+    model = character.source_model
+    world = body_frames(rig, transfer)
+    body_pos = body_positions(rig, transfer.root_pos, world)
+    for side in SIDES:
+        hip, knee, ankle = (rig.bodies[f"{side}_{part}"] for part in ("hip", "knee", "ankle"))
+        knee_joint = next((j for j in character.joints if j.body == knee and not j.is_spherical), None)
+        if knee_joint is None or character.parents[ankle] != knee or character.parents[knee] != hip:
+            continue  # not a hip-knee-ankle chain with a hinge knee: the transfer's pose stands
+        axis = model.jnt_axis[knee_joint.dof_start + 1]
+        upper = rig.rest_rot[hip].T @ (rig.rest_pos[knee] - rig.rest_pos[hip])     # in the thigh's frame
+        lower = rig.rest_rot[knee].T @ (rig.rest_pos[ankle] - rig.rest_pos[knee])  # in the shin's frame
+        rest_knee = rig.rest_rot[hip].T @ rig.rest_rot[knee]
+        thigh, shin = world[:, hip], world[:, knee]
+        bend = rest_knee.T @ np.swapaxes(thigh, -1, -2) @ shin  # the knee joint's rotation now
+        angle = _hinge_angle(bend, axis)
+        reach = np.linalg.norm(targets[side] - body_pos[:, hip], axis=-1)
+        lo, hi = float(character.dof_lower[knee_joint.dof_start]), float(character.dof_upper[knee_joint.dof_start])
+        angle = _knee_angle(upper, lower, axis, rest_knee, reach, angle, lo, hi)
+        new_bend = _rotation(axis, angle)
+        shin_in_thigh = rest_knee @ new_bend
+        ankle_in_thigh = upper + shin_in_thigh @ lower
+        reached = (thigh @ ankle_in_thigh[..., None])[..., 0]
+        swing = _swings(reached, targets[side] - body_pos[:, hip])
+        world[:, hip] = swing @ thigh
+        world[:, knee] = world[:, hip] @ shin_in_thigh
+    return frames_from_world(rig, transfer.root_pos, world)
+
+
+def _rotation(axis: np.ndarray, angle) -> np.ndarray:
+    angle = np.asarray(angle, dtype=np.float64)
+    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    return np.eye(3) + np.sin(angle)[..., None, None] * k + (1 - np.cos(angle))[..., None, None] * (k @ k)
+
+
+def _hinge_angle(rot: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    """The angle of each rotation's twist about axis."""
+    skew = 0.5 * np.stack((rot[..., 2, 1] - rot[..., 1, 2], rot[..., 0, 2] - rot[..., 2, 0],
+                           rot[..., 1, 0] - rot[..., 0, 1]), axis=-1)
+    cos = 0.5 * (np.trace(rot, axis1=-2, axis2=-1) - 1.0)
+    return np.arctan2(skew @ axis, cos)
+
+
+def _knee_angle(upper, lower, axis, rest_knee, reach, current, lo, hi) -> np.ndarray:
+    """The knee angle nearest the current one whose hip-to-ankle distance is `reach` (within the knee's range;
+    the nearest reachable distance where none is). |upper + rest_knee R(a) lower|^2 = p + q cos a + r sin a."""
+    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    u = rest_knee.T @ upper  # upper in the knee's rest frame: |u + R(a) lower| is the distance
+    par = axis * (axis @ lower)
+    p = u @ u + lower @ lower + 2 * u @ par
+    q = 2 * u @ (lower - par)
+    r = 2 * u @ (k @ lower)
+    amp = np.hypot(q, r)
+    phase = np.arctan2(r, q)
+    cos = np.clip((reach ** 2 - p) / max(amp, 1e-12), -1.0, 1.0)
+    candidates = np.stack((phase + np.arccos(cos), phase - np.arccos(cos)), axis=-1)
+    candidates = np.angle(np.exp(1j * (candidates - current[:, None]))) + current[:, None]  # nearest turn
+    candidates = np.clip(candidates, lo, hi)
+    # The candidate that reaches best once inside the range (a straight knee has its two solutions on either
+    # side of zero, one of them out of range), then the one nearer the current bend.
+    reached = np.sqrt(np.maximum(p + q * np.cos(candidates) + r * np.sin(candidates), 0.0))
+    miss = np.round(np.abs(reached - reach[:, None]), 6)
+    best = np.lexsort((np.abs(candidates - current[:, None]).T, miss.T), axis=0)[0]
+    return np.take_along_axis(candidates, best[:, None], -1)[:, 0]
+
+
+def _swings(current: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Per frame, the smallest rotation turning direction current onto wanted. Shapes: (F, 3) -> (F, 3, 3)."""
+    return np.stack([alignment(c, w) for c, w in zip(current, wanted)])
