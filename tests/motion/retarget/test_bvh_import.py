@@ -15,6 +15,7 @@ from amp_studio.motion.bvh_reader import BvhClip, BvhJoint, axis_rotation, read_
 from amp_studio.motion.clip_io import load_clip
 from amp_studio.motion.retarget.bvh_import import ImportOptions, import_bvh, mapping_beside
 from amp_studio.paths import SHARED_DIR
+from tests.motion.retarget.skeletons import build_clip
 
 WALK = SHARED_DIR / "motions" / "bvh" / "xia" / "neutral_01_000.bvh"
 AXES = "XYZ"
@@ -154,3 +155,19 @@ def test_bvh_reads_wherever_a_clip_is_read_and_the_second_load_is_cached(walk, c
     assert len(cached) == 1
     again = load_clip(path, character.num_dofs, character)
     assert np.array_equal(again.frames, clip.frames)
+
+
+@pytest.mark.parametrize("convention", ["cmu", "mixamo", "biped", "smpl", "lafan1", "humanik", "blender", "rokoko",
+                                        "bandai", "daz"])
+def test_every_convention_and_rest_pose_stands_on_the_floor_with_its_limbs_along_the_source(convention, character,
+                                                                                           tmp_path):
+    """Skeletons of each naming convention, T-pose in cm with Y up and A-pose (arms 40 degrees down) in metres
+    with Z up turned a quarter: the character stands as the source does, limbs along the source's."""
+    for pose, up, unit, facing in (("T", "+y", 0.01, 0.0), ("A", "+z", 1.0, 90.0)):
+        clip = build_clip(convention, pose, up, unit, facing, num_frames=6)
+        path = tmp_path / f"{convention}_{pose}.bvh"
+        write_bvh(clip, path)
+        result = import_bvh(path, character)
+        assert result.facts.up == up and result.facts.unit == pytest.approx(unit), result.facts.summary()
+        q = result.quality
+        assert q["bone_cosine_min"] > 0.99 and q["penetration"] < 1e-3 and abs(q["lowest_point_mean"]) < 0.01, q
