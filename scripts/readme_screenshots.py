@@ -1,10 +1,12 @@
-"""The README's screenshots of the app at its default size: a run in progress, and a location replay.
+"""The README's screenshots of the app at its default size: a run in progress, a location replay, and the BVH
+import dialog.
 
-    python scripts/readme_screenshots.py [--out docs/images]
+    python scripts/readme_screenshots.py [--out docs/images] [--only bvh]
 
 Writes amp_studio.png (the walk clip in the library, a training run of it under way: curves, runs table, the live
-character) and location_replay.png (the shipped location model following a target clicked on the ground). Runs on
-Qt's offscreen platform when there is no display; needs ../shared/motions/deepmimic/ for the location model's clips.
+character), location_replay.png (the shipped location model following a target clicked on the ground) and
+bvh_import_dialog.png (the shared Xia neutral walk opened in the import dialog). Runs on Qt's offscreen platform
+when there is no display; needs ../shared/motions/ for the location model's clips and the BVH walk.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(REPO / "docs" / "images"))
     parser.add_argument("--iterations", type=int, default=25, help="iterations of the run before the screenshot")
+    parser.add_argument("--only", choices=("bvh",), help="only the BVH import dialog")
     args = parser.parse_args()
     import amp_studio.gui  # noqa: F401 - MUJOCO_GL before MuJoCo loads
     from amp_studio import DATA_DIR
@@ -32,6 +35,11 @@ def main() -> None:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    bvh_dialog(window, wait, out / "bvh_import_dialog.png")
+    if args.only == "bvh":
+        window.shutdown()
+        dispose(window)
+        return
     window.motion_panel.add_path(str(DATA_DIR / "motions" / "walk_keyframed.pkl"))
     wait(lambda: not window.motion_panel.busy and window.motion_panel.entries, 120)
     tp = window.training_panel
@@ -58,6 +66,25 @@ def main() -> None:
     print(f"wrote {out / 'location_replay.png'}")
     window.shutdown()
     dispose(window)
+
+
+def bvh_dialog(window, wait, path: Path) -> None:
+    """The import dialog as adding a .bvh to the library opens it, its preview at 1.2 s into the walk."""
+    from amp_studio.paths import SHARED_DIR
+
+    panel = window.motion_panel
+    panel.import_bvh(str(SHARED_DIR / "motions" / "bvh" / "xia" / "neutral_01_000.bvh"))
+    wait(lambda: not panel.busy and panel.import_dialogs, 120)
+    dialog = panel.import_dialogs[-1]
+    dialog.resize(1280, 780)
+    dialog.timeline.seek(1.2)
+    dialog.viewport.scene.camera.azimuth = 60
+    dialog.viewport.refresh()
+    wait(lambda: False, 0.5)
+    wait(lambda: dialog.viewport.up_to_date and dialog.viewport.image is not None, 20)
+    dialog.grab().save(str(path))
+    print(f"wrote {path}")
+    dialog.reject()
 
 
 if __name__ == "__main__":

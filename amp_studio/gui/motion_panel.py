@@ -1,4 +1,5 @@
-"""The motion library panel: clips and datasets added by dialog or drag and drop, checked, weighted, saved."""
+"""The motion library panel: clips and datasets added by dialog or drag and drop, checked, weighted, saved.
+Motion capture (BVH) added by the user goes through the import dialog first (bvh_import_dialog.py)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from amp_studio.gui.bvh_import_dialog import BvhImportDialog
+from amp_studio.gui.bvh_preview import BVH_SUFFIXES, make_preview
 from amp_studio.gui.contact_bodies_dialog import ContactBodiesDialog, short_body_names
 
-CLIP_FILTER = "Motion clips and datasets (*.pkl *.txt *.yaml *.yml);;All files (*)"
+CLIP_FILTER = "Motion clips and datasets (*.pkl *.txt *.bvh *.yaml *.yml);;All files (*)"
 COLUMNS = ("name", "duration", "fps", "loop", "weight", "contacts", "QA")  # frame counts in the duration's tip
 WEIGHT_COLUMN = COLUMNS.index("weight")
 CONTACTS_COLUMN = COLUMNS.index("contacts")
@@ -68,19 +71,21 @@ def load_entries(path: Path, char_file: str) -> list[ClipEntry]:
     """
     from amp_studio.character import CharacterModel
     from amp_studio.motion import load_motions
-    from amp_studio.motion.motion_checks import motion_info, qa_findings
 
     character = CharacterModel(char_file)
     motions = load_motions(path, character.num_dofs, character)
-    entries = []
-    for clip, weight in motions:
-        info = motion_info(clip, character)
-        findings = qa_findings(info)
-        source = Path(clip.source) if getattr(clip, "source", None) else path
-        entries.append(ClipEntry(source, clip.frames, clip.fps, clip.loop, weight, info,
-                                 [text for _, text in findings], [name for name, _ in findings],
-                                 clip.mirrored, list(character.body_names)))
-    return entries
+    return [clip_entry(clip, path, character, weight) for clip, weight in motions]
+
+
+def clip_entry(clip, path: Path, character, weight: float = 1.0) -> ClipEntry:
+    """A loaded clip (a MotionClip) as the library holds it, checked on the character (off the GUI thread)."""
+    from amp_studio.motion.motion_checks import motion_info, qa_findings
+
+    info = motion_info(clip, character)
+    findings = qa_findings(info)
+    source = Path(clip.source) if getattr(clip, "source", None) else Path(path)
+    return ClipEntry(source, clip.frames, clip.fps, clip.loop, weight, info, [text for _, text in findings],
+                     [name for name, _ in findings], clip.mirrored, list(character.body_names))
 
 
 def _qa_cell(e: ClipEntry) -> str:
@@ -92,6 +97,7 @@ def _qa_cell(e: ClipEntry) -> str:
 
 class _Results(QObject):
     loaded = Signal(object, object)  # path, list[ClipEntry] or Exception
+    previewed = Signal(object, object)  # path, bvh_import_dialog.Preview or Exception
 
 
 class MotionPanel(QWidget):
@@ -109,6 +115,8 @@ class MotionPanel(QWidget):
         self._pending = 0
         self._results = _Results()
         self._results.loaded.connect(self._loaded)
+        self._results.previewed.connect(self._previewed)
+        self.import_dialogs: list[BvhImportDialog] = []  # open ones
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([c.capitalize() if c != "QA" else c for c in COLUMNS])
@@ -130,7 +138,7 @@ class MotionPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # busy: loading and checking a clip has no known length
         self.progress.setVisible(False)
-        self.message = QLabel("Drop clips (.pkl, .txt) or datasets (.yaml) here")
+        self.message = QLabel("Drop clips (.pkl, .txt, .bvh) or datasets (.yaml) here")
         self.message.setWordWrap(True)
         buttons = QHBoxLayout()
         for b in (self.add_button, self.remove_button, self.save_button):
@@ -151,10 +159,42 @@ class MotionPanel(QWidget):
         """Ask for files, then load them."""
         paths, _ = QFileDialog.getOpenFileNames(self, "Add motion clips", "", CLIP_FILTER)
         for p in paths:
-            self.add_path(p)
+            self.add_file(p)
+
+    def add_file(self, path: str | Path) -> Future:
+        """Add what the user chose: a BVH file through the import dialog, anything else at once (add_path)."""
+        if Path(path).suffix.lower() in BVH_SUFFIXES:
+            return self.import_bvh(path)
+        return self.add_path(path)
+
+    def import_bvh(self, path: str | Path) -> Future:
+        """Import a BVH file in the background, then open the import dialog on what was found; a file that cannot
+        be read reports its error as any bad file does, and no dialog opens."""
+        path = Path(path)
+        self._pending += 1
+        self.progress.setVisible(True)
+        self.message.setText(f"Importing {path.name}…")
+        future = self._pool.submit(make_preview, path, self.char_file, entry_maker=clip_entry)
+        future.add_done_callback(lambda f, p=path: self._results.previewed.emit(p, f.exception() or f.result()))
+        return future
+
+    def _previewed(self, path: Path, result) -> None:
+        if isinstance(result, BaseException):
+            self._loaded(path, result)
+            return
+        self._pending -= 1
+        self.progress.setVisible(self._pending > 0)
+        dialog = BvhImportDialog(result, self.char_file, clip_entry, self)
+        dialog.imported.connect(self._add_entries)
+        dialog.rejected.connect(lambda: self.message.setText(f"Not imported: {path.name}"))
+        dialog.finished.connect(lambda: self.import_dialogs.remove(dialog))
+        self.import_dialogs.append(dialog)
+        self.message.setText(f"{path.name}: check the import, then press Import")
+        dialog.show()  # not modal: training and the rest of the window go on
 
     def add_path(self, path: str | Path) -> Future:
-        """Load a clip or dataset in the background; the table changes only if it loads."""
+        """Load a clip or dataset in the background; the table changes only if it loads. A BVH file is imported
+        without asking (the mapping saved beside it, else the detected one): scripts and `--motion` use this."""
         path = Path(path)
         self._pending += 1
         self.progress.setVisible(True)
@@ -176,6 +216,9 @@ class MotionPanel(QWidget):
             self.message.setText(f"Not loaded: {text}")
             self.load_failed.emit(text)
             return
+        self._add_entries(result)
+
+    def _add_entries(self, result: list[ClipEntry]) -> None:
         first_new = len(self.entries)
         for entry in result:
             self.entries.append(entry)
@@ -316,9 +359,11 @@ class MotionPanel(QWidget):
     def dropEvent(self, event) -> None:  # noqa: N802
         for url in event.mimeData().urls():
             if url.isLocalFile():
-                self.add_path(url.toLocalFile())
+                self.add_file(url.toLocalFile())
         event.acceptProposedAction()
 
     def shutdown(self) -> None:
-        """Stop the loader thread."""
+        """Stop the loader thread and close import dialogs."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        for dialog in list(self.import_dialogs):
+            dialog.reject()

@@ -16,6 +16,10 @@ import numpy as np
 from amp_studio.ball_joints import BallJointCharacter, build_ball_joint_spec, finish_ball_joint_model
 
 GHOST_RGBA = (0.35, 0.75, 1.0, 0.35)
+OVERLAY_RGBA = (1.0, 0.55, 0.1, 0.9)  # orange: apart from the character's colours and the ghost's blue
+OVERLAY_POINT_RGBA = (0.95, 0.2, 0.15, 1.0)
+OVERLAY_WIDTH = 0.012  # metres: a bone's capsule radius
+OVERLAY_RADIUS = 0.025  # metres: a marked joint's sphere
 TARGET = "target_marker"
 FLOOR = "floor"
 MAX_SIZE = (1920, 1200)  # offscreen buffer; larger views are rendered at this size and scaled
@@ -67,6 +71,8 @@ class Scene:
         self.data = mujoco.MjData(self.model)
         self.ghost = mujoco.MjData(self.model)
         self.ghost_visible = False
+        self.overlay_segments = np.zeros((0, 2, 3))  # another skeleton drawn over the character (set_overlay)
+        self.overlay_points = np.zeros((0, 3))
         self.option = mujoco.MjvOption()
         self.perturb = mujoco.MjvPerturb()
         self.camera = mujoco.MjvCamera()
@@ -109,6 +115,40 @@ class Scene:
         with self.lock:
             self.data.mocap_pos[self._marker] = [xy[0], xy[1], 0.0] if xy is not None else [0.0, 0.0, -10.0]
             self.version += 1
+
+    def set_overlay(self, segments=None, points=None) -> None:
+        """Draw line segments ((K, 2, 3) start and end points, metres) as thin capsules and points ((P, 3)) as
+        small spheres over the scene, e.g. a motion-capture skeleton beside the character it was retargeted to;
+        None (or empty) draws none. They are not part of the model: no physics or picking sees them."""
+        with self.lock:
+            self.overlay_segments = np.zeros((0, 2, 3)) if segments is None else \
+                np.asarray(segments, dtype=np.float64).reshape(-1, 2, 3)
+            self.overlay_points = np.zeros((0, 3)) if points is None else \
+                np.asarray(points, dtype=np.float64).reshape(-1, 3)
+            self.version += 1
+
+    def add_overlay(self, scene: mujoco.MjvScene) -> None:
+        """Append the overlay's geoms to a scene mjv_updateScene filled (as many as it has room for)."""
+        rgba, point_rgba = np.array(OVERLAY_RGBA, np.float32), np.array(OVERLAY_POINT_RGBA, np.float32)
+        eye, zero = np.eye(3).ravel(), np.zeros(3)
+        for a, b in self.overlay_segments:
+            if scene.ngeom >= scene.maxgeom:
+                return
+            if np.linalg.norm(b - a) < 1e-6:
+                continue  # a zero-length bone (a helper joint on its parent) has no direction to draw
+            geom = scene.geoms[scene.ngeom]
+            mujoco.mjv_initGeom(geom, mujoco.mjtGeom.mjGEOM_CAPSULE, zero, zero, eye, rgba)
+            mujoco.mjv_connector(geom, mujoco.mjtGeom.mjGEOM_CAPSULE, OVERLAY_WIDTH, a, b)
+            geom.category = mujoco.mjtCatBit.mjCAT_DECOR
+            scene.ngeom += 1
+        size = np.full(3, OVERLAY_RADIUS)
+        for p in self.overlay_points:
+            if scene.ngeom >= scene.maxgeom:
+                return
+            geom = scene.geoms[scene.ngeom]
+            mujoco.mjv_initGeom(geom, mujoco.mjtGeom.mjGEOM_SPHERE, size, p, eye, point_rgba)
+            geom.category = mujoco.mjtCatBit.mjCAT_DECOR
+            scene.ngeom += 1
 
     @property
     def target(self) -> tuple[float, float] | None:
@@ -159,6 +199,7 @@ class Scene:
                                     mujoco.mjtCatBit.mjCAT_DYNAMIC, scene)
                 for i in range(first, scene.ngeom):
                     scene.geoms[i].rgba[:] = GHOST_RGBA
+            self.add_overlay(scene)
         return r.render(), version
 
     def pick_ground(self, relx: float, rely: float, aspect: float) -> tuple[float, float] | None:
