@@ -42,15 +42,15 @@ from amp_studio.ball_joints import quat_to_exp_map
 from amp_studio.character import CharacterModel
 from amp_studio.motion.bvh_reader import read_bvh
 from amp_studio.motion.motion_clip import MotionClip
-from amp_studio.motion.retarget.bvh_import import file_fps, import_bvh, mapping_beside
+from amp_studio.motion.retarget.bvh_import import file_fps, import_bvh, mapping_beside, retarget_targets
 from amp_studio.motion.retarget.character_rig import SIDES, CharacterRig
-from amp_studio.motion.retarget.foot_contacts import FootContacts, detect_contacts
-from amp_studio.motion.retarget.leg_ik import ankle_targets, lower_to_reach, settle, solve_legs
+from amp_studio.motion.retarget.foot_contacts import FootContacts
+from amp_studio.motion.retarget.leg_ik import solve_legs
 from amp_studio.motion.retarget.mapping import load_mapping
 from amp_studio.motion.retarget.quality import quality
 from amp_studio.motion.retarget.skeleton import analyse
-from amp_studio.motion.retarget.source_motion import SourceMotion, source_motion
-from amp_studio.motion.retarget.transfer import Transfer, body_frames, body_positions, transfer
+from amp_studio.motion.retarget.source_motion import SourceMotion
+from amp_studio.motion.retarget.transfer import Transfer, body_frames, body_positions
 from amp_studio.paths import SHARED_DIR
 
 IMPROVEMENT = 0.01
@@ -85,14 +85,8 @@ def prepare(path: Path, rig: CharacterRig) -> Inputs:
     clip = read_bvh(path)
     mapping_file = mapping_beside(path)
     facts = analyse(clip, mapping=load_mapping(mapping_file) if mapping_file.is_file() else None)
-    src = source_motion(clip, facts.landmarks.joints, facts.up, facts.unit)
-    moved = transfer(src, rig)
-    contacts = detect_contacts(moved.positions, src.fps)
-    settle(rig, moved, contacts)
-    targets = {name: p.copy() for name, p in moved.positions.items()}
-    ankles = ankle_targets(rig, moved, contacts, src.fps)
-    lower_to_reach(rig, moved, ankles, src.fps)
-    return Inputs(file_fps(clip.frame_time), src, moved, contacts, targets, ankles)
+    aims = retarget_targets(clip, facts, rig)  # the import's own targets
+    return Inputs(file_fps(clip.frame_time), aims.source, aims.moved, aims.contacts, aims.targets, aims.ankles)
 
 
 class MinkRetarget:

@@ -24,13 +24,13 @@ from amp_studio.motion.bvh_reader import read_bvh
 from amp_studio.motion.motion_clip import MotionClip
 from amp_studio.motion.pkl_format import read_pkl, write_pkl
 from amp_studio.motion.retarget.character_rig import CharacterRig
-from amp_studio.motion.retarget.foot_contacts import detect_contacts
+from amp_studio.motion.retarget.foot_contacts import FootContacts, detect_contacts
 from amp_studio.motion.retarget.leg_ik import ankle_targets, lower_to_reach, settle, solve_legs
 from amp_studio.motion.retarget.mapping import load_mapping
 from amp_studio.motion.retarget.quality import quality
 from amp_studio.motion.retarget.skeleton import SkeletonFacts, analyse
-from amp_studio.motion.retarget.source_motion import source_motion
-from amp_studio.motion.retarget.transfer import transfer
+from amp_studio.motion.retarget.source_motion import SourceMotion, source_motion
+from amp_studio.motion.retarget.transfer import Transfer, transfer
 from amp_studio.rotations import exp_map_to_quat, quat_slerp, quat_to_exp_map
 
 VERSION = 1
@@ -69,6 +69,30 @@ class BvhImport:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass
+class RetargetTargets:
+    """What the solver aims at: the source, its transfer onto the character (root settled on the floor and lowered
+    where a leg cannot reach), the stance contacts, the landmark targets before any lowering (what the figures
+    score against), and each side's ankle targets."""
+
+    source: SourceMotion
+    moved: Transfer
+    contacts: FootContacts
+    targets: dict[str, np.ndarray]
+    ankles: dict[str, np.ndarray]
+
+
+def retarget_targets(clip, facts: SkeletonFacts, rig: CharacterRig) -> RetargetTargets:
+    src = source_motion(clip, facts.landmarks.joints, facts.up, facts.unit)
+    moved = transfer(src, rig)
+    contacts = detect_contacts(moved.positions, src.fps)
+    settle(rig, moved, contacts)
+    targets = {name: p.copy() for name, p in moved.positions.items()}
+    ankles = ankle_targets(rig, moved, contacts, src.fps)
+    lower_to_reach(rig, moved, ankles, src.fps)
+    return RetargetTargets(src, moved, contacts, targets, ankles)
+
+
 def mapping_beside(path: Path) -> Path:
     """Where a saved mapping for a BVH file lives: `walk.bvh` -> `walk.mapping.yaml`."""
     return path.with_name(path.stem + ".mapping.yaml")
@@ -92,14 +116,9 @@ def import_bvh(path: str | Path, character: CharacterModel | None = None,
         raise MotionError(path, f"could not find the skeleton's {', '.join(missing)}; name them in a mapping file "
                                 f"({mapping_beside(path).name}, see `motion convert --mapping`)")
     rig = CharacterRig(character)
-    src = source_motion(clip, facts.landmarks.joints, facts.up, facts.unit)
-    moved = transfer(src, rig)
-    contacts = detect_contacts(moved.positions, src.fps)
-    settle(rig, moved, contacts)
-    targets = {name: p.copy() for name, p in moved.positions.items()}
-    ankles = ankle_targets(rig, moved, contacts, src.fps)
-    lower_to_reach(rig, moved, ankles, src.fps)
-    frames = solve_legs(rig, moved, ankles)
+    aims = retarget_targets(clip, facts, rig)
+    src, contacts, targets = aims.source, aims.contacts, aims.targets
+    frames = solve_legs(rig, aims.moved, aims.ankles)
     seconds = time.perf_counter() - started
 
     first, last = _trim(path, len(frames), src.fps, options.start, options.end)
