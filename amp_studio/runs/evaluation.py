@@ -83,8 +83,22 @@ def pose_error_to_clips(env: AMPEnv, motion: np.ndarray, references: dict[int, n
         if clip not in references:
             references[clip] = reference_poses(env, clip, env.config.episode_length + length + 1.0)
         ref = references[clip][: len(motion) + round(length / env.dt) + 30]
-        best = min(best, dtw_pose_error(motion, ref))
+        wraps = bool(lib.clip_wraps[clip])
+        best = min(best, dtw_pose_error(motion, ref) if wraps else piecewise_pose_error(motion, ref))
     return best
+
+
+def piecewise_pose_error(motion: np.ndarray, reference: np.ndarray) -> float:
+    """DTW pose error against a reference that may be shorter than the motion (a clip that does not wrap): each
+    piece of the motion half the reference long is matched where it fits in the reference, and the pieces' errors
+    averaged. No one alignment can stretch a short clip over a long episode: a walk that goes on past a 2.7-s clip
+    would have its later steps squeezed onto the clip's last frames. A motion no longer than the reference is
+    matched whole, as dtw_pose_error does."""
+    if len(motion) <= len(reference):
+        return dtw_pose_error(motion, reference)
+    window = max(2, len(reference) // 2)
+    pieces = [motion[i:i + window] for i in range(0, len(motion) - window // 2, window)]
+    return float(np.mean([dtw_pose_error(piece, reference) for piece in pieces]))
 
 
 @torch.no_grad()

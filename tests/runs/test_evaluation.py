@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from amp_studio.runs.evaluation import dtw_pose_error
+from amp_studio.runs.evaluation import dtw_pose_error, piecewise_pose_error
 
 
 def _wave(t: np.ndarray) -> np.ndarray:
@@ -117,3 +117,14 @@ def test_more_envs_than_episodes_counts_the_first_envs_episodes_whole():
     assert result["episodes"] == 4
     assert result["episode_length_mean"] == pytest.approx(first_end[:4].float().mean().item() * env.dt)
     assert result["fall_rate"] == pytest.approx(fell[:4].float().mean().item())
+
+
+def test_a_motion_longer_than_a_clip_that_does_not_wrap_is_matched_piece_by_piece():
+    """Three cycles of a two-cycle clip's motion: whole, they cannot follow one monotone alignment onto the clip;
+    piece by piece, every piece lies in the clip, so the error is nil."""
+    t = np.linspace(0.0, 2.0 * 2 * np.pi, 60, endpoint=False)
+    reference = np.stack([np.stack([np.sin(t), np.cos(t), 0.1 * np.sin(2 * t)], -1)] * 3, axis=1)  # (60, 3, 3)
+    motion = np.concatenate([reference[:30]] * 6)  # the first cycle, six times
+    assert dtw_pose_error(motion, reference) > 0.05
+    assert piecewise_pose_error(motion, reference) < 1e-9
+    assert piecewise_pose_error(reference[:40], reference) == dtw_pose_error(reference[:40], reference)
