@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +66,6 @@ class BvhImport:
     quality: dict
     loop_found: str
     mapping_file: Path | None
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -127,7 +126,7 @@ def import_bvh(path: str | Path, character: CharacterModel | None = None,
     loop_found = detect_loop(frames, fps)
     retargeted = MotionClip(fps, options.loop or loop_found, frames, name=path.stem, source=str(path))
     trimmed = {n: p[first:last] for n, p in targets.items()}
-    cut = _cut_contacts(contacts, first, last)
+    cut = contacts.cut(first, last)
     figures = quality(retargeted, rig, trimmed, {n: p[first:last] for n, p in src.positions.items()}, cut, seconds)
     if options.fps and abs(options.fps - retargeted.fps) > 1e-9:
         retargeted = resample(retargeted, options.fps)
@@ -150,12 +149,6 @@ def _trim(path: Path, num_frames: int, fps: float, start: float | None, end: flo
         raise MotionError(path, f"--start {start} / --end {end}: the clip is {(num_frames - 1) / fps:.3f} s long; "
                                 f"the kept part must hold at least two frames")
     return first, min(last, num_frames)
-
-
-def _cut_contacts(contacts, first: int, last: int):
-    contacts.contact = {k: v[first:last] for k, v in contacts.contact.items()}
-    contacts.foot = {k: v[first:last] for k, v in contacts.foot.items()}
-    return contacts
 
 
 def detect_loop(frames: np.ndarray, fps: float) -> str:

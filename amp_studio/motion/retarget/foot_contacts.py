@@ -28,6 +28,11 @@ class FootContacts:
     contact: dict[str, np.ndarray]
     foot: dict[str, np.ndarray]
 
+    def cut(self, first: int, last: int) -> FootContacts:
+        """The contacts of frames first..last - 1 (a trimmed clip's)."""
+        return FootContacts({k: v[first:last] for k, v in self.contact.items()},
+                            {k: v[first:last] for k, v in self.foot.items()})
+
     def spans(self, name: str) -> list[tuple[int, int]]:
         """(first, last + 1) frame ranges of a point's contacts."""
         return _spans(self.contact[name])
@@ -81,13 +86,3 @@ def _spans(on: np.ndarray) -> list[tuple[int, int]]:
 def skate(p: np.ndarray, contact: np.ndarray, fps: float) -> float:
     """Mean horizontal speed (m/s) of a foot point over its contact frames: 0 for a foot that stays put."""
     return float(horizontal_speed(p, fps)[contact].mean()) if contact.any() else 0.0
-
-
-def stance_targets(positions: dict[str, np.ndarray], contacts: FootContacts) -> dict[str, np.ndarray]:
-    """The landmark targets with each foot point held in place over each of its contacts (at its mean position
-    there); its height is left to the floor constraint."""
-    held = {name: p.copy() for name, p in positions.items()}
-    for name in contacts.contact:
-        for first, end in contacts.spans(name):
-            held[name][first:end, :2] = positions[name][first:end, :2].mean(axis=0)
-    return held

@@ -27,12 +27,10 @@ class Transfer:
     """Targets for the solver: root position (F, 3), each follower body's world rotation (F, 3, 3), each
     landmark's world position (F, 3), and the frames whose forward kinematics reach them where the joints allow."""
 
-    scale: float
     root_pos: np.ndarray
     rotations: dict[int, np.ndarray]
     positions: dict[str, np.ndarray]
     frames: np.ndarray
-    followers: list[Follower]
 
 
 def alignment(primary_char: np.ndarray, primary_src: np.ndarray, secondary_char: np.ndarray | None = None,
@@ -59,9 +57,8 @@ def alignment(primary_char: np.ndarray, primary_src: np.ndarray, secondary_char:
 def transfer(source: SourceMotion, rig: CharacterRig) -> Transfer:
     """Targets and first frames for the source's motion on the rig's character."""
     scale = rig.leg_length() / _leg_length(source)
-    followers = [f for f in rig.followers if _source_has(source, f)]
     rotations: dict[int, np.ndarray] = {}
-    for f in followers:
+    for f in (f for f in rig.followers if _source_has(source, f)):
         a = alignment(*_directions(rig, source, f))
         src = source.rotations[f.source] @ source.rest_rotations[f.source].T
         rotations[f.body] = src @ a @ rig.rest_rot[f.body]
@@ -77,7 +74,7 @@ def transfer(source: SourceMotion, rig: CharacterRig) -> Transfer:
     frames = frames_from_world(rig, root_pos, world)
     body_pos = body_positions(rig, root_pos, world)
     positions = {name: body_pos[:, body] + world[:, body] @ local for name, (body, local) in rig.points.items()}
-    return Transfer(scale, root_pos, rotations, positions, frames, followers)
+    return Transfer(root_pos, rotations, positions, frames)
 
 
 def body_frames(rig: CharacterRig, transfer: Transfer) -> np.ndarray:
