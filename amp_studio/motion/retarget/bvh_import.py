@@ -25,7 +25,9 @@ from amp_studio.motion.motion_clip import MotionClip
 from amp_studio.motion.pkl_format import read_pkl, write_pkl
 from amp_studio.motion.retarget.character_rig import CharacterRig
 from amp_studio.motion.retarget.foot_contacts import FootContacts, detect_contacts
-from amp_studio.motion.retarget.leg_ik import ankle_targets, lower_to_reach, settle, solve_legs
+from amp_studio.motion.retarget.body_height import place_body
+from amp_studio.motion.retarget.heel_lift import lift_heels
+from amp_studio.motion.retarget.leg_ik import AnkleTargets, ankle_targets, settle, solve_legs
 from amp_studio.motion.retarget.mapping import load_mapping
 from amp_studio.motion.retarget.quality import quality
 from amp_studio.motion.retarget.skeleton import SkeletonFacts, analyse
@@ -33,7 +35,7 @@ from amp_studio.motion.retarget.source_motion import SourceMotion, source_motion
 from amp_studio.motion.retarget.transfer import Transfer, transfer
 from amp_studio.rotations import exp_map_to_quat, quat_slerp, quat_to_exp_map
 
-VERSION = 1
+VERSION = 2
 """Bumped when the retarget changes what it makes: cached imports of another version are made again."""
 LOOP_POSE_TOLERANCE = 0.1
 """Radians (RMS over the joints) within which the first and last poses are one pose: the clip wraps."""
@@ -78,7 +80,7 @@ class RetargetTargets:
     moved: Transfer
     contacts: FootContacts
     targets: dict[str, np.ndarray]
-    ankles: dict[str, np.ndarray]
+    ankles: AnkleTargets
 
 
 def retarget_targets(clip, facts: SkeletonFacts, rig: CharacterRig) -> RetargetTargets:
@@ -88,7 +90,8 @@ def retarget_targets(clip, facts: SkeletonFacts, rig: CharacterRig) -> RetargetT
     settle(rig, moved, contacts)
     targets = {name: p.copy() for name, p in moved.positions.items()}
     ankles = ankle_targets(rig, moved, contacts, src.fps)
-    lower_to_reach(rig, moved, ankles, src.fps)
+    lift_heels(rig, moved, ankles, src.fps)
+    place_body(rig, moved, ankles, src.fps)
     return RetargetTargets(src, moved, contacts, targets, ankles)
 
 
@@ -117,7 +120,7 @@ def import_bvh(path: str | Path, character: CharacterModel | None = None,
     rig = CharacterRig(character)
     aims = retarget_targets(clip, facts, rig)
     src, contacts, targets = aims.source, aims.contacts, aims.targets
-    frames = solve_legs(rig, aims.moved, aims.ankles)
+    frames = solve_legs(rig, aims.moved, aims.ankles.position)
     seconds = time.perf_counter() - started
 
     first, last = _trim(path, len(frames), src.fps, options.start, options.end)

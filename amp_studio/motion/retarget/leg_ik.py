@@ -25,6 +25,10 @@ BLEND = 0.1
 """Seconds over which a held foot eases into and out of its hold: a hold that starts at once would pop."""
 
 
+SOFT_KNEE = 0.01
+"""Metres short of straight at which a leg starts to straighten softly (see _soft_reach)."""
+
+
 @dataclass
 class FootGeometry:
     """Corners of the foot geoms' boxes, per side, in the foot body's frame (the lowest is how low it reaches)."""
@@ -91,13 +95,23 @@ def settle(rig: CharacterRig, transfer: Transfer, contacts: FootContacts) -> flo
     return shift
 
 
-def ankle_targets(rig: CharacterRig, transfer: Transfer, contacts: FootContacts, fps: float) -> dict[str, np.ndarray]:
+@dataclass
+class AnkleTargets:
+    """Per side: where the ankle must be each frame (F, 3), how much of it is a held stance (F,: 0 free, 1 held,
+    eased between), and the ankle's height when the sole is on the floor (F,)."""
+
+    position: dict[str, np.ndarray]
+    hold: dict[str, np.ndarray]
+    sole: dict[str, np.ndarray]
+
+
+def ankle_targets(rig: CharacterRig, transfer: Transfer, contacts: FootContacts, fps: float) -> AnkleTargets:
     """Per side, where the ankle must be each frame: held while the ankle (heel) stands, placed so that the
     held ball of the foot stays put while only the toe stands, the sole on the floor in stance and never below
     it; the transferred position elsewhere, blended over BLEND seconds."""
     feet = foot_geometry(rig)
     world = body_frames(rig, transfer)
-    targets = {}
+    targets = AnkleTargets({}, {}, {})
     for side in SIDES:
         foot = rig.bodies[f"{side}_ankle"]
         ankle = transfer.positions[f"{side}_ankle"].copy()
@@ -106,29 +120,53 @@ def ankle_targets(rig: CharacterRig, transfer: Transfer, contacts: FootContacts,
         toe_offset = rot @ toe_local  # ankle to ball of foot, world
         # Lowest corner below the ankle for this foot rotation: the ankle's height when the sole is on the floor.
         sole = -(feet.corners[side] @ np.swapaxes(rot, -1, -2))[..., 2].min(-1)
-        held = ankle.copy()
-        weight = np.zeros(len(ankle))
-        for name, offset in ((f"{side}_ankle", 0.0), (f"{side}_toe", 1.0)):
-            if name not in contacts.contact:
-                continue
-            for first, end in contacts.spans(name):
-                if offset:  # the ball of the foot holds: the ankle follows the foot's rotation around it
-                    point = transfer.positions[name][first:end, :2].mean(axis=0)
-                    xy = point - toe_offset[first:end, :2]
-                else:
-                    xy = np.broadcast_to(ankle[first:end, :2].mean(axis=0), (end - first, 2))
-                already = weight[first:end] > 0  # the heel's hold wins where both stand
-                held[first:end, :2] = np.where(already[:, None], held[first:end, :2], xy)
-                weight[first:end] = 1.0
-        weight = _ease(weight, max(1, int(round(BLEND * fps))))
+        # Each hold as a track: the held heel (the ankle) and the held ball of the foot (the ankle then follows
+        # the foot's rotation around it), each carried on to the frames nearest its stance.
+        tracks, eases = [], []
+        for name in (f"{side}_ankle", f"{side}_toe"):
+            on = np.zeros(len(ankle), bool)
+            point = np.zeros((len(ankle), 2))
+            for first, end in contacts.spans(name) if name in contacts.contact else ():
+                on[first:end] = True
+                point[first:end] = transfer.positions[name][first:end, :2].mean(axis=0)
+            if on.any():
+                point = point[_nearest(on)]
+                tracks.append(point - toe_offset[:, :2] if name.endswith("_toe") else point)
+                eases.append(_ease(_trim_ends(on, int(round(0.5 * BLEND * fps))), BLEND * fps))
+        if not tracks:
+            tracks, eases = [ankle[:, :2]], [np.zeros(len(ankle))]
+        # The heel's hold wins where both stand, handing over to the ball's gradually as the heel lifts.
+        held = tracks[0] if len(tracks) == 1 else eases[0][:, None] * tracks[0] + (1 - eases[0][:, None]) * tracks[1]
+        weight = np.max(eases, axis=0)
         out = ankle.copy()
-        out[:, :2] = (1 - weight[:, None]) * ankle[:, :2] + weight[:, None] * held[:, :2]
+        out[:, :2] = (1 - weight[:, None]) * ankle[:, :2] + weight[:, None] * held
         out[:, 2] = (1 - weight) * np.maximum(ankle[:, 2], sole) + weight * sole
-        targets[side] = out
+        targets.position[side], targets.hold[side], targets.sole[side] = out, weight, sole
     return targets
 
 
-def _ease(on: np.ndarray, width: int) -> np.ndarray:
+def _trim_ends(on: np.ndarray, frames: int) -> np.ndarray:
+    """`on` with each run's last `frames` frames off (at least its first frame kept), except a run that lasts to
+    the clip's end: nothing is known of how that stance ends."""
+    out = on.copy()
+    starts = np.flatnonzero(on & ~np.concatenate(([False], on[:-1])))
+    ends = np.flatnonzero(on & ~np.concatenate((on[1:], [False]))) + 1
+    for first, end in zip(starts, ends):
+        if end < len(on):
+            out[max(first + 1, end - frames):end] = False
+    return out
+
+
+def _nearest(on: np.ndarray) -> np.ndarray:
+    """For each frame, the index of the nearest frame where `on` (which has at least one)."""
+    ones = np.flatnonzero(on)
+    frames = np.arange(len(on))
+    at = np.clip(np.searchsorted(ones, frames), 0, len(ones) - 1)
+    before = ones[np.maximum(at - 1, 0)]
+    return np.where(np.abs(frames - before) < np.abs(frames - ones[at]), before, ones[at])
+
+
+def _ease(on: np.ndarray, width: float) -> np.ndarray:
     """A 0/1 signal eased from 0 to 1 over the `width` frames before each run of ones and back after it: whole
     within the run, so a held foot does not slide at the ends of its hold."""
     frames = np.arange(len(on))
@@ -138,44 +176,32 @@ def _ease(on: np.ndarray, width: int) -> np.ndarray:
     # Distance (frames) to the nearest one, by a search in the sorted positions of the ones.
     at = np.clip(np.searchsorted(ones, frames), 1, len(ones) - 1) if len(ones) > 1 else np.zeros(len(on), int)
     distance = np.minimum(np.abs(frames - ones[at]), np.abs(frames - ones[np.maximum(at - 1, 0)]))
-    x = np.clip(1.0 - distance / (width + 1), 0.0, 1.0)
+    x = np.clip(1.0 - distance / max(width, 1.0), 0.0, 1.0)  # by time, whatever the frame rate
     return x * x * (3 - 2 * x)
 
 
-def _leg_reach(rig: CharacterRig, side: str) -> float:
+def leg_reach(rig: CharacterRig, side: str) -> float:
+    """How far the hip reaches its ankle, the knee all but straight."""
     hip, knee, ankle = (rig.bodies[f"{side}_{part}"] for part in ("hip", "knee", "ankle"))
-    return 0.995 * (np.linalg.norm(rig.rest_pos[knee] - rig.rest_pos[hip])
+    return 0.9997 * (np.linalg.norm(rig.rest_pos[knee] - rig.rest_pos[hip])
                     + np.linalg.norm(rig.rest_pos[ankle] - rig.rest_pos[knee]))
 
 
-def lower_to_reach(rig: CharacterRig, transfer: Transfer, targets: dict[str, np.ndarray], fps: float) -> None:
-    """Lower the root (and every target above the feet) where a leg cannot reach its ankle target even straight:
-    a character with relatively shorter legs than the actor's, or a source that stands on tiptoe, would
-    otherwise leave that foot in the air. Eased over BLEND seconds so that the body does not bob."""
-    world = body_frames(rig, transfer)
-    body_pos = body_positions(rig, transfer.root_pos, world)
-    drop = np.zeros(len(transfer.root_pos))
-    for side in SIDES:
-        longest = _leg_reach(rig, side)
-        v = targets[side] - body_pos[:, rig.bodies[f"{side}_hip"]]
-        horizontal = np.minimum(np.linalg.norm(v[:, :2], axis=-1), longest)
-        # The hip may drop until the ankle target is `longest` away: v_z + drop = -sqrt(longest^2 - horizontal^2).
-        needed = -np.sqrt(longest ** 2 - horizontal ** 2) - v[:, 2]
-        drop = np.maximum(drop, np.maximum(needed, 0.0))
-    width = max(1, int(round(BLEND * fps)))
-    padded = np.concatenate((np.full(width, drop[0]), drop, np.full(width, drop[-1])))
-    held = np.max(np.lib.stride_tricks.sliding_window_view(padded, 2 * width + 1), axis=-1)
-    kernel = np.ones(2 * width + 1) / (2 * width + 1)
-    drop = np.convolve(np.concatenate((np.full(width, held[0]), held, np.full(width, held[-1]))), kernel, "valid")
-    transfer.root_pos[:, 2] -= drop
-    transfer.frames[:, 2] -= drop
-    for name, p in transfer.positions.items():
-        if not name.endswith(("_ankle", "_toe")):
-            p[:, 2] -= drop
-
-
 def solve_legs(rig: CharacterRig, transfer: Transfer, targets: dict[str, np.ndarray]) -> np.ndarray:
-    """Frames with each leg bent and swung so that its ankle is at its target (as near as the leg reaches)."""
+    """Frames with each leg bent and swung so that its ankle is at its target (as near as the leg reaches), then
+    once more with any foot that the joint ranges turned into the floor lifted out of it: the targets' sole
+    heights assume the transferred foot rotations, which an ankle at the end of its range cannot always take."""
+    frames = _solve_legs_once(rig, transfer, targets)
+    lowest = lowest_foot_points(rig, frames)
+    if min(v.min() for v in lowest.values()) >= 0.0:
+        return frames
+    lifted = {side: t.copy() for side, t in targets.items()}
+    for side in SIDES:
+        lifted[side][:, 2] += np.maximum(-lowest[side], 0.0)
+    return _solve_legs_once(rig, transfer, lifted)
+
+
+def _solve_legs_once(rig: CharacterRig, transfer: Transfer, targets: dict[str, np.ndarray]) -> np.ndarray:
     character = rig.character
     model = character.source_model
     world = body_frames(rig, transfer)
@@ -192,7 +218,8 @@ def solve_legs(rig: CharacterRig, transfer: Transfer, targets: dict[str, np.ndar
         thigh, shin = world[:, hip], world[:, knee]
         bend = rest_knee.T @ np.swapaxes(thigh, -1, -2) @ shin  # the knee joint's rotation now
         angle = _hinge_angle(bend, axis)
-        reach = np.linalg.norm(targets[side] - body_pos[:, hip], axis=-1)
+        reach = _soft_reach(np.linalg.norm(targets[side] - body_pos[:, hip], axis=-1),
+                            float(np.linalg.norm(upper) + np.linalg.norm(lower)))
         lo, hi = float(character.dof_lower[knee_joint.dof_start]), float(character.dof_upper[knee_joint.dof_start])
         angle = _knee_angle(upper, lower, axis, rest_knee, reach, angle, lo, hi)
         new_bend = _rotation(axis, angle)
@@ -203,6 +230,15 @@ def solve_legs(rig: CharacterRig, transfer: Transfer, targets: dict[str, np.ndar
         world[:, hip] = swing @ thigh
         world[:, knee] = world[:, hip] @ shin_in_thigh
     return frames_from_world(rig, transfer.root_pos, world)
+
+
+def _soft_reach(reach: np.ndarray, straight: float) -> np.ndarray:
+    """The hip-to-ankle distance the leg takes for a target `reach` away: the target's own up to SOFT_KNEE short
+    of straight, then approaching straight without reaching it. A knee's bend goes as the square root of how far
+    the target is inside the straight leg's reach, so a hard limit snaps the knee straight (4-5 degrees in one
+    frame on the Xia walks) when the target crosses it; eased, the foot falls short by at most SOFT_KNEE / e."""
+    soft = straight - SOFT_KNEE
+    return np.where(reach > soft, soft + SOFT_KNEE * (1.0 - np.exp(-(reach - soft) / SOFT_KNEE)), reach)
 
 
 def _rotation(axis: np.ndarray, angle) -> np.ndarray:

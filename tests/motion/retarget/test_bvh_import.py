@@ -119,6 +119,7 @@ def test_half_the_frame_rate_gives_the_same_motion_at_common_times(walk, referen
 
 def test_the_walk_retargets_well(reference):
     q = reference.quality
+    assert q["landmark_error_mean"] <= 0.03 and q["landmark_error_max"] <= 0.08, q
     assert q["bone_cosine_mean"] >= 0.95 and q["bone_cosine_min"] >= 0.8, q
     assert q["penetration"] <= 0.005 and q["lowest_point_mean"] <= 0.03, q
     assert q["foot_skate"] <= q["foot_skate_source"] + 0.02, q
