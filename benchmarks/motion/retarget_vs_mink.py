@@ -86,7 +86,7 @@ def prepare(path: Path, rig: CharacterRig) -> Inputs:
     mapping_file = mapping_beside(path)
     facts = analyse(clip, mapping=load_mapping(mapping_file) if mapping_file.is_file() else None)
     aims = retarget_targets(clip, facts, rig)  # the import's own targets
-    return Inputs(file_fps(clip.frame_time), aims.source, aims.moved, aims.contacts, aims.targets, aims.ankles)
+    return Inputs(file_fps(clip.frame_time), aims.source, aims.moved, aims.contacts, aims.targets, aims.ankles.position)
 
 
 class MinkRetarget:
