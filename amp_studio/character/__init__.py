@@ -1,6 +1,6 @@
 """Kinematic character model read from MJCF."""
 
-from amp_studio.character.character_model import DEFAULT_KEY_BODIES, CharacterModel, Joint
+from amp_studio.character.character_model import CharacterModel, Joint
 from amp_studio.character.character_state import CharacterState
 
-__all__ = ["CharacterModel", "CharacterState", "DEFAULT_KEY_BODIES", "Joint"]
+__all__ = ["CharacterModel", "CharacterState", "Joint"]

@@ -11,13 +11,11 @@ import torch
 
 from amp_studio import DEFAULT_CHARACTER
 from amp_studio.ball_joints import ball_joint_character
+from amp_studio.character.character_facts import check_faces_forward, derived_key_bodies
 from amp_studio.character.character_state import CharacterState
 from amp_studio.character.kinematic_tree import KinematicTree
 from amp_studio.errors import CharacterError
 from amp_studio.rotations import exp_map_to_quat, matrix_to_quat
-
-DEFAULT_KEY_BODIES = ("head", "right_hand", "left_hand", "right_foot", "left_foot")
-
 
 @dataclass(frozen=True)
 class Joint:
@@ -43,7 +41,8 @@ class CharacterModel:
     (`mj_model`, amp_studio.ball_joints).
     """
 
-    def __init__(self, mjcf_path: str | Path = DEFAULT_CHARACTER, key_bodies: tuple[str, ...] = DEFAULT_KEY_BODIES):
+    def __init__(self, mjcf_path: str | Path = DEFAULT_CHARACTER, key_bodies: tuple[str, ...] | None = None):
+        """key_bodies: the bodies observations track (None: the head, hands and feet, found from the file)."""
         self.path = Path(mjcf_path)
         if not self.path.is_file():
             raise CharacterError(self.path, "character file not found")
@@ -76,6 +75,10 @@ class CharacterModel:
         self.dof_lower = torch.tensor(lower, dtype=torch.float32)
         self.dof_upper = torch.tensor(upper, dtype=torch.float32)
         self.joints = self._group_joints()
+        if key_bodies is None:
+            key_bodies = derived_key_bodies(self.source_model, self.path)
+            check_faces_forward(self.source_model, self.path, key_bodies[3:5])
+        self.key_bodies = tuple(key_bodies)
         self.key_body_ids = [self.body_id(name) for name in key_bodies]
 
         # Per body, the DoFs of its joint's local angular velocity: three for a spherical joint, one along its axis

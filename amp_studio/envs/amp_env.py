@@ -42,7 +42,8 @@ class AMPEnv(VecEnv):
                  motion_lib: MotionLibrary | None = None):
         self.config = config
         self.num_envs = num_envs
-        self.character = CharacterModel(resolve_path(config.char_file), key_bodies=tuple(config.key_bodies))
+        key_bodies = None if config.key_bodies is None else tuple(config.key_bodies)
+        self.character = CharacterModel(resolve_path(config.char_file), key_bodies=key_bodies)
         self.motion_lib = motion_lib or MotionLibrary.from_file(resolve_path(config.motion_file), self.character)
         self.engine = make_engine(engine_config, self.character, num_envs)
         self.dt = self.engine.control_dt

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from amp_studio.character import DEFAULT_KEY_BODIES
 from amp_studio.config_loading import ConfigError, Range, build_config, find_file, load_yaml, merge_overrides
 from amp_studio.envs.amp_obs import HEADINGS
 from amp_studio.errors import describe
@@ -33,8 +32,9 @@ class EnvConfig:
     """End an episode as a failure when a body other than the contact bodies touches the ground."""
     termination_height: float = 0.0
     """If > 0, a touching body must also be below this height (m) to end the episode."""
-    key_bodies: tuple[str, ...] = DEFAULT_KEY_BODIES
-    """Bodies whose positions (relative to the root) the observations include."""
+    key_bodies: tuple[str, ...] | None = None
+    """Bodies whose positions (relative to the root) the observations include; None: the character's head, hands
+    and feet, found from its file (amp_studio.character.character_facts)."""
     contact_bodies: tuple[str, ...] | None = None
     """Bodies allowed to touch the ground; None: those that touch it in the clips (motion_checks.contact_bodies)."""
     num_disc_obs_steps: int = 10

@@ -4,7 +4,9 @@ A reflection M = diag(1, -1, 1) turns a rotation R into M R M, a rotation by the
 the reflected axis: an exponential map v becomes (-vx, vy, -vz). The mirrored character does with its left side
 what the original did with its right, so each joint takes its partner's reflected rotation: spherical joints'
 maps as above, a hinge about axis a with angle t the partner's rotation about its own axis by -t (a' . M a).
-This holds for characters whose left and right halves are reflections of each other, which is checked.
+This holds for characters whose left and right halves are reflections of each other (offsets, rest rotations and
+joint axes), which is checked; a body's rest rotation R carries over as M R M on its partner, so the reasoning
+above holds in each body's own frame.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from amp_studio.errors import MotionError
 from amp_studio.motion.motion_clip import MotionClip
 
 _REFLECT = np.array([1.0, -1.0, 1.0])
+_REFLECT_QUAT = np.array([1.0, -1.0, 1.0, -1.0])
 _SIDES = (("right", "left"), ("Right", "Left"), ("RIGHT", "LEFT"))
 
 
@@ -36,18 +39,24 @@ class MirrorMap:
         m = character.source_model
         path = character.path
         names = character.body_names
+        jointed = {j.body for j in character.joints}
         for b, name in enumerate(names):
+            if b not in jointed and m.body_mass[b + 1] == 0:
+                continue  # a marker (an IMU or a toe frame): no DoF and no mass, nothing of it moves or pushes
             partner = partner_name(name)
             if partner not in names:
                 raise MotionError(path, f"cannot mirror: body '{name}' has no partner '{partner}'")
             p = names.index(partner)
             if character.parents[b] >= 0 and names[character.parents[p]] != partner_name(names[character.parents[b]]):
                 raise MotionError(path, f"cannot mirror: bodies '{name}' and '{partner}' hang from unpaired parents")
-            if not np.allclose(m.body_pos[b + 1] * _REFLECT, m.body_pos[p + 1], atol=1e-6):
+            # 0.1 mm: a robot's description is symmetric to its drawings' precision (the G1's shoulders differ by 10 um).
+            if not np.allclose(m.body_pos[b + 1] * _REFLECT, m.body_pos[p + 1], atol=1e-4):
                 raise MotionError(path, f"cannot mirror: body '{partner}' does not sit where '{name}' does, "
                                         f"reflected ({m.body_pos[p + 1].tolist()} vs {m.body_pos[b + 1].tolist()})")
-            if not np.allclose(m.body_quat[b + 1], [1.0, 0.0, 0.0, 0.0], atol=1e-9):
-                raise MotionError(path, f"cannot mirror: body '{name}' has a rest rotation")
+            # A rest rotation R reflects to M R M: the quaternion (w, x, y, z) becomes (w, -x, y, -z).
+            if not np.allclose(m.body_quat[b + 1] * _REFLECT_QUAT, m.body_quat[p + 1], atol=1e-6):
+                raise MotionError(path, f"cannot mirror: body '{partner}' is not turned at rest as '{name}' is, "
+                                        f"reflected ({m.body_quat[p + 1].tolist()} vs {m.body_quat[b + 1].tolist()})")
         width = 6 + character.num_dofs
         source = np.arange(width)
         sign = np.ones(width)
