@@ -1,41 +1,26 @@
-"""A character's hinge triples as MuJoCo ball joints, and poses as MuJoCo qpos: numpy and MuJoCo only.
+"""A character's spherical joints as MuJoCo ball joints, and poses as MuJoCo qpos: numpy and MuJoCo only.
 
-Character files keep MimicKit's layout: a spherical joint is three hinges about the body's x, y and z axes, and
+Character files may keep MimicKit's layout: a spherical joint is three hinges about the body's x, y and z axes, and
 clips, actions and observations give it three values, an exponential map (axis times angle) whose rotation is
 `exp(v)`. MuJoCo would apply the three hinges one after another, a different rotation; so the simulation and
-every viewer build the character with one ball joint in their place. Three `position` actuators on a ball joint
-with gears (1 0 0), (0 1 0), (0 0 1) have the exponential map's components as their lengths, so they are a PD
-drive on the exponential map, and a ball joint's velocity is its local angular velocity, MimicKit's DoF velocity.
+every viewer build the character with one ball joint in their place; a file's own ball joints are kept as they
+are (amp_studio.joint_layout reads both kinds). Three `position` actuators on a ball joint with gears (1 0 0),
+(0 1 0), (0 0 1) have the exponential map's components as their lengths, so they are a PD drive on the
+exponential map, and a ball joint's velocity is its local angular velocity, MimicKit's DoF velocity.
 
-A pose is `[root position (3), root quaternion w x y z (4), DoFs]`, the DoFs in the file's hinge order: this is
+A pose is `[root position (3), root quaternion w x y z (4), DoFs]`, the DoFs in the file's DoF order: this is
 what workers stream and what the viewport shows, without torch.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import mujoco
 import numpy as np
 
-_AXES = np.eye(3)
-
-
-@dataclass(frozen=True)
-class DofDrives:
-    """Per DoF, in the file's hinge order: PD gains, torque limit and rotor inertia, as the file gives them.
-
-    Position actuators give kp, kv and their force range; a file without them (MimicKit's: joint stiffness and
-    damping with motors) gives the joints' stiffness, damping and actuator force range, or the motors' gear.
-    """
-
-    kp: np.ndarray
-    kv: np.ndarray
-    force_limit: np.ndarray  # inf where unlimited
-    armature: np.ndarray
-    damping: np.ndarray  # passive damping beside the PD drive
+from amp_studio.joint_layout import DofDrives, read_drives, read_joint_layout
 
 
 class BallJointCharacter:
@@ -101,56 +86,6 @@ def quat_to_exp_map(q: np.ndarray) -> np.ndarray:
     angle = 2.0 * np.arctan2(s, q[..., :1])
     scale = np.where(s > 1e-12, angle / np.maximum(s, 1e-12), 2.0)
     return q[..., 1:] * scale
-
-
-def _hinge_triples(m: mujoco.MjModel, path: Path) -> list[list[int]]:
-    """Joint ids of each body's hinges (after the root); a body with three must have them about x, y, z."""
-    per_body: dict[int, list[int]] = {}
-    for j in range(1, m.njnt):
-        per_body.setdefault(int(m.jnt_bodyid[j]), []).append(j)
-    for joints in per_body.values():
-        if len(joints) == 3:
-            axes = np.array([m.jnt_axis[j] for j in joints])
-            if not np.allclose(axes, _AXES, atol=1e-6):
-                names = ", ".join(m.joint(j).name for j in joints)
-                raise ValueError(f"{path}: the hinges {names} form a spherical joint only about the body's "
-                                 f"x, y and z axes in that order; their axes are {axes.tolist()}")
-            if np.abs(m.jnt_pos[joints]).max() > 0:
-                raise ValueError(f"{path}: the hinges of body '{m.body(int(m.jnt_bodyid[joints[0]])).name}' must "
-                                 "sit at the body origin to form a spherical joint")
-    return [joints for joints in per_body.values() if len(joints) == 3]
-
-
-def _drives(m: mujoco.MjModel) -> DofDrives:
-    """Per-hinge drives of the file as written (joint 0 is the free root; DoF k is joint k + 1)."""
-    n = m.njnt - 1
-    kp, kv = np.zeros(n), np.zeros(n)
-    force = np.full(n, np.inf)
-    damping = m.dof_damping[m.jnt_dofadr[1:]].copy()
-    position = [a for a in range(m.nu) if m.actuator_trntype[a] == mujoco.mjtTrn.mjTRN_JOINT
-                and m.actuator_biastype[a] == mujoco.mjtBias.mjBIAS_AFFINE and m.actuator_gainprm[a, 0] > 0]
-    if position:
-        for a in position:
-            k = int(m.actuator_trnid[a, 0]) - 1
-            kp[k], kv[k] = m.actuator_gainprm[a, 0], -m.actuator_biasprm[a, 2]
-            if m.actuator_forcelimited[a]:
-                force[k] = np.abs(m.actuator_forcerange[a]).max()
-    else:
-        # MimicKit's files: the joints' stiffness and damping are the PD gains, motors give the torque limits.
-        kp[:] = m.jnt_stiffness[1:]
-        kv[:] = damping
-        damping = np.zeros(n)
-        for a in range(m.nu):
-            if m.actuator_trntype[a] == mujoco.mjtTrn.mjTRN_JOINT:
-                k = int(m.actuator_trnid[a, 0]) - 1
-                limit = abs(m.actuator_gear[a, 0]) * (np.abs(m.actuator_ctrlrange[a]).max()
-                                                       if m.actuator_ctrllimited[a] else np.inf)
-                force[k] = min(force[k], limit)
-    for k in range(n):
-        j = k + 1
-        if m.jnt_actfrclimited[j]:
-            force[k] = min(force[k], np.abs(m.jnt_actfrcrange[j]).max())
-    return DofDrives(kp, kv, force, m.dof_armature[m.jnt_dofadr[1:]].copy(), damping)
 
 
 def cone_limit(lower: np.ndarray, upper: np.ndarray) -> float:
@@ -225,53 +160,50 @@ def _position_by_hand(act, kp: float, kv: float) -> None:
 
 
 def build_ball_joint_spec(path: str | Path) -> tuple[mujoco.MjSpec, DofDrives, tuple[int, ...], tuple[float, ...]]:
-    """The character file as an MjSpec with ball joints and PD position actuators in joint order.
+    """The character file as an MjSpec with ball joints and PD position actuators in DoF order.
 
     Also returns the file's drives per DoF, each ball joint's first DoF and its cone limit. Raises ValueError
-    naming the file for hinge triples that cannot be a spherical joint.
+    naming the file for joints that cannot be a character's (amp_studio.joint_layout).
     """
     path = Path(path)
     spec = _spec_from_file(path)
     m = mujoco.MjModel.from_xml_path(str(path))  # the file as it is, hinges and all
-    drives = _drives(m)
-    triples = _hinge_triples(m, path)
-    first_of = {joints[0]: joints for joints in triples}
-    in_triple = {j for joints in triples for j in joints}
+    layout = read_joint_layout(m, path)
+    drives = read_drives(m, path)
 
     for actuator in list(spec.actuators):
         _delete(spec, actuator)
     for key in list(spec.keys if hasattr(spec, "keys") else spec.key):
-        _delete(spec, key)  # keyframes hold hinge-sized qpos
+        _delete(spec, key)  # keyframes hold the file's qpos, hinge-sized
     bodies = _joint_bodies(spec)  # deleting joints leaves every other joint on its body
     starts, cones = [], []
     targets: list[tuple[str, int, np.ndarray]] = []  # (joint name, DoF, gear) per actuator, DoF order
-    for j in range(1, m.njnt):
-        if j in in_triple and j not in first_of:
+    for joint in layout.joints:
+        if joint.num_dofs == 1:
+            targets.append((joint.name, joint.dof_start, np.array([1.0, 0, 0, 0, 0, 0])))
             continue
-        name = m.joint(j).name
-        if j not in first_of:
-            targets.append((name, j - 1, np.array([1.0, 0, 0, 0, 0, 0])))
-            continue
-        joints = first_of[j]
-        ks = [i - 1 for i in joints]
-        lower, upper = m.jnt_range[joints, 0], m.jnt_range[joints, 1]
-        limited = bool(m.jnt_limited[joints].all())
-        body = bodies[name]
-        for i in joints:
-            _delete(spec, _joint(spec, m.joint(i).name, bodies))
-        ball_name = name[:-2] if name[-2:] in ("_x", "_y", "_z") else name
-        ball = body.add_joint(name=ball_name, type=mujoco.mjtJoint.mjJNT_BALL)
-        cone = cone_limit(lower, upper) if limited else 0.0
-        ball.limited = mujoco.mjtLimited.mjLIMITED_TRUE if limited else mujoco.mjtLimited.mjLIMITED_FALSE
-        # The spec is read in the file's angle unit (MuJoCo's default is degrees); the model in radians.
-        degree = spec.compiler.degree if hasattr(spec, "compiler") else spec.degree
-        ball.range = [0.0, math.degrees(cone) if degree else cone]
+        ks = list(range(joint.dof_start, joint.dof_start + 3))
+        limited = bool(layout.limited[ks].all())
+        if joint.is_ball:
+            # Already a ball joint: its range is its cone.
+            cone = float(layout.upper[ks[0]])
+        else:
+            name = m.joint(joint.mj_joints[0]).name
+            body = bodies[name]
+            for i in joint.mj_joints:
+                _delete(spec, _joint(spec, m.joint(i).name, bodies))
+            ball = body.add_joint(name=joint.name, type=mujoco.mjtJoint.mjJNT_BALL)
+            cone = cone_limit(layout.lower[ks], layout.upper[ks]) if limited else 0.0
+            ball.limited = mujoco.mjtLimited.mjLIMITED_TRUE if limited else mujoco.mjtLimited.mjLIMITED_FALSE
+            # The spec is read in the file's angle unit (MuJoCo's default is degrees); the model in radians.
+            degree = spec.compiler.degree if hasattr(spec, "compiler") else spec.degree
+            ball.range = [0.0, math.degrees(cone) if degree else cone]
         starts.append(ks[0])
         cones.append(cone if limited else float("inf"))
         for axis, k in enumerate(ks):
             gear = np.zeros(6)
             gear[axis] = 1.0
-            targets.append((ball_name, k, gear))
+            targets.append((joint.name, k, gear))
 
     for joint_name, k, gear in targets:
         act = spec.add_actuator()
@@ -280,9 +212,9 @@ def build_ball_joint_spec(path: str | Path) -> tuple[mujoco.MjSpec, DofDrives, t
         act.gear = gear
         act.inheritrange = 0.0
         # Targets outside a DoF's range are clipped to it, as the hinge's own range would.
-        if m.jnt_limited[k + 1]:
+        if layout.limited[k]:
             act.ctrllimited = mujoco.mjtLimited.mjLIMITED_TRUE
-            act.ctrlrange = m.jnt_range[k + 1].tolist()
+            act.ctrlrange = [float(layout.lower[k]), float(layout.upper[k])]
         else:
             act.ctrllimited = mujoco.mjtLimited.mjLIMITED_FALSE
         if np.isfinite(drives.force_limit[k]):

@@ -124,3 +124,76 @@ def test_the_older_mjspec_path_builds_the_same_model(monkeypatch):
                  "actuator_biasprm", "actuator_gear", "actuator_ctrlrange", "actuator_forcerange", "jnt_type",
                  "jnt_range", "dof_armature", "dof_damping"):
         assert np.array_equal(getattr(native, name), getattr(by_hand, name)), name
+
+
+# A file's own ball joint, MimicKit's way: PD gains as the joint's stiffness and damping, torque limits as motor gears
+# (one per axis of the exponential map); no <compiler angle="radian">, so its range is in degrees.
+BALL_MIMICKIT_STYLE = """
+<mujoco>
+  <default><motor ctrlrange="-1 1" ctrllimited="true"/></default>
+  <worldbody>
+    <body name="pelvis"><freejoint name="root"/><geom type="sphere" size="0.1"/>
+      <body name="torso" pos="0 0 0.2">
+        <joint name="abdomen" type="ball" range="0 90" stiffness="1000" damping="100" armature=".02"/>
+        <geom type="sphere" size="0.1"/>
+        <body name="arm" pos="0 -0.2 0">
+          <joint name="elbow" type="hinge" axis="0 0 1" range="0 120" stiffness="300" damping="30" armature=".01"/>
+          <geom type="capsule" fromto="0 0 0 0 -0.2 0" size="0.04"/>
+        </body>
+      </body>
+    </body>
+  </worldbody>
+  <actuator>
+    <motor gear="0 0 150" joint="abdomen"/>
+    <motor gear="200 0 0" joint="abdomen"/>
+    <motor gear="70" joint="elbow"/>
+  </actuator>
+</mujoco>
+"""
+
+
+def test_a_files_own_ball_joints_are_kept_with_a_pd_drive_per_axis(tmp_path):
+    from tests.character.synthetic import write_ball_character
+
+    ch = ball_joint_character(write_ball_character(tmp_path))
+    m = ch.model
+    # Hips and shoulders as written, the spine's hinge triple made one: five ball joints, seven hinges.
+    assert sum(m.jnt_type == mujoco.mjtJoint.mjJNT_BALL) == 5 and sum(m.jnt_type == mujoco.mjtJoint.mjJNT_HINGE) == 7
+    assert ch.spherical_starts == (0, 4, 8, 12, 17)
+    assert ch.cone_limits == (pytest.approx(math.sqrt(3)), math.inf, math.inf, 1.6, 1.6)
+    hip = m.joint("left_hip").id
+    assert m.jnt_range[hip, 1] == pytest.approx(1.6)
+    # The left hip's three actuators: one axis each, in the file's kp per axis, clipped to the range per axis.
+    acts = np.flatnonzero(m.actuator_trnid[:, 0] == hip)
+    assert acts.tolist() == [12, 13, 14]
+    np.testing.assert_array_equal(m.actuator_gear[acts, :3], np.eye(3))
+    assert m.actuator_gainprm[acts, 0].tolist() == [400, 420, 440]
+    assert (-m.actuator_biasprm[acts, 2]).tolist() == [40, 42, 44]
+    np.testing.assert_allclose(m.actuator_ctrlrange[acts], [[-1.6, 1.6]] * 3)
+    shoulder = np.flatnonzero(m.actuator_trnid[:, 0] == m.joint("left_shoulder").id)
+    assert not m.actuator_ctrllimited[shoulder].any()
+
+    rng = np.random.default_rng(0)
+    pose = np.zeros((20, 7 + 22))
+    pose[:, 3] = 1.0
+    pose[:, 7:] = rng.uniform(-0.5, 0.5, size=(20, 22))
+    qpos = ch.pose_to_qpos(pose)
+    np.testing.assert_allclose(ch.qpos_to_pose(qpos), pose, atol=1e-12)
+    d = mujoco.MjData(m)
+    d.qpos[:] = qpos[0]
+    mujoco.mj_forward(m, d)
+    np.testing.assert_allclose(d.actuator_length, pose[0, 7:], atol=1e-9)
+
+
+def test_a_ball_joint_without_position_actuators_takes_its_stiffness_and_motors(tmp_path):
+    path = tmp_path / "ball_mimickit_style.xml"
+    path.write_text(BALL_MIMICKIT_STYLE)
+    ch = ball_joint_character(path)
+    d = ch.drives
+    assert d.kp.tolist() == [1000, 1000, 1000, 300] and d.kv.tolist() == [100, 100, 100, 30]
+    assert d.force_limit.tolist() == [200, math.inf, 150, 70]  # each motor's gear names its axis
+    assert d.armature.tolist() == [0.02, 0.02, 0.02, 0.01]
+    m = ch.model
+    assert np.all(m.jnt_stiffness == 0) and np.all(m.dof_damping == 0)
+    assert m.jnt_range[1, 1] == pytest.approx(math.pi / 2) and ch.cone_limits == (pytest.approx(math.pi / 2),)
+    np.testing.assert_allclose(m.actuator_ctrlrange[:3], [[-math.pi / 2, math.pi / 2]] * 3)

@@ -18,6 +18,7 @@ import numpy as np
 
 from amp_studio.errors import CharacterError
 
+
 def rest_positions(model: mujoco.MjModel) -> np.ndarray:
     """World positions of every body (world body excluded) in the file's rest pose."""
     data = mujoco.MjData(model)
@@ -60,7 +61,7 @@ def derived_key_bodies(model: mujoco.MjModel, path: Path) -> tuple[str, ...]:
     head = min(rest, key=lambda b: abs(pos[b, 1] - root[1]))  # the hands are off to the sides
     hands = [b for b in rest if b != head]
     out = [names[head]]
-    for pair, what in ((hands, "hands"), (feet, "feet")):
+    for pair in (hands, feet):
         sides = {side_of(names[b]): b for b in pair}
         if set(sides) != {"left", "right"}:
             # No side in the names: the character faces +x, so its left is +y.

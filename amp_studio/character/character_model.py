@@ -15,11 +15,14 @@ from amp_studio.character.character_facts import check_faces_forward, derived_ke
 from amp_studio.character.character_state import CharacterState
 from amp_studio.character.kinematic_tree import KinematicTree
 from amp_studio.errors import CharacterError
+from amp_studio.joint_layout import read_joint_layout
 from amp_studio.rotations import exp_map_to_quat, matrix_to_quat
+
 
 @dataclass(frozen=True)
 class Joint:
-    """One joint of the character as clips and actions see it: a hinge, or three hinges forming a spherical joint."""
+    """One joint of the character as clips and actions see it: a hinge, or a spherical joint (three hinges about
+    x, y, z, or a MuJoCo ball joint)."""
 
     name: str
     body: int
@@ -28,17 +31,17 @@ class Joint:
 
     @property
     def is_spherical(self) -> bool:
-        """Three hinges on one body, whose angles are an exponential map."""
+        """Three DoFs, an exponential map."""
         return self.num_dofs == 3
 
 
 class CharacterModel:
-    """Bodies, joints, DoF ranges and key bodies of an MJCF character with one free root and hinge joints.
+    """Bodies, joints, DoF ranges and key bodies of an MJCF character with one free root, hinges and ball joints.
 
-    Bodies are indexed as in MuJoCo minus the world body: index 0 is the root. DoFs are the file's hinges in
+    Bodies are indexed as in MuJoCo minus the world body: index 0 is the root. DoFs are the file's joints in
     MJCF depth-first order, so a motion frame is `[root pos (3), root exp map (3), dofs (num_dofs)]`; three hinges
-    on one body are a spherical joint whose three values are an exponential map, simulated as a ball joint
-    (`mj_model`, amp_studio.ball_joints).
+    about a body's x, y, z axes, or a ball joint, are a spherical joint whose three values are an exponential map,
+    simulated as a ball joint (`mj_model`, amp_studio.ball_joints; amp_studio.joint_layout reads the file's joints).
     """
 
     def __init__(self, mjcf_path: str | Path = DEFAULT_CHARACTER, key_bodies: tuple[str, ...] | None = None):
@@ -55,8 +58,8 @@ class CharacterModel:
             m.names.decode("utf-8")  # the bindings decode each name on access
         except UnicodeDecodeError:
             raise CharacterError(self.path, "names of bodies, joints or geoms must be UTF-8 text") from None
-        self._check_structure()
         try:
+            layout = read_joint_layout(m, self.path)
             self.ball = ball_joint_character(self.path)
         except ValueError as exc:
             message, prefix = str(exc), f"{self.path}: "
@@ -67,14 +70,14 @@ class CharacterModel:
         self.num_bodies = m.nbody - 1
         self.body_names = [m.body(i + 1).name for i in range(self.num_bodies)]
         self.parents = [int(m.body_parentid[i + 1]) - 1 for i in range(self.num_bodies)]
-        self.num_dofs = m.nq - 7
-        self.dof_names = [m.joint(j).name for j in range(1, m.njnt)]
-        lower = np.array([m.jnt_range[j, 0] if m.jnt_limited[j] else -np.inf for j in range(1, m.njnt)])
-        upper = np.array([m.jnt_range[j, 1] if m.jnt_limited[j] else np.inf for j in range(1, m.njnt)])
+        self.num_dofs = layout.num_dofs
+        self.dof_names = list(layout.names)  # a ball joint's three: <joint>_x, _y, _z
         # Per-axis ranges: action scaling and the clip checks; the simulation limits each ball joint by a cone.
-        self.dof_lower = torch.tensor(lower, dtype=torch.float32)
-        self.dof_upper = torch.tensor(upper, dtype=torch.float32)
-        self.joints = self._group_joints()
+        self.dof_lower = torch.tensor(layout.lower, dtype=torch.float32)
+        self.dof_upper = torch.tensor(layout.upper, dtype=torch.float32)
+        # Each DoF's rotation axis in its body's frame: a hinge's own, a spherical joint's x, y and z.
+        self.dof_axes = layout.axes
+        self.joints = [Joint(j.name, j.body - 1, j.dof_start, j.num_dofs) for j in layout.joints]
         if key_bodies is None:
             key_bodies = derived_key_bodies(self.source_model, self.path)
             check_faces_forward(self.source_model, self.path, key_bodies[3:5])
@@ -84,37 +87,9 @@ class CharacterModel:
         # Per body, the DoFs of its joint's local angular velocity: three for a spherical joint, one along its axis
         # for a hinge.
         self._hinges: list[list[int]] = [[] for _ in range(self.num_bodies)]
-        for j in range(1, m.njnt):
-            self._hinges[int(m.jnt_bodyid[j]) - 1].append(j - 1)
+        for joint in self.joints:
+            self._hinges[joint.body].extend(range(joint.dof_start, joint.dof_start + joint.num_dofs))
         self._cache: dict = {}
-
-    def _check_structure(self) -> None:
-        m = self.source_model
-        if m.njnt < 1 or m.jnt_type[0] != mujoco.mjtJoint.mjJNT_FREE or m.jnt_bodyid[0] != 1:
-            raise CharacterError(self.path, "the first body must have a free joint (the root)")
-        for j in range(1, m.njnt):
-            if m.jnt_type[j] != mujoco.mjtJoint.mjJNT_HINGE:
-                raise CharacterError(self.path, f"joint '{m.joint(j).name}' is not a hinge; only hinges are supported")
-        if m.njnt > 1 and any(m.jnt_bodyid[j] == 1 for j in range(1, m.njnt)):
-            raise CharacterError(self.path, "the root body may only have its free joint")
-
-    def _group_joints(self) -> list[Joint]:
-        m = self.source_model
-        joints: list[Joint] = []
-        j = 1
-        while j < m.njnt:
-            body = int(m.jnt_bodyid[j])
-            run = 1
-            while j + run < m.njnt and m.jnt_bodyid[j + run] == body:
-                run += 1
-            if run == 3:
-                name = m.joint(j).name
-                name = name[:-2] if name[-2:] in ("_x", "_y", "_z") else name
-                joints.append(Joint(name, body - 1, j - 1, 3))
-            else:
-                joints.extend(Joint(m.joint(j + k).name, body - 1, j + k - 1, 1) for k in range(run))
-            j += run
-        return joints
 
     def body_id(self, name: str) -> int:
         """Index of a body by name (root = 0)."""
@@ -138,7 +113,7 @@ class CharacterModel:
         """The batched matrix FK for this character in dtype (built once)."""
         key = ("tree", dtype)
         if key not in self._cache:
-            self._cache[key] = KinematicTree(self.source_model, self.parents, self._hinges, dtype)
+            self._cache[key] = KinematicTree(self.source_model, self.parents, self._hinges, self.dof_axes, dtype)
         return self._cache[key]
 
     def forward_kinematics(
@@ -177,11 +152,12 @@ class CharacterModel:
         key = ("spin", dtype)
         if key not in self._cache:
             # local = dof_vel @ basis: basis[d, b] is DoF d's unit spin axis of body b.
+            # A spherical joint's DoF axes are x, y and z: its DoF velocities are the local angular velocity.
             basis = torch.zeros(self.num_dofs, self.num_bodies, 3, dtype=torch.float64)
-            axes = torch.from_numpy(self.source_model.jnt_axis[1:])
+            axes = torch.from_numpy(self.dof_axes)
             for b, dofs in enumerate(self._hinges):
                 for d in dofs:
-                    basis[d, b] = axes[d] if len(dofs) == 1 else torch.eye(3, dtype=torch.float64)[dofs.index(d)]
+                    basis[d, b] = axes[d]
             self._cache[key] = basis.flatten(1).to(dtype)
         return (dof_vel @ self._cache[key]).unflatten(-1, (self.num_bodies, 3))
 

@@ -9,6 +9,7 @@ index keeps the number of torch calls (and slow gathers) small: about 35 calls f
 from __future__ import annotations
 
 import mujoco
+import numpy as np
 import torch
 
 from amp_studio.rotations import quat_to_matrix
@@ -18,7 +19,8 @@ class KinematicTree:
     """Batched FK of one character in one dtype. Bodies indexed as in CharacterModel (root = 0)."""
 
     def __init__(self, mj_model: mujoco.MjModel, parents: list[int], hinges_per_body: list[list[int]],
-                 dtype: torch.dtype):
+                 dof_axes: np.ndarray, dtype: torch.dtype):
+        """hinges_per_body: each body's DoFs (three for a spherical joint); dof_axes: each DoF's axis, (D, 3)."""
         m = mj_model
         nb = len(parents)
         self.num_bodies = nb
@@ -35,23 +37,23 @@ class KinematicTree:
         self.rest = None
         if not torch.allclose(rest, torch.eye(3, dtype=dtype).expand(nb, 3, 3)):
             self.rest = [rest[level] for level in levels[1:]]
-        anchors = [m.jnt_pos[[d + 1 for d in h]] for h in hinges_per_body]
+        anchors = [m.jnt_pos[m.dof_jntid[[6 + d for d in h]]] for h in hinges_per_body]
         if any(len(a) and abs(a).max() > 0 for a in anchors):
             raise ValueError("hinge anchors away from the body origin are not supported by the batched kinematics")
 
-        # Hinges reordered so that each body's hinges are contiguous: three-hinge bodies first, then one-hinge.
+        # DoFs reordered so that each body's are contiguous: spherical joints (three DoFs) first, then hinges.
         triples = [b for b in range(nb) if len(hinges_per_body[b]) == 3]
         singles = [b for b in range(nb) if len(hinges_per_body[b]) == 1]
         if any(len(h) not in (0, 1, 3) for h in hinges_per_body):
-            raise ValueError("bodies must have 0, 1 or 3 hinges")
+            raise ValueError("bodies must have 0, 1 or 3 hinges, or one ball joint")
         order = [d for b in triples for d in hinges_per_body[b]] + [hinges_per_body[b][0] for b in singles]
         self.dof_order = torch.tensor(order, dtype=torch.long)
         self.num_triples = len(triples)
-        axes = torch.tensor(m.jnt_axis[[d + 1 for d in order]], dtype=dtype)
+        axes = torch.tensor(dof_axes[order], dtype=dtype)
         x, y, z = axes.unbind(-1)
         zero = torch.zeros_like(x)
         # Hinges by Rodrigues: R = I + sin(a) K + (1 - cos(a)) K^2, K the cross-product matrix of the axis;
-        # three-hinge bodies are spherical joints, their three values one exponential map (the axes are x, y, z).
+        # three-DoF bodies are spherical joints, their three values one exponential map (the axes are x, y, z).
         self.k1 = torch.stack((zero, -z, y, z, zero, -x, -y, x, zero), dim=-1).reshape(-1, 3, 3)
         self.k2 = self.k1 @ self.k1
         self.eye = torch.eye(3, dtype=dtype)

@@ -21,7 +21,10 @@ _STATE_FIELDS = tuple(f.name for f in dataclasses.fields(CharacterState))
 def action_scaling(character: CharacterModel, zero_center_action: bool) -> tuple[torch.Tensor, torch.Tensor]:
     """PD target = offset + scale * action: action 0 is the middle of each DoF's range (or angle 0 when
     zero-centred) and +-1 its ends. Shapes: (num_dofs,), (num_dofs,)."""
-    lo, hi = character.dof_lower, character.dof_upper
+    # An unlimited DoF (a free hinge, or a ball joint without a range, common in SMPL-style files) spans one turn
+    # each way: an action of +-1 then reaches any rotation, and the scale stays finite.
+    lo = torch.clamp(character.dof_lower, min=-torch.pi)
+    hi = torch.clamp(character.dof_upper, max=torch.pi)
     if zero_center_action:
         return torch.zeros_like(lo), torch.maximum(lo.abs(), hi.abs())
     return 0.5 * (lo + hi), 0.5 * (hi - lo)

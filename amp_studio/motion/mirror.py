@@ -49,7 +49,7 @@ class MirrorMap:
             p = names.index(partner)
             if character.parents[b] >= 0 and names[character.parents[p]] != partner_name(names[character.parents[b]]):
                 raise MotionError(path, f"cannot mirror: bodies '{name}' and '{partner}' hang from unpaired parents")
-            # 0.1 mm: a robot's description is symmetric to its drawings' precision (the G1's shoulders differ by 10 um).
+            # 0.1 mm: a robot's description is as symmetric as its drawings (the G1's shoulders differ by 10 um).
             if not np.allclose(m.body_pos[b + 1] * _REFLECT, m.body_pos[p + 1], atol=1e-4):
                 raise MotionError(path, f"cannot mirror: body '{partner}' does not sit where '{name}' does, "
                                         f"reflected ({m.body_pos[p + 1].tolist()} vs {m.body_pos[b + 1].tolist()})")
@@ -62,7 +62,7 @@ class MirrorMap:
         sign = np.ones(width)
         sign[[1, 3, 5]] = -1.0  # root position y; root exp map x and z
         joints = {j.name: j for j in character.joints}
-        axes = m.jnt_axis[1:]
+        axes = character.dof_axes
         for joint in character.joints:
             partner = joints.get(partner_name(joint.name))
             if partner is None or partner.num_dofs != joint.num_dofs:

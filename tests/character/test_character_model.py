@@ -122,11 +122,11 @@ def test_missing_and_bad_character_files(tmp_path):
     bad.write_text("<mujoco><worldbody><body><geom size='1'/></body>")
     with pytest.raises(CharacterError, match="bad.xml"):
         CharacterModel(bad)
-    ball = tmp_path / "ball.xml"
-    ball.write_text("<mujoco><worldbody><body><freejoint/><geom size='.1'/><body pos='0 0 1'>"
-                    "<joint type='ball'/><geom size='.1'/></body></body></worldbody></mujoco>")
-    with pytest.raises(CharacterError, match="not a hinge"):
-        CharacterModel(ball)
+    slide = tmp_path / "slide.xml"
+    slide.write_text("<mujoco><worldbody><body><freejoint/><geom size='.1'/><body pos='0 0 1'>"
+                     "<joint name='s' type='slide'/><geom size='.1'/></body></body></worldbody></mujoco>")
+    with pytest.raises(CharacterError, match="slide.xml: joint 's' is a slide joint; after the free root only hinge"):
+        CharacterModel(slide)
     tilted = tmp_path / "tilted.xml"
     tilted.write_text("<mujoco><worldbody><body><freejoint/><geom size='.1'/><body pos='0 0 1'>"
                       "<joint name='a_x' axis='1 0 0'/><joint name='a_y' axis='0 0 1'/><joint name='a_z' axis='0 1 0'/>"

@@ -214,3 +214,63 @@ def _rest_state(character, n):
     zeros = torch.zeros(n, 3)
     return CharacterState(torch.tensor([[0.0, 0.0, 0.9]]).repeat(n, 1), torch.tensor([[1.0, 0, 0, 0]]).repeat(n, 1),
                           torch.zeros(n, character.num_dofs), zeros, zeros.clone(), torch.zeros(n, character.num_dofs))
+
+
+@pytest.fixture
+def ball_character(tmp_path):
+    """A character written with MuJoCo's own ball joints (hips, shoulders) beside a hinge triple and hinges."""
+    from amp_studio.character import CharacterModel
+    from tests.character.synthetic import write_ball_character
+
+    return CharacterModel(write_ball_character(tmp_path))
+
+
+def test_native_ball_joints_stand_under_pd(ball_character):
+    """Its rest pose, feet on the floor, held by PD for 2 s: no blow-up, and it stays where it stood."""
+    c = ball_character
+    e = make_engine(load_engine_config(ENGINE_YAML), c, 2)
+    try:
+        m, d = c.mj_model, mujoco.MjData(c.mj_model)
+        mujoco.mj_kinematics(m, d)
+        feet = [g for g in range(m.ngeom) if m.body(int(m.geom_bodyid[g])).name.endswith("_foot")]
+        sole = min(d.geom_xpos[g][2] - m.geom_size[g][2] for g in feet)
+        state = _rest_state(c, 2)
+        state.root_pos[:, 2] = float(m.body_pos[1][2] - sole + 0.002)
+        e.reset(torch.arange(2), state)
+        rest, _ = c.forward_kinematics(state.root_pos, state.root_rot, state.dof_pos)
+        for _ in range(60):
+            e.set_targets(state.dof_pos)
+            e.step()
+            assert not e.failed.any()
+        assert (e.body_pos - rest).norm(dim=-1).max() < 0.15
+        assert torch.isfinite(e.get_state().dof_vel).all() and e.get_state().dof_vel.abs().max() < 1.0
+    finally:
+        e.close()
+
+
+def test_native_ball_joints_settle_on_their_exp_map_targets(ball_character):
+    """With no gravity, PD targets with every spherical joint turned reach exactly those maps, and the engine's
+    bodies are where MuJoCo puts them."""
+    c = ball_character
+    e = make_engine(load_engine_config(ENGINE_YAML), c, 1)
+    try:
+        e.model.opt.gravity[:] = 0.0
+        state = _rest_state(c, 1)
+        state.root_pos[0, 2] = 3.0
+        e.reset(torch.arange(1), state)
+        target = torch.zeros(1, c.num_dofs)
+        for start, v in zip(c.spherical_dof_index[:, 0].tolist(), ([0.2, 0.1, -0.2], [0.5, 0.2, -0.3],
+                            [-0.5, 0.2, 0.3], [0.3, -0.2, 0.4], [-0.3, -0.2, -0.4]), strict=True):
+            target[0, start:start + 3] = torch.tensor(v)
+        target[0, c.hinge_dof_index] = 0.3
+        for _ in range(60):
+            e.set_targets(target)
+            e.step()
+        assert not e.failed.any()
+        assert (e.get_state().dof_pos - target).abs().max() < 1e-4
+        m, d = e.model, mujoco.MjData(e.model)
+        d.qpos[:] = e.qpos()[0]
+        mujoco.mj_kinematics(m, d)
+        assert np.abs(d.xpos[1:] - e.body_pos[0].numpy()).max() < 1e-5
+    finally:
+        e.close()

@@ -106,3 +106,24 @@ def test_a_g1_clip_mirrors_exactly():
     assert np.abs(reflected - pos[:, moving].numpy()).max() < 2e-5
     lo, hi = g1.dof_lower.double().numpy(), g1.dof_upper.double().numpy()
     assert ((mirrored.frames[:, 6:] >= lo - 1e-9) & (mirrored.frames[:, 6:] <= hi + 1e-9)).all()
+
+
+def test_a_character_with_native_ball_joints_mirrors_exactly(tmp_path):
+    """Ball joints written as MuJoCo's own (hips, shoulders, with rest rotations) mirror like hinge triples: every
+    body lands on its partner's reflection, and twice is the identity."""
+    from amp_studio.character import CharacterModel
+    from amp_studio.motion.mirror import partner_name
+    from tests.character.synthetic import write_ball_character
+
+    c = CharacterModel(write_ball_character(tmp_path))
+    rng = np.random.default_rng(4)
+    frames = rng.uniform(-1.0, 1.0, size=(10, 6 + c.num_dofs))
+    frames[:, 6:] = np.clip(frames[:, 6:], c.dof_lower.double().numpy(), c.dof_upper.double().numpy())
+    clip = make_clip(frames)
+    mirrored = mirror_clip(clip, c)
+    assert np.array_equal(mirror_clip(mirrored, c).frames, clip.frames)
+    pos, _ = c.forward_kinematics_frames(torch.from_numpy(clip.frames))
+    mpos, _ = c.forward_kinematics_frames(torch.from_numpy(mirrored.frames))
+    partner = [c.body_names.index(partner_name(name)) for name in c.body_names]
+    reflected = mpos[:, partner].numpy() * np.array([1.0, -1.0, 1.0])
+    assert np.abs(reflected - pos.numpy()).max() < 1e-12
