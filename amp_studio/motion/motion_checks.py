@@ -40,16 +40,19 @@ def geom_lowest_points(model: mujoco.MjModel, data: mujoco.MjData) -> np.ndarray
 
 
 def body_lowest_points(clip: MotionClip, character: CharacterModel) -> np.ndarray:
-    """Per frame and body, the lowest point of the body's geoms (metres above z = 0; inf for a body without
-    geoms). Shape: (num_frames, num_bodies)."""
+    """Per frame and body, the lowest point of the body's colliding geoms (metres above z = 0; inf for a body
+    without any). Shape: (num_frames, num_bodies)."""
     model = character.mj_model
     data = mujoco.MjData(model)
     qpos = character.frames_to_qpos(clip.frames)
     out = np.full((clip.num_frames, model.nbody), np.inf)
+    # Only the geoms that collide: a robot's visual meshes (contype = conaffinity = 0) never touch the ground,
+    # and their bounding spheres reach far below its feet.
+    solid = (model.geom_contype != 0) | (model.geom_conaffinity != 0)
     for i in range(clip.num_frames):
         data.qpos[:] = qpos[i]
         mujoco.mj_kinematics(model, data)
-        np.minimum.at(out[i], model.geom_bodyid, geom_lowest_points(model, data))
+        np.minimum.at(out[i], model.geom_bodyid[solid], geom_lowest_points(model, data)[solid])
     return out[:, 1:]  # the world body (the ground's own geoms) is not the character's
 
 
