@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] == "export":
             args = _build_export_parser().parse_args(argv[1:])
             return {"onnx": _export_onnx}[args.export_command](args)
-        if not argv or argv[0] in ("--screenshot", "--motion", "--run", "gui"):
+        if not argv or argv[0] in ("--screenshot", "--motion", "--run", "--char_file", "gui"):
             from amp_studio.gui.app import main as gui_main
 
             return gui_main(argv[1:] if argv and argv[0] == "gui" else argv)

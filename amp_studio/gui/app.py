@@ -14,6 +14,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", help="render the window to this PNG and exit")
     parser.add_argument("--motion", action="append", default=[], help="clip or dataset to load (repeatable)")
     parser.add_argument("--run", action="append", default=[], help="run directory to open (repeatable)")
+    parser.add_argument("--char_file", help="the character (a MuJoCo file) to open the app with, e.g. "
+                                            "data/assets/g1/g1.xml (default: the last session's, else the humanoid)")
     parser.add_argument("--size", default="1500x950", help="window size for screenshots, WxH")
     parser.add_argument("--panel", choices=("window", "plots"), default="window",
                         help="what --screenshot renders: the whole window, or the plots alone (at --size)")
@@ -78,6 +80,18 @@ def wait_until(app, condition, seconds: float) -> bool:
     return condition()
 
 
+def _character(char_file: str):
+    """(CharacterModel, Character) of --char_file, or False after printing why it cannot be used (one line, as
+    every bad file on the command line)."""
+    from amp_studio.gui.characters import failure_text, load_character
+
+    try:
+        return load_character(char_file)
+    except Exception as exc:  # noqa: BLE001 - any failure to load is the file's: CharacterError, MuJoCo's, OSError
+        print(f"error: {failure_text(char_file, exc)}", file=sys.stderr)
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     """Open the main window (or render it to --screenshot); returns the exit code."""
     args = _parser().parse_args(argv)
@@ -97,12 +111,19 @@ def main(argv: list[str] | None = None) -> int:
     import amp_studio.gui  # noqa: F401 - sets MUJOCO_GL before MuJoCo loads
     from amp_studio.gui.main_window import MainWindow
 
+    character = _character(args.char_file) if args.char_file else None
+    if character is False:
+        return 1
     app = make_application()
-    window = MainWindow()
+    window = MainWindow(args.char_file)
+    if character is not None:
+        window.motion_panel.set_character(character[1], character[0])  # loaded once: the G1's takes a second
     if args.screenshot:
         width, height = (int(v) for v in args.size.lower().split("x"))
         window.resize(width, height)
     window.show()
+    if args.screenshot:  # no one sees the window's messages
+        window.motion_panel.load_failed.connect(lambda text: print(f"not loaded: {text}", file=sys.stderr))
     for path in args.motion:
         window.motion_panel.add_path(path)
     for path in args.run:

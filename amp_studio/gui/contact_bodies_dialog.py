@@ -7,22 +7,30 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QL
 
 
 def short_body_names(names: list[str] | tuple[str, ...]) -> str:
-    """"feet" for right_foot and left_foot, "R hand" for right_hand alone: the library column stays narrow."""
-    names = list(names)
+    """"feet" for right_foot and left_foot, "R hand" for right_hand alone, "ankles" for the G1's four
+    {left,right}_ankle_{pitch,roll}_link: the library column stays narrow."""
+    names = [name[:-5] if name.endswith("_link") else name for name in names]  # every G1 body is a "..._link"
+    sides = (("right_", "left_", "R "), ("left_", "right_", "L "))
+    parts = {side: [n[len(side):] for n in names if n.startswith(side)] for side, _, _ in sides}
+
+    def label(part: str, of_side: list[str]) -> str:
+        # Bodies of one joint on one side (ankle pitch and roll) are that joint's.
+        word = part.split("_")[0]
+        return word if sum(p.split("_")[0] == word for p in of_side) > 1 else part
+
     out = []
     for name in names:
-        for side, other, mark in (("right_", "left_", "R "), ("left_", "right_", "L ")):
+        for side, other, mark in sides:
             if name.startswith(side):
-                part = name[len(side):]
-                if other + part in names:  # both sides: one plural
-                    plural = {"foot": "feet"}.get(part, part.replace("_", " ") + "s")
-                    name = "" if plural in out else plural
+                part = label(name[len(side):], parts[side])
+                if part in {label(p, parts[other]) for p in parts[other]}:  # both sides: one plural
+                    name = {"foot": "feet"}.get(part, part.replace("_", " ") + "s")
                 else:
                     name = mark + part.replace("_", " ")
                 break
         else:
             name = name.replace("_", " ")
-        if name:
+        if name not in out:
             out.append(name)
     return ", ".join(out) if out else "none"
 

@@ -1,8 +1,8 @@
 """The main window: motion library, viewport with timeline, training controls, runs, plots and log.
 
-The window builds the widgets and menus and connects them to the parts that do the work: the runs and their
-workers (run_supervisor), replays (replay_controller), exports (export_actions), help (help_dialogs) and the
-layout kept between sessions (window_settings).
+The window builds the widgets and menus and connects them to the parts that do the work: the character
+(character_choice), the runs and their workers (run_supervisor), replays (replay_controller), exports
+(export_actions), help (help_dialogs) and the layout kept between sessions (window_settings).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from amp_studio import DEFAULT_CHARACTER
 from amp_studio.engine_availability import KNOWN_ENGINES, available_engines
 from amp_studio.gui import help_dialogs, window_settings
+from amp_studio.gui.character_choice import CharacterChoice, initial_viewport
 from amp_studio.gui.export_actions import ExportActions
 from amp_studio.gui.icons import action_icon, app_icon
 from amp_studio.gui.log_panel import LogPanel
@@ -35,7 +35,6 @@ from amp_studio.gui.run_supervisor import RunSupervisor
 from amp_studio.gui.runs_panel import RunsPanel
 from amp_studio.gui.timeline import Timeline
 from amp_studio.gui.training_panel import TrainingPanel
-from amp_studio.gui.viewport import Viewport
 from amp_studio.gui.window_settings import app_settings
 from amp_studio.gui.worker_pythons import WorkerPythons, WorkerPythonsDialog
 from amp_studio.rendering.clip_poses import ClipPoses
@@ -50,15 +49,16 @@ def _delegated(part: str, name: str) -> property:
 class MainWindow(QMainWindow):
     """Everything in one window; runs and replays are worker processes this window supervises."""
 
-    def __init__(self, char_file: str = str(DEFAULT_CHARACTER)):
+    def __init__(self, char_file: str | None = None):
+        """char_file: the character to start with (None: the last session's, else the humanoid)."""
         super().__init__()
         self.setWindowTitle("AMP Studio")
         self.setWindowIcon(app_icon())
-        self.char_file = char_file
         self.setObjectName("MainWindow")
         self.resize(1500, 950)
         self.setDockNestingEnabled(True)
-        self.viewport = Viewport(char_file)
+        self.viewport, char_file, character_problem = initial_viewport(char_file)
+        self.char_file = char_file  # the app's character (the choice changes it)
         self.timeline = Timeline()
         self.source_label = QLabel("No clip loaded: add clips in the motion library, or start a run")
         self.source_label.setWordWrap(True)  # long replay titles wrap instead of widening the window
@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
 
         self.motion_panel = MotionPanel(char_file)
         self.training_panel = TrainingPanel(available_engines())
+        self.training_panel.char_file = char_file
         self.worker_pythons = WorkerPythons(app_settings(), self)
         self.worker_pythons.status_changed.connect(self._engine_status)
         for name in KNOWN_ENGINES:
@@ -106,12 +107,13 @@ class MainWindow(QMainWindow):
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["Motion library"], self.docks["Runs"]], [300, 200], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["Plots"]], [300], Qt.Orientation.Vertical)
+        self.clip: ClipPoses | None = None
+        self.source = "none"  # what the viewport shows: none | clip | run | replay (the parts set it)
+        self.characters = CharacterChoice(self)
 
         self.supervisor = RunSupervisor(self)
         self.replays = ReplayController(self)
         self.exports = ExportActions(self)
-        self.clip: ClipPoses | None = None
-        self.source = "none"  # what the viewport shows: none | clip | run | replay (the parts set it)
         self._fps_frames, self._fps_time = 0, time.monotonic()
         self.fps_label = QLabel("idle")
         self.statusBar().addPermanentWidget(self.fps_label)
@@ -122,7 +124,7 @@ class MainWindow(QMainWindow):
         self._fps_timer.timeout.connect(self._update_fps)
         self._fps_timer.start()
         self._default_state = window_settings.restore_layout(self)
-        self.statusBar().showMessage("Ready")
+        self.statusBar().showMessage(character_problem or "Ready")
 
     # ----- wiring -----
 
@@ -145,6 +147,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file = bar.addMenu("&File")
         action(file, "Add clips…", self.motion_panel.add_by_dialog, QKeySequence.StandardKey.Open, icon="add-clips")
+        action(file, "Open character…", self.characters.open_by_dialog)
         action(file, "Open run…", self.supervisor.open_run_by_dialog, "Ctrl+Shift+O", icon="open-run")
         action(file, "Open model…", self.replays.open_model_by_dialog, "Ctrl+Alt+O", icon="open-model")
         action(file, "Save dataset…", self.motion_panel.save_by_dialog, QKeySequence.StandardKey.Save)
@@ -182,6 +185,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         mp, tp, rp, runs = self.motion_panel, self.training_panel, self.runs_panel, self.supervisor
         mp.clip_selected.connect(self.show_clip)
+        mp.wrong_character.connect(self.characters.refuse)
         mp.load_failed.connect(self._load_failed)
         self.timeline.time_changed.connect(self._clip_time)
         tp.start_requested.connect(runs.start_run)
@@ -203,7 +207,8 @@ class MainWindow(QMainWindow):
     # ----- clips -----
 
     def show_clip(self, entry: ClipEntry) -> None:
-        """Play a library clip in the viewport."""
+        """Play a library clip in the viewport (on the app's character, after a run's or a replay's)."""
+        self.characters.display()
         self.clip = ClipPoses(entry.frames, entry.fps, entry.loop, self.viewport.scene.character.spherical_starts)
         self.source = "clip"
         self.viewport.pick_targets = False
@@ -243,6 +248,7 @@ class MainWindow(QMainWindow):
     replay = _delegated("replays", "worker")  # the last replay worker started
     start_run = _delegated("supervisor", "start_run")
     open_run = _delegated("supervisor", "open_run")
+    choose_character = _delegated("characters", "choose")
     use_library_for_training = _delegated("supervisor", "use_library_for_training")
     selected_worker = _delegated("supervisor", "selected_worker")
     set_weights = _delegated("supervisor", "set_weights")
@@ -278,6 +284,7 @@ class MainWindow(QMainWindow):
         """Stop workers (they checkpoint first), the loader and the renderer."""
         self.supervisor.shutdown(self.replays.worker)
         self.motion_panel.shutdown()
+        self.characters.shutdown()
         self.worker_pythons.stop()
         self.viewport.close_renderer()
 

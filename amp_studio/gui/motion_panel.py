@@ -4,7 +4,6 @@ Motion capture (BVH) added by the user goes through the import dialog first (bvh
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -24,75 +23,17 @@ from PySide6.QtWidgets import (
 
 from amp_studio.gui.bvh_import_dialog import BvhImportDialog
 from amp_studio.gui.bvh_preview import BVH_SUFFIXES, make_preview
+from amp_studio.gui.characters import Character, WrongCharacter, key, probe
+from amp_studio.gui.clip_entries import ClipEntry, clip_entry, load_entries, qa_cell
 from amp_studio.gui.contact_bodies_dialog import ContactBodiesDialog, short_body_names
+
+__all__ = ["ClipEntry", "MotionPanel", "clip_entry", "load_entries"]
 
 CLIP_FILTER = "Motion clips and datasets (*.pkl *.txt *.bvh *.yaml *.yml);;All files (*)"
 COLUMNS = ("name", "duration", "fps", "loop", "weight", "contacts", "QA")  # frame counts in the duration's tip
 WEIGHT_COLUMN = COLUMNS.index("weight")
 CONTACTS_COLUMN = COLUMNS.index("contacts")
-
-
-@dataclass
-class ClipEntry:
-    """One clip in the library, with what its checks found."""
-
-    path: Path
-    frames: object  # numpy array (num_frames, 6 + num_dofs)
-    fps: float
-    loop: str
-    weight: float
-    info: dict
-    flags: list[str] = field(default_factory=list)
-    flag_names: list[str] = field(default_factory=list)  # the same, named for the narrow QA column
-    mirrored: bool = False  # the left-right mirror of the file's motion
-    body_names: list[str] = field(default_factory=list)  # the character's, for choosing contact bodies
-    contact_bodies: list[str] | None = None  # the user's choice; None: those found in the clip
-
-    @property
-    def contacts(self) -> list[str]:
-        """The bodies this clip may touch the ground with: the user's choice, else those found in the clip."""
-        return list(self.info.get("contact_bodies", [])) if self.contact_bodies is None else self.contact_bodies
-
-    @property
-    def name(self) -> str:
-        """The file's name without folders (and "(mirror)" for a mirror)."""
-        return f"{self.path.name} (mirror)" if self.mirrored else self.path.name
-
-    @property
-    def duration(self) -> float:
-        """Seconds."""
-        return (len(self.frames) - 1) / self.fps
-
-
-def load_entries(path: Path, char_file: str) -> list[ClipEntry]:
-    """Read a clip or a dataset and check every clip on the character (runs off the GUI thread).
-
-    Imports the motion tools here, on first use, so that the window opens without loading them.
-    """
-    from amp_studio.character import CharacterModel
-    from amp_studio.motion import load_motions
-
-    character = CharacterModel(char_file)
-    motions = load_motions(path, character.num_dofs, character)
-    return [clip_entry(clip, path, character, weight) for clip, weight in motions]
-
-
-def clip_entry(clip, path: Path, character, weight: float = 1.0) -> ClipEntry:
-    """A loaded clip (a MotionClip) as the library holds it, checked on the character (off the GUI thread)."""
-    from amp_studio.motion.motion_checks import motion_info, qa_findings
-
-    info = motion_info(clip, character)
-    findings = qa_findings(info)
-    source = Path(clip.source) if getattr(clip, "source", None) else Path(path)
-    return ClipEntry(source, clip.frames, clip.fps, clip.loop, weight, info, [text for _, text in findings],
-                     [name for name, _ in findings], clip.mirrored, list(character.body_names))
-
-
-def _qa_cell(e: ClipEntry) -> str:
-    """"ok", the one problem's name, or how many there are (the tooltip has them all)."""
-    if not e.flags:
-        return "ok"
-    return e.flag_names[0] if len(e.flag_names) == 1 else f"{len(e.flags)} problems"
+QA_COLUMN = COLUMNS.index("QA")
 
 
 class _Results(QObject):
@@ -104,12 +45,17 @@ class MotionPanel(QWidget):
     """A table of the loaded clips. Loading runs on a thread; a bad file reports an error and changes nothing."""
 
     clip_selected = Signal(object)  # ClipEntry
+    wrong_character = Signal(object)  # ClipEntry selected that is for another character than the chosen one
     load_failed = Signal(str)       # "file: problem"
     clips_changed = Signal()
 
     def __init__(self, char_file: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.char_file = char_file
+        self.character: Character = probe(char_file)  # whose clips play; others are marked
+        self.known: tuple[Character, ...] = (self.character,)  # to name the character of a refused clip
+        self._models: dict[str, object] = {}  # CharacterModel by key(file): loading the G1's takes a second
+        self._replacing: dict[Path, ClipEntry] = {}  # BVH files being retargeted onto the chosen character
         self.entries: list[ClipEntry] = []
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-load")
         self._pending = 0
@@ -167,25 +113,32 @@ class MotionPanel(QWidget):
             return self.import_bvh(path)
         return self.add_path(path)
 
-    def import_bvh(self, path: str | Path) -> Future:
+    def import_bvh(self, path: str | Path, replacing: ClipEntry | None = None) -> Future:
         """Import a BVH file in the background, then open the import dialog on what was found; a file that cannot
-        be read reports its error as any bad file does, and no dialog opens."""
+        be read reports its error as any bad file does, and no dialog opens. replacing: the library's entry of the
+        file made for another character, which the import replaces."""
         path = Path(path)
+        if replacing is not None:
+            self._replacing[path] = replacing
         self._pending += 1
         self.progress.setVisible(True)
         self.message.setText(f"Importing {path.name}…")
-        future = self._pool.submit(make_preview, path, self.char_file, entry_maker=clip_entry)
+        char_file = self.char_file
+        future = self._pool.submit(lambda: make_preview(path, char_file, character=self._model(char_file),
+                                                        entry_maker=clip_entry))
         future.add_done_callback(lambda f, p=path: self._results.previewed.emit(p, f.exception() or f.result()))
         return future
 
     def _previewed(self, path: Path, result) -> None:
         if isinstance(result, BaseException):
+            self._replacing.pop(path, None)
             self._loaded(path, result)
             return
         self._pending -= 1
         self.progress.setVisible(self._pending > 0)
         dialog = BvhImportDialog(result, self.char_file, clip_entry, self)
-        dialog.imported.connect(self._add_entries)
+        replacing = self._replacing.pop(path, None)
+        dialog.imported.connect(lambda entries: self._add_entries(entries, replacing))
         dialog.rejected.connect(lambda: self.message.setText(f"Not imported: {path.name}"))
         dialog.finished.connect(lambda: self.import_dialogs.remove(dialog))
         self.import_dialogs.append(dialog)
@@ -199,9 +152,18 @@ class MotionPanel(QWidget):
         self._pending += 1
         self.progress.setVisible(True)
         self.message.setText(f"Loading {path.name}…")
-        future = self._pool.submit(load_entries, path, self.char_file)
+        char_file, known = self.char_file, self.known
+        future = self._pool.submit(lambda: load_entries(path, char_file, known, self._model(char_file)))
         future.add_done_callback(lambda f, p=path: self._results.loaded.emit(p, f.exception() or f.result()))
         return future
+
+    def _model(self, char_file: str):
+        """The character's CharacterModel, loaded once (on the loader's thread)."""
+        if key(char_file) not in self._models:
+            from amp_studio.character import CharacterModel
+
+            self._models[key(char_file)] = CharacterModel(char_file)
+        return self._models[key(char_file)]
 
     @property
     def busy(self) -> bool:
@@ -212,13 +174,20 @@ class MotionPanel(QWidget):
         self._pending -= 1
         self.progress.setVisible(self._pending > 0)
         if isinstance(result, BaseException):
-            text = str(result) if str(path) in str(result) else f"{path}: {result}"
+            named = isinstance(result, WrongCharacter) or str(path) in str(result)  # the former names the clip
+            text = str(result) if named else f"{path}: {result}"
             self.message.setText(f"Not loaded: {text}")
             self.load_failed.emit(text)
             return
         self._add_entries(result)
 
-    def _add_entries(self, result: list[ClipEntry]) -> None:
+    def _add_entries(self, result: list[ClipEntry], replacing: ClipEntry | None = None) -> None:
+        if replacing is not None and replacing in self.entries:  # a BVH file retargeted onto another character
+            for entry in result:
+                entry.weight, entry.contact_bodies = replacing.weight, None
+            row = self.entries.index(replacing)
+            self.table.removeRow(row)
+            del self.entries[row]
         first_new = len(self.entries)
         for entry in result:
             self.entries.append(entry)
@@ -235,21 +204,56 @@ class MotionPanel(QWidget):
         self.table.blockSignals(True)
         self.table.insertRow(row)
         values = (e.name, f"{e.duration:.2f} s", f"{e.fps:g}", e.loop, f"{e.weight:g}",
-                  short_body_names(e.contacts), _qa_cell(e))
+                  short_body_names(e.contacts), qa_cell(e))
         for col, text in enumerate(values):
             item = QTableWidgetItem(text)
             if col != WEIGHT_COLUMN:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-            if col == 0:
-                item.setToolTip(str(e.path))
             if col == 1:
                 item.setToolTip(f"{len(e.frames)} frames")
             if col == CONTACTS_COLUMN:
                 item.setToolTip(self._contacts_tip(e))
-            if col == len(values) - 1 and e.flags:
-                item.setForeground(Qt.GlobalColor.red)
-                item.setToolTip("\n".join(e.flags))  # the full findings; the cell names them
             self.table.setItem(row, col, item)
+        self.table.blockSignals(False)
+        self._mark_character(row)  # the QA cell's colour and tooltip (the full findings; the cell names them)
+
+    # ----- the character -----
+
+    def set_character(self, character: Character, model=None) -> None:
+        """The chosen character: its clips play, the others are marked (model: its CharacterModel, if loaded)."""
+        self.char_file, self.character = str(character.path), character
+        if model is not None:
+            self._models[key(character.path)] = model
+        for row in range(len(self.entries)):
+            self._mark_character(row)
+
+    def playable(self, entry: ClipEntry) -> bool:
+        """Whether a clip is for the chosen character: its DoF count is the character's."""
+        return entry.num_dofs == self.character.num_dofs
+
+    def _mark_character(self, row: int) -> None:
+        """Say which character a clip is for (the name's tooltip); a clip for another one is greyed, and its QA
+        cell names that character (the narrow table has no room for a column of its own)."""
+        entry, current = self.entries[row], self.character
+        ok = self.playable(entry)
+        made_for = entry.character_name if entry.char_file else current.name
+        if ok:
+            same = not entry.char_file or key(entry.char_file) == key(current.path)
+            tip = (f"For {current.describe()}, the character chosen" if same else
+                   f"Made for {made_for}; plays on {current.describe()}, the character chosen (the same DoFs)")
+        else:
+            tip = (f"For {entry.character_name} ({entry.num_dofs} DoFs): it cannot be played or trained on "
+                   f"{current.describe()}" + (f"; select it to retarget it onto {current.name}" if entry.is_bvh
+                                              else ""))
+        self.table.blockSignals(True)
+        self.table.item(row, 0).setToolTip(f"{entry.path}\n{tip}")
+        qa = self.table.item(row, QA_COLUMN)
+        qa.setText(qa_cell(entry) if ok else f"for {made_for}")
+        qa.setToolTip("\n".join(([] if ok else [tip]) + entry.flags))
+        for col in range(len(COLUMNS)):
+            red = col == QA_COLUMN and ok and entry.flags
+            self.table.item(row, col).setForeground(Qt.GlobalColor.red if red else self.palette().text() if ok
+                                                    else Qt.GlobalColor.gray)
         self.table.blockSignals(False)
 
     # ----- editing -----
@@ -325,7 +329,7 @@ class MotionPanel(QWidget):
     def _selection_changed(self) -> None:
         entry = self.selected()
         if entry is not None:
-            self.clip_selected.emit(entry)
+            (self.clip_selected if self.playable(entry) else self.wrong_character).emit(entry)
 
     # ----- saving -----
 

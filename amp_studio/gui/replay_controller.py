@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow
 
 from amp_studio import DATA_DIR
 from amp_studio.engine_availability import engine_name_of
+from amp_studio.gui.characters import env_config_character
 from amp_studio.gui.exports import PoseRecorder
 from amp_studio.gui.run_model import ReplayProgress, RunRecord
 from amp_studio.gui.worker_process import WorkerProcess
@@ -34,6 +35,7 @@ class ReplayController(QObject):
         self.worker: WorkerProcess | None = None
         self.run_index = -1
         self.checkpoint: str | None = None
+        self.char_file: str | None = None  # the replay's character, from its env config (None: not known yet)
         self.recorder: PoseRecorder | None = None
         self._title = ""
 
@@ -89,6 +91,12 @@ class ReplayController(QObject):
                 args += [flag, str(run_dir / name)]
         args += record.replay_args or []
         engine_config = args[args.index("--engine_config") + 1] if "--engine_config" in args else None
+        # The replay is of the run's own character (its env config), whichever the app has chosen; a model's
+        # stored configs are known when its worker says which it uses.
+        self.char_file = env_config_character(args[args.index("--env_config") + 1]) if "--env_config" in args \
+            else None
+        if self.char_file:
+            w.characters.display(self.char_file)  # compiled while the worker starts
         engine = engine_name_of(engine_config) if engine_config else "mujoco"
         worker = WorkerProcess("replay", args, w, python=w.worker_pythons.python(engine))
         worker.message.connect(self._replay_message)
@@ -127,7 +135,9 @@ class ReplayController(QObject):
 
     def _replay_message(self, msg: Message) -> None:
         w = self.window
-        if msg.type == "pose" and w.source == "replay":
+        if msg.type == "started" and msg.get("env_config"):
+            self.char_file = env_config_character(msg.get("env_config")) or self.char_file
+        if msg.type == "pose" and w.source == "replay" and w.characters.display(self.char_file):
             if self.recorder is not None:
                 self.recorder.add(msg.get("qpos"), msg.get("time"))
             target = msg.get("target")

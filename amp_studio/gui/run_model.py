@@ -131,6 +131,8 @@ class RunRecord:
     """For a policy opened on its own (not a run): the replay worker's config arguments."""
     replay: ReplayProgress | None = None
     """For a policy opened on its own: what its replay is doing (the row shows it instead of training progress)."""
+    char_file: str | None = None
+    """The character its worker simulates (the viewport shows its poses on it); None: the app's, or not known."""
 
     @property
     def samples(self) -> int:

@@ -14,8 +14,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
+from amp_studio.errors import AmpStudioError
+from amp_studio.gui.characters import env_config_character, friendly_name, key
 from amp_studio.gui.run_model import RunRecord, load_run
-from amp_studio.gui.training_panel import train_arguments
+from amp_studio.gui.training_panel import train_arguments, train_command
 from amp_studio.gui.worker_process import WorkerProcess
 from amp_studio.worker.protocol import Message
 
@@ -72,6 +74,10 @@ class RunSupervisor(QObject):
         if not w.motion_panel.entries:
             w.statusBar().showMessage("The motion library is empty: add clips or a dataset first", 5000)
             return None
+        wrong = w.characters.library_problem()
+        if wrong is not None:
+            w.characters.refuse(wrong)
+            return None
         folder = Path(w.training_panel.out_dir.text().strip() or "output") / "datasets"
         folder.mkdir(parents=True, exist_ok=True)
         path = w.motion_panel.save_dataset(folder / f"library_{time.strftime('%Y%m%d-%H%M%S')}.yaml")
@@ -80,10 +86,17 @@ class RunSupervisor(QObject):
         return path
 
     def start_run(self, settings: dict) -> int:
-        """Start a training worker for the settings; returns the run's index."""
+        """Start a training worker for the settings; returns the run's index (-1: refused, and said why)."""
         w = self.window
+        problem = w.characters.training_problem(settings)
+        if problem is not None:
+            w.characters.refuse(*problem)
+            return -1
         root = Path(settings["out_root"])
         env_name = Path(settings["env_config"]).stem.replace("_humanoid_env", "")
+        char_file = settings.get("char_file") or w.char_file
+        if env_config_character(settings["env_config"]) != key(char_file):
+            env_name += f"_{friendly_name(char_file)}"  # the folder says which character, when not the config's
         stamp = time.strftime("%Y%m%d-%H%M%S")
         out_dir = root / f"{env_name}_{stamp}"
         n = 1
@@ -92,15 +105,20 @@ class RunSupervisor(QObject):
         while out_dir.exists() or str(out_dir) in taken:
             n += 1
             out_dir = root / f"{env_name}_{stamp}_{n}"
-        args = train_arguments(settings, str(out_dir))
+        try:
+            args = train_arguments(settings, str(out_dir))  # may write the env config for the character
+        except (AmpStudioError, OSError) as exc:
+            w.log_panel.add("runs", f"not started: {exc}")
+            w.statusBar().showMessage(f"Not started: {exc}", 15000)
+            return -1
         record = RunRecord(name=out_dir.name, run_dir=out_dir, max_samples=settings.get("max_samples"),
                            max_minutes=settings.get("max_minutes"),
                            disc_reward_weight=settings["disc_reward_weight"],
-                           task_reward_weight=settings["task_reward_weight"])
+                           task_reward_weight=settings["task_reward_weight"], char_file=char_file)
         worker = WorkerProcess("train", args, w, python=settings.get("worker_python"))
         index = self.add(record, worker)
         worker.start()
-        w.log_panel.add(record.name, "started: " + w.training_panel.command_line(str(out_dir)))
+        w.log_panel.add(record.name, "started: " + train_command(settings, args))  # the run's, not the form's
         w.source = "run"
         return index
 
@@ -135,7 +153,7 @@ class RunSupervisor(QObject):
         elif kind == "iteration":
             record.metrics.append(msg.get("metrics", {}))
         elif kind == "pose":
-            if w.source == "run" and w.runs_panel.selected() == index:
+            if w.source == "run" and w.runs_panel.selected() == index and w.characters.display(record.char_file):
                 w.viewport.set_pose(msg.get("qpos"), None, msg.get("target"))
                 w.source_label.setText(f"Live: {record.name}, env {msg.get('env_id', 0)}")
             return  # poses arrive at up to 30 Hz and change nothing in the runs table

@@ -25,12 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from amp_studio import DATA_DIR
+from amp_studio import DATA_DIR, DEFAULT_CHARACTER
+from amp_studio.gui.characters import env_config_for
 
 ENVS = {
     "imitation": ("amp_humanoid_env.yaml", "amp_humanoid_agent.yaml"),
     "location": ("amp_location_humanoid_env.yaml", "amp_task_humanoid_agent.yaml"),
 }
+MOTION_PLACEHOLDER = "the env config's clip (or the motion library's selection)"
 SLIDER_STEPS = 100  # slider ticks per unit of weight
 DEBOUNCE_MS = 150
 
@@ -102,6 +104,7 @@ class TrainingPanel(QWidget):
 
     def __init__(self, engines: dict[str, str | None], parent: QWidget | None = None):
         super().__init__(parent)
+        self.char_file = str(DEFAULT_CHARACTER)  # the app's character (character_choice sets it): runs train it
         self.env = QComboBox()
         for name in ENVS:
             self.env.addItem(name)
@@ -132,7 +135,7 @@ class TrainingPanel(QWidget):
         self.max_minutes.setSuffix(" min")
         self.max_minutes.setSpecialValueText("no limit")
         self.motion_file = QLineEdit()
-        self.motion_file.setPlaceholderText("the env config's clip (or the motion library's selection)")
+        self.motion_file.setPlaceholderText(MOTION_PLACEHOLDER)
         self.use_library = QPushButton("Use library")
         self.use_library.setToolTip("Train on the clips in the motion library, with their weights: they are saved "
                                     "as a dataset in the runs folder, so the command line can train on them too")
@@ -235,13 +238,13 @@ class TrainingPanel(QWidget):
             "out_root": self.out_dir.text().strip() or "output",
             "disc_reward_weight": self.disc_weight.value(),
             "task_reward_weight": self.task_weight.value(),
+            "char_file": self.char_file,
         }
 
     def command_line(self, out_dir: str | None = None) -> str:
         """The equivalent `main.py` command for the current settings."""
         settings = self.settings()
-        python = ["--worker_python", settings["worker_python"]] if settings["worker_python"] else []
-        return shlex.join(["python", "main.py", "--mode", "train", *train_arguments(settings, out_dir), *python])
+        return train_command(settings, train_arguments(settings, out_dir))
 
     def set_engine_status(self, name: str, reason: str | None, description: str | None = None,
                           python: str | None = None) -> None:
@@ -276,9 +279,21 @@ class TrainingPanel(QWidget):
         self.save_button.setEnabled(state in ("running", "paused"))
 
 
+def train_command(settings: dict, arguments: list[str]) -> str:
+    """The `main.py` command of a run's settings and its train_arguments."""
+    python = ["--worker_python", settings["worker_python"]] if settings.get("worker_python") else []
+    return shlex.join(["python", "main.py", "--mode", "train", *arguments, *python])
+
+
 def train_arguments(settings: dict, out_dir: str | None = None) -> list[str]:
-    """`main.py --mode train` arguments (and the worker's) for a run's settings."""
-    args = ["--env_config", settings["env_config"], "--agent_config", settings["agent_config"],
+    """`main.py --mode train` arguments (and the worker's) for a run's settings. A run of another character than
+    the env config's trains on a copy of it for that character, written to the runs folder's configs/ (as the
+    library's datasets are), so that the command line reproduces it."""
+    env_config = settings["env_config"]
+    if settings.get("char_file"):
+        folder = Path(settings.get("out_root") or "output") / "configs"
+        env_config = str(env_config_for(env_config, settings["char_file"], folder)[0])
+    args = ["--env_config", env_config, "--agent_config", settings["agent_config"],
             "--engine_config", settings["engine_config"], "--num_envs", str(settings["num_envs"]),
             "--seed", str(settings["seed"]), "--out_dir", out_dir or str(Path(settings["out_root"]) / "run")]
     if settings.get("max_samples"):

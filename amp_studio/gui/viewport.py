@@ -78,6 +78,7 @@ class Viewport(QWidget):
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.char_file = str(char_file)
         self.scene = Scene(char_file)
         self.pick_targets = False
         self.image: QImage | None = None
@@ -87,17 +88,41 @@ class Viewport(QWidget):
         self._dragging_target = False
         self._last: QPointF | None = None
         self._dragged = False
-        self._signal = _FrameSignal()
-        self._signal.ready.connect(self._show_frame)
-        self._thread = RenderThread(self.scene, self._signal)
-        self._thread.start()
+        self._thread = self._start_renderer()
+        self.refresh()
+
+    def _start_renderer(self) -> RenderThread:
+        signal = _FrameSignal(self)
+        thread = RenderThread(self.scene, signal)
+        # Frames of a renderer already replaced (another character's scene) may still be queued: they are dropped.
+        signal.ready.connect(lambda image, version: self._show_frame(image, version) if thread is self._thread
+                             else None)
+        thread.start()
+        return thread
+
+    def set_character(self, char_file: str) -> None:
+        """Show another character (the camera and its settings stay). The scene is replaced with its render thread,
+        which owns the old scene's GL context; a character with meshes compiles in a second unless
+        amp_studio.rendering.scene.view_model has it already."""
+        old = self.scene
+        scene = Scene(char_file)  # first: a file that fails leaves the viewport as it was
+        scene.tracking, scene.shadows = old.tracking, old.shadows
+        for name in ("distance", "azimuth", "elevation", "lookat"):
+            setattr(scene.camera, name, getattr(old.camera, name))
+        self.close_renderer()
+        self.char_file, self.scene = str(char_file), scene
+        self.shown_version = -1
+        self._thread = self._start_renderer()
         self.refresh()
 
     # ----- what is shown -----
 
     def set_pose(self, pose, ghost=None, target=None) -> None:
         """Pose the character (and ghost, and target marker); the next frame shows them. Poses: root position,
-        root quaternion (w, x, y, z), DoFs (a spherical joint's three: its exponential map)."""
+        root quaternion (w, x, y, z), DoFs (a spherical joint's three: its exponential map). A pose of another
+        character (the viewport is switching to it) is not shown."""
+        if len(pose) != len(self.scene.pose) or (ghost is not None and len(ghost) != len(self.scene.pose)):
+            return
         self.scene.set_pose(pose)
         self.scene.set_ghost(ghost)
         self.scene.set_target(target)

@@ -42,3 +42,16 @@ def save_layout(window: QMainWindow) -> None:
 def reset_layout(window: QMainWindow, default_state: QByteArray) -> None:
     """Back to the default dock layout."""
     window.restoreState(default_state, SETTINGS_VERSION)
+
+
+def saved_character() -> str | None:
+    """The character chosen in the last session, if its file is still there."""
+    value = app_settings().value("character")
+    return value if isinstance(value, str) and value and os.path.isfile(value) else None
+
+
+def save_character(char_file: str) -> None:
+    """Keep the chosen character for the next session (at once: a crash should not lose the choice)."""
+    s = app_settings()
+    s.setValue("character", str(char_file))
+    s.sync()

@@ -7,8 +7,10 @@ ball joints for the spherical joints, so a pose looks here exactly as it was sim
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
+from pathlib import Path
 
 import mujoco
 import numpy as np
@@ -28,6 +30,7 @@ MAX_SIZE = (1920, 1200)  # offscreen buffer; larger views are rendered at this s
 def build_view_model(char_file: str) -> BallJointCharacter:
     """The character (ball joints) with a checkered floor, lights, a sky and a movable target marker (a mocap body)."""
     spec, *drives = build_ball_joint_spec(char_file)
+    _drop_file_surroundings(spec)
     spec.visual.global_.offwidth, spec.visual.global_.offheight = MAX_SIZE
     spec.visual.quality.shadowsize = 2048
     # Multisampling doubles a frame's cost on software GL (25 -> 12 ms at 640x480 here); shapes stay clear without.
@@ -56,6 +59,36 @@ def build_view_model(char_file: str) -> BallJointCharacter:
     return finish_ball_joint_model(spec, *drives)
 
 
+def _drop_file_surroundings(spec: mujoco.MjSpec) -> None:
+    """Remove the file's own ground planes and skyboxes (the G1's file has both): the scene adds its own, and a
+    second floor would flicker through the first and take the name the ground picking looks for."""
+    found, geom = [], spec.worldbody.first_geom()
+    while geom is not None:
+        if geom.type == mujoco.mjtGeom.mjGEOM_PLANE:
+            found.append(geom)
+        geom = spec.worldbody.next_geom(geom)
+    found += [t for t in getattr(spec, "textures", ()) if t.type == mujoco.mjtTexture.mjTEXTURE_SKYBOX]
+    for element in found:
+        spec.delete(element) if hasattr(spec, "delete") else element.delete()  # MuJoCo 3.2 (Python 3.8): no delete
+
+
+def view_model(char_file: str | Path) -> BallJointCharacter:
+    """build_view_model's model, kept while the file is unchanged: a character with meshes (the G1) takes a second
+    or more to compile, and the app builds a scene of it for each switch and import dialog. Scenes only read it."""
+    path = Path(char_file).resolve()
+    try:
+        stat = path.stat()
+        key = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None  # MuJoCo reports the missing file
+    return _cached_view_model(str(path), key)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_view_model(path: str, stamp: tuple[int, int] | None) -> BallJointCharacter:
+    return build_view_model(path)
+
+
 class Scene:
     """A posed character, an optional ghost and target, a free camera, and MuJoCo's offscreen renderer.
 
@@ -66,7 +99,7 @@ class Scene:
     def __init__(self, char_file: str):
         self.lock = threading.RLock()
         self.version = 0  # bumped by every change; a frame knows which version it shows
-        self.character = build_view_model(char_file)
+        self.character = view_model(char_file)
         self.model = self.character.model
         self.data = mujoco.MjData(self.model)
         self.ghost = mujoco.MjData(self.model)

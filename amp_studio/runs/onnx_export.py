@@ -101,7 +101,8 @@ def build_policy_graph(model_file: str | Path) -> tuple[PolicyGraph, dict[str, s
     model_file = Path(model_file)
     state = load_checkpoint(model_file)
     env_name, env_cfg, engine_cfg = _configs(state, model_file)
-    character = CharacterModel(resolve_path(env_cfg.char_file), key_bodies=None if env_cfg.key_bodies is None else tuple(env_cfg.key_bodies))
+    key_bodies = None if env_cfg.key_bodies is None else tuple(env_cfg.key_bodies)
+    character = CharacterModel(resolve_path(env_cfg.char_file), key_bodies=key_bodies)
     agent = state["agent"]
     actor = _actor_from_state(agent["actor"])
     obs_dim = int(agent["obs_norm"]["mean32"].numel())

@@ -30,3 +30,22 @@ def test_clip_preview_and_ghost_match_the_character_kinematics(deepmimic_dir, ch
                     float(np.abs(scene.ghost.xpos[1:n + 1] - expected[i].numpy()).max()))
     assert worst < 1e-6, worst
     scene.close()
+
+
+def test_a_character_file_with_its_own_floor_and_sky_gets_the_scenes(tmp_path):
+    """The G1's file brings a floor named "floor" and a skybox: the scene replaces them with its own, and a
+    changed file is compiled again rather than taken from the cache."""
+    from amp_studio import DEFAULT_CHARACTER
+    from amp_studio.rendering.scene import FLOOR
+
+    text = DEFAULT_CHARACTER.read_text()
+    path = tmp_path / "with_floor.xml"
+    path.write_text(text.replace("<worldbody>", '<asset><texture type="skybox" builtin="flat" width="8" height="8"/>'
+                                 '</asset>\n  <worldbody>\n    <geom name="floor" type="plane" size="0 0 1"/>', 1))
+    scene = Scene(str(path))
+    planes = [g for g in range(scene.model.ngeom) if scene.model.geom_type[g] == 0]  # mjGEOM_PLANE
+    assert planes == [scene.model.geom(FLOOR).id]
+    assert sum(scene.model.tex_type == 2) == 1  # mjTEXTURE_SKYBOX: the scene's sky alone
+    assert scene.pick_ground(0.5, 0.2, 4 / 3) is not None
+    path.write_text(text)
+    assert Scene(str(path)).model.ngeom == scene.model.ngeom  # the same model without the file's floor
