@@ -14,7 +14,7 @@ import numpy as np
 
 from amp_studio.motion.retarget.character_rig import SIDES, CharacterRig
 from amp_studio.motion.retarget.leg_ik import BLEND, AnkleTargets, leg_reach
-from amp_studio.motion.retarget.transfer import Transfer, body_frames, body_positions
+from amp_studio.motion.retarget.transfer import Transfer, body_frames, body_positions, point_positions
 
 DROPS = np.linspace(-0.15, 0.15, 121)
 """The body heights tried (m, down): 2.5 mm apart, far beyond any stance's need."""
@@ -34,7 +34,8 @@ def place_body(rig: CharacterRig, transfer: Transfer, ankles: AnkleTargets, fps:
     cost = np.zeros((frames, len(DROPS)))
     needed = np.full(frames, -1.0)  # the lowest the body may go: free to rise by a metre where no foot holds
     for side in SIDES:
-        hip, knee, ankle = (body_pos[:, rig.bodies[f"{side}_{part}"]] for part in ("hip", "knee", "ankle"))
+        hip, knee, ankle = (point_positions(rig, body_pos, world, f"{side}_{part}")
+                            for part in ("hip", "knee", "ankle"))
         hold = ankles.hold[side]
         thigh, shin = np.linalg.norm(knee - hip, axis=-1).mean(), np.linalg.norm(ankle - knee, axis=-1).mean()
         posed = ankle - hip  # the source's leg on the character's bones

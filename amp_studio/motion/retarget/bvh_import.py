@@ -2,8 +2,10 @@
 its frame rate set, with the figures that say how well it went. Imports are cached by content, so reading the
 same file again (a dataset, an env config, the app) costs a file read.
 
-The retarget: every body takes its source joint's rotation (transfer.py), the legs are solved in closed form to
-put the ankles where the source's stand (leg_ik.py), stance feet held in place and their soles on the floor.
+The retarget: every body takes its source joint's rotation (transfer.py; a robot's chains of hinges by
+hinge_chains.py), the legs are solved to put the ankles where the source's stand (leg_ik.py in closed form,
+hinge_legs.py for a robot's), stance feet held in place and their soles on the floor (a robot's flat: flat_feet.py),
+the body moved over feet that a robot's joint ranges keep its legs from reaching (body_reach.py).
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from amp_studio.errors import MotionError
 from amp_studio.motion.bvh_reader import read_bvh
 from amp_studio.motion.motion_clip import MotionClip
 from amp_studio.motion.pkl_format import read_pkl, write_pkl
-from amp_studio.motion.retarget.character_rig import CharacterRig
-from amp_studio.motion.retarget.foot_contacts import FootContacts, detect_contacts
 from amp_studio.motion.retarget.body_height import place_body
+from amp_studio.motion.retarget.body_reach import solve_legs_reaching
+from amp_studio.motion.retarget.character_rig import CharacterRig
+from amp_studio.motion.retarget.flat_feet import flatten_stance
+from amp_studio.motion.retarget.foot_contacts import FootContacts, detect_contacts
 from amp_studio.motion.retarget.heel_lift import lift_heels
-from amp_studio.motion.retarget.leg_ik import AnkleTargets, ankle_targets, settle, solve_legs
+from amp_studio.motion.retarget.leg_ik import AnkleTargets, ankle_targets, settle
 from amp_studio.motion.retarget.mapping import load_mapping
 from amp_studio.motion.retarget.quality import quality
 from amp_studio.motion.retarget.skeleton import SkeletonFacts, analyse
@@ -35,7 +39,7 @@ from amp_studio.motion.retarget.source_motion import SourceMotion, source_motion
 from amp_studio.motion.retarget.transfer import Transfer, transfer
 from amp_studio.rotations import exp_map_to_quat, quat_slerp, quat_to_exp_map
 
-VERSION = 2
+VERSION = 3
 """Bumped when the retarget changes what it makes: cached imports of another version are made again."""
 LOOP_POSE_TOLERANCE = 0.1
 """Radians (RMS over the joints) within which the first and last poses are one pose: the clip wraps."""
@@ -87,6 +91,7 @@ def retarget_targets(clip, facts: SkeletonFacts, rig: CharacterRig) -> RetargetT
     src = source_motion(clip, facts.landmarks.joints, facts.up, facts.unit)
     moved = transfer(src, rig)
     contacts = detect_contacts(moved.positions, src.fps)
+    flatten_stance(rig, moved, contacts, src.fps)
     settle(rig, moved, contacts)
     targets = {name: p.copy() for name, p in moved.positions.items()}
     ankles = ankle_targets(rig, moved, contacts, src.fps)
@@ -120,7 +125,7 @@ def import_bvh(path: str | Path, character: CharacterModel | None = None,
     rig = CharacterRig(character)
     aims = retarget_targets(clip, facts, rig)
     src, contacts, targets = aims.source, aims.contacts, aims.targets
-    frames = solve_legs(rig, aims.moved, aims.ankles.position)
+    frames = solve_legs_reaching(rig, aims.moved, aims.ankles, src.fps)
     seconds = time.perf_counter() - started
 
     first, last = _trim(path, len(frames), src.fps, options.start, options.end)

@@ -14,7 +14,7 @@ import numpy as np
 
 from amp_studio.motion.retarget.character_rig import SIDES, CharacterRig
 from amp_studio.motion.retarget.leg_ik import BLEND, AnkleTargets, foot_geometry, leg_reach
-from amp_studio.motion.retarget.transfer import Transfer, body_frames, body_positions
+from amp_studio.motion.retarget.transfer import Transfer, body_frames, body_positions, point_positions
 
 PITCHES = np.radians(np.arange(0.0, 60.5, 0.5))
 """The turns tried (radians about the foot's lateral axis), half a degree apart: positive lifts the heel about
@@ -30,11 +30,11 @@ def lift_heels(rig: CharacterRig, transfer: Transfer, ankles: AnkleTargets, fps:
     width = max(1, int(round(BLEND * fps)))
     lifts = {}
     for side in SIDES:
-        foot = rig.bodies[f"{side}_ankle"]
+        foot, ankle_local = rig.points[f"{side}_ankle"]
         hold = ankles.hold[side]
         rot = world[:, foot]
         corners = feet.corners[side] @ np.swapaxes(rot, -1, -2)  # (F, P, 3): ankle to each corner, world
-        forward = rot @ rig.points[f"{side}_toe"][1]
+        forward = rot @ (rig.points[f"{side}_toe"][1] - ankle_local)
         forward[:, 2] = 0.0
         forward /= np.maximum(np.linalg.norm(forward, axis=-1, keepdims=True), 1e-9)
         lateral = np.cross([0.0, 0.0, 1.0], forward)  # turning about it by a positive angle lifts the heel
@@ -47,7 +47,8 @@ def lift_heels(rig: CharacterRig, transfer: Transfer, ankles: AnkleTargets, fps:
         back = _pick(corners, np.argmin(np.where(sole, ahead, np.inf), axis=-1))
         pivots = np.where(PITCHES[None, :, None] >= 0, front[:, None], back[:, None])  # (F, K, 3)
         ankle = ankles.position[side][:, None] + pivots - (_turns(lateral, PITCHES) @ pivots[..., None])[..., 0]
-        reach = np.linalg.norm(ankle - body_pos[:, None, rig.bodies[f"{side}_hip"]], axis=-1)
+        hip = point_positions(rig, body_pos, world, f"{side}_hip")
+        reach = np.linalg.norm(ankle - hip[:, None], axis=-1)
         # The smallest turn that lets the straight leg reach, else the one that comes nearest; none where no foot
         # holds or it reaches flat.
         fits = reach <= leg_reach(rig, side)

@@ -5,7 +5,8 @@ The transfer already gives every body its source rotation; only the legs must al
 character's legs are not the source's legs scaled. A leg with a spherical hip and a hinge knee reaches a point by
 its knee bend (which sets the hip-to-ankle distance) and a swing of the whole leg about the hip (which aims it);
 the thigh's twist and the foot's rotation stay the transferred ones. Closed form, every frame at once: no
-iterations to converge, so nothing to jitter.
+iterations to converge, so nothing to jitter. A leg of single hinges (a robot's) has no closed form: hinge_legs.py
+solves it, after the same soft straightening.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ import torch
 
 from amp_studio.motion.retarget.character_rig import SIDES, CharacterRig
 from amp_studio.motion.retarget.foot_contacts import FootContacts
-from amp_studio.motion.retarget.transfer import Transfer, alignment, body_frames, body_positions, frames_from_world
+from amp_studio.motion.retarget.geom_extents import is_mesh, mesh_corners
+from amp_studio.motion.retarget.hinge_legs import hinge_leg, solve_hinge_leg
+from amp_studio.motion.retarget.transfer import (
+    Transfer,
+    alignment,
+    body_frames,
+    body_positions,
+    frames_from_world,
+    point_positions,
+)
 from amp_studio.rotations import quat_to_matrix
 
 BLEND = 0.1
@@ -31,7 +41,8 @@ SOFT_KNEE = 0.01
 
 @dataclass
 class FootGeometry:
-    """Corners of the foot geoms' boxes, per side, in the foot body's frame (the lowest is how low it reaches)."""
+    """Corners of the foot geoms' boxes, per side, in the foot body's frame from the ankle point (the lowest is
+    how low the sole reaches below the ankle)."""
 
     corners: dict[str, np.ndarray]  # side -> (P, 3)
 
@@ -40,18 +51,21 @@ def foot_geometry(rig: CharacterRig) -> FootGeometry:
     model = rig.character.mj_model
     corners = {}
     for side in SIDES:
-        foot = rig.bodies[f"{side}_ankle"]
+        foot, ankle = rig.points[f"{side}_ankle"]
         points = []
         for g in rig.foot_geoms[side]:
-            half = _box_half(model, g)
-            rot = np.zeros(9)
-            mujoco.mju_quat2Mat(rot, model.geom_quat[g])
-            local = model.geom_pos[g] + (np.array(np.meshgrid([-1, 1], [-1, 1], [-1, 1])).T.reshape(-1, 3) * half) \
-                @ rot.reshape(3, 3).T
+            if is_mesh(model, g):
+                local = mesh_corners(model, g)  # the box around its vertices, in its body's frame
+            else:
+                half = _box_half(model, g)
+                rot = np.zeros(9)
+                mujoco.mju_quat2Mat(rot, model.geom_quat[g])
+                local = model.geom_pos[g] + (np.array(np.meshgrid([-1, 1], [-1, 1], [-1, 1])).T.reshape(-1, 3)
+                                             * half) @ rot.reshape(3, 3).T
             body = model.geom_bodyid[g] - 1
             # A geom on a body below the foot (a toe) is placed as it is at rest.
             world = rig.rest_pos[body] + local @ rig.rest_rot[body].T
-            points.append((world - rig.rest_pos[foot]) @ rig.rest_rot[foot])
+            points.append((world - rig.rest_pos[foot]) @ rig.rest_rot[foot] - ankle)
         corners[side] = np.concatenate(points)
     return FootGeometry(corners)
 
@@ -73,9 +87,9 @@ def lowest_foot_points(rig: CharacterRig, frames: np.ndarray) -> dict[str, np.nd
         rot = quat_to_matrix(quat).numpy()
     out = {}
     for side in SIDES:
-        b = rig.bodies[f"{side}_ankle"]
-        out[side] = (pos[:, b, 2].numpy()[:, None] + (feet.corners[side] @ np.swapaxes(rot[:, b], -1, -2))[..., 2]
-                     ).min(-1)
+        b, ankle = rig.points[f"{side}_ankle"]
+        corners = (feet.corners[side] + ankle) @ np.swapaxes(rot[:, b], -1, -2)
+        out[side] = (pos[:, b, 2].numpy()[:, None] + corners[..., 2]).min(-1)
     return out
 
 
@@ -113,9 +127,9 @@ def ankle_targets(rig: CharacterRig, transfer: Transfer, contacts: FootContacts,
     world = body_frames(rig, transfer)
     targets = AnkleTargets({}, {}, {})
     for side in SIDES:
-        foot = rig.bodies[f"{side}_ankle"]
+        foot, ankle_local = rig.points[f"{side}_ankle"]
         ankle = transfer.positions[f"{side}_ankle"].copy()
-        toe_local = rig.points[f"{side}_toe"][1]
+        toe_local = rig.points[f"{side}_toe"][1] - ankle_local
         rot = world[:, foot]
         toe_offset = rot @ toe_local  # ankle to ball of foot, world
         # Lowest corner below the ankle for this foot rotation: the ankle's height when the sole is on the floor.
@@ -132,7 +146,7 @@ def ankle_targets(rig: CharacterRig, transfer: Transfer, contacts: FootContacts,
             if on.any():
                 point = point[_nearest(on)]
                 tracks.append(point - toe_offset[:, :2] if name.endswith("_toe") else point)
-                eases.append(_ease(_trim_ends(on, int(round(0.5 * BLEND * fps))), BLEND * fps))
+                eases.append(ease(trim_ends(on, int(round(0.5 * BLEND * fps))), BLEND * fps))
         if not tracks:
             tracks, eases = [ankle[:, :2]], [np.zeros(len(ankle))]
         # The heel's hold wins where both stand, handing over to the ball's gradually as the heel lifts.
@@ -145,7 +159,7 @@ def ankle_targets(rig: CharacterRig, transfer: Transfer, contacts: FootContacts,
     return targets
 
 
-def _trim_ends(on: np.ndarray, frames: int) -> np.ndarray:
+def trim_ends(on: np.ndarray, frames: int) -> np.ndarray:
     """`on` with each run's last `frames` frames off (at least its first frame kept), except a run that lasts to
     the clip's end: nothing is known of how that stance ends."""
     out = on.copy()
@@ -166,7 +180,7 @@ def _nearest(on: np.ndarray) -> np.ndarray:
     return np.where(np.abs(frames - before) < np.abs(frames - ones[at]), before, ones[at])
 
 
-def _ease(on: np.ndarray, width: float) -> np.ndarray:
+def ease(on: np.ndarray, width: float) -> np.ndarray:
     """A 0/1 signal eased from 0 to 1 over the `width` frames before each run of ones and back after it: whole
     within the run, so a held foot does not slide at the ends of its hold."""
     frames = np.arange(len(on))
@@ -182,26 +196,30 @@ def _ease(on: np.ndarray, width: float) -> np.ndarray:
 
 def leg_reach(rig: CharacterRig, side: str) -> float:
     """How far the hip reaches its ankle, the knee all but straight."""
-    hip, knee, ankle = (rig.bodies[f"{side}_{part}"] for part in ("hip", "knee", "ankle"))
-    return 0.9997 * (np.linalg.norm(rig.rest_pos[knee] - rig.rest_pos[hip])
-                    + np.linalg.norm(rig.rest_pos[ankle] - rig.rest_pos[knee]))
+    hip, knee, ankle = (rig.rest_point(f"{side}_{part}") for part in ("hip", "knee", "ankle"))
+    return 0.9997 * (np.linalg.norm(knee - hip) + np.linalg.norm(ankle - knee))
 
 
-def solve_legs(rig: CharacterRig, transfer: Transfer, targets: dict[str, np.ndarray]) -> np.ndarray:
+def solve_legs(rig: CharacterRig, transfer: Transfer, targets: dict[str, np.ndarray],
+               hold: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Frames with each leg bent and swung so that its ankle is at its target (as near as the leg reaches), then
     once more with any foot that the joint ranges turned into the floor lifted out of it: the targets' sole
-    heights assume the transferred foot rotations, which an ankle at the end of its range cannot always take."""
-    frames = _solve_legs_once(rig, transfer, targets)
+    heights assume the transferred foot rotations, which an ankle at the end of its range cannot always take.
+    hold: per side, how much each frame's foot stands (AnkleTargets.hold; None: none, the ankles' places first)."""
+    if hold is None:
+        hold = {side: np.zeros(len(t)) for side, t in targets.items()}
+    frames = _solve_legs_once(rig, transfer, targets, hold)
     lowest = lowest_foot_points(rig, frames)
     if min(v.min() for v in lowest.values()) >= 0.0:
         return frames
     lifted = {side: t.copy() for side, t in targets.items()}
     for side in SIDES:
         lifted[side][:, 2] += np.maximum(-lowest[side], 0.0)
-    return _solve_legs_once(rig, transfer, lifted)
+    return _solve_legs_once(rig, transfer, lifted, hold)
 
 
-def _solve_legs_once(rig: CharacterRig, transfer: Transfer, targets: dict[str, np.ndarray]) -> np.ndarray:
+def _solve_legs_once(rig: CharacterRig, transfer: Transfer, targets: dict[str, np.ndarray],
+                     hold: dict[str, np.ndarray]) -> np.ndarray:
     character = rig.character
     model = character.source_model
     world = body_frames(rig, transfer)
@@ -210,7 +228,7 @@ def _solve_legs_once(rig: CharacterRig, transfer: Transfer, targets: dict[str, n
         hip, knee, ankle = (rig.bodies[f"{side}_{part}"] for part in ("hip", "knee", "ankle"))
         knee_joint = next((j for j in character.joints if j.body == knee and not j.is_spherical), None)
         if knee_joint is None or character.parents[ankle] != knee or character.parents[knee] != hip:
-            continue  # not a hip-knee-ankle chain with a hinge knee: the transfer's pose stands
+            continue  # not a hip-knee-ankle chain with a hinge knee: hinge_legs solves it below
         axis = model.jnt_axis[knee_joint.dof_start + 1]
         upper = rig.rest_rot[hip].T @ (rig.rest_pos[knee] - rig.rest_pos[hip])     # in the thigh's frame
         lower = rig.rest_rot[knee].T @ (rig.rest_pos[ankle] - rig.rest_pos[knee])  # in the shin's frame
@@ -229,7 +247,29 @@ def _solve_legs_once(rig: CharacterRig, transfer: Transfer, targets: dict[str, n
         swing = _swings(reached, targets[side] - body_pos[:, hip])
         world[:, hip] = swing @ thigh
         world[:, knee] = world[:, hip] @ shin_in_thigh
-    return frames_from_world(rig, transfer.root_pos, world)
+    frames = frames_from_world(rig, transfer.root_pos, world)
+    return solve_hinge_legs(rig, world, body_pos, frames, targets, hold)
+
+
+def solve_hinge_legs(rig: CharacterRig, world: np.ndarray, body_pos: np.ndarray, frames: np.ndarray,
+                     targets: dict[str, np.ndarray], hold: dict[str, np.ndarray]) -> np.ndarray:
+    """`frames` with the legs made of hinges (hinge_legs.py) solved for their targets, from the angles they
+    have; world and body_pos: the bodies' rotations and positions as the transfer put them (the hips' places)."""
+    frames = frames.copy()
+    for side in SIDES:
+        leg = hinge_leg(rig, side)
+        if leg is None:
+            continue
+        # The same soft straightening as the closed form's, about the hip joint's centre.
+        hip = point_positions(rig, body_pos, world, f"{side}_hip")
+        reach = targets[side] - hip
+        distance = np.maximum(np.linalg.norm(reach, axis=-1), 1e-9)
+        soft = _soft_reach(distance, leg_reach(rig, side) / 0.9997)
+        target = hip + reach * (soft / distance)[:, None]
+        dofs = 6 + np.array(leg.dofs)
+        frames[:, dofs] = solve_hinge_leg(rig, leg, frames[:, :3], world[:, rig.bodies["pelvis"]],
+                                          frames[:, dofs], target, world[:, leg.end], hold[side])
+    return frames
 
 
 def _soft_reach(reach: np.ndarray, straight: float) -> np.ndarray:

@@ -7,10 +7,10 @@ import numpy as np
 import torch
 
 from amp_studio.character import CharacterModel
-from amp_studio.motion.motion_checks import lowest_point_per_frame
 from amp_studio.motion.motion_clip import MotionClip
 from amp_studio.motion.retarget.character_rig import SIDES, CharacterRig
 from amp_studio.motion.retarget.foot_contacts import FootContacts, skate
+from amp_studio.motion.retarget.geom_extents import lowest_point_per_frame
 from amp_studio.rotations import quat_to_matrix
 
 LIMBS = tuple((f"{s}_{a}", f"{s}_{b}") for s in SIDES for a, b in (("hip", "knee"), ("knee", "ankle"),
@@ -50,7 +50,7 @@ def quality(clip: MotionClip, rig: CharacterRig, targets: dict[str, np.ndarray],
     errors = np.concatenate([np.linalg.norm((ours[n] - ours["pelvis"]) - (targets[n] - targets["pelvis"]), axis=-1)
                              for n in targets if n in ours and n != "pelvis"])
     cosines = bone_cosines(ours, source)
-    lowest = lowest_point_per_frame(clip, character)
+    lowest = lowest_point_per_frame(character, frames)  # meshes by their vertices, not bounding spheres
     feet = {}
     for side in SIDES:
         for part in ("ankle", "toe"):

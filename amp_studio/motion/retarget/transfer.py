@@ -4,7 +4,9 @@ the zero poses of both, so that limbs point where the source's point whatever ei
 For a follower f with source joint j: G_char(t) = G_src(t) G_src_rest^T A_f R_char_rest, where A_f turns the
 character's rest bone (f.primary, and f.secondary for the twist) onto the source's rest bone. A limb that points
 along the source's in the rest poses then points along it in every frame; the root travels as the source's,
-scaled by the ratio of leg lengths.
+scaled by the ratio of leg lengths. A follower turned by a chain of single hinges (a robot's hip of pitch, roll and
+yaw links) gets the chain's angles that come nearest its rotation (hinge_chains.py), and the links between take
+the rotations those angles give them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from amp_studio.motion.retarget import hinge_chains
 from amp_studio.motion.retarget.character_rig import SIDES, CharacterRig, Follower
 from amp_studio.motion.retarget.source_motion import SourceMotion
 from amp_studio.rotations import matrix_to_quat, quat_to_exp_map
@@ -123,12 +126,24 @@ def _leg_length(source: SourceMotion) -> float:
 
 
 def world_rotations(rig: CharacterRig, rotations: dict[int, np.ndarray], num_frames: int) -> np.ndarray:
-    """Every body's world rotation: a follower's target, any other body turned with its parent as at rest."""
+    """Every body's world rotation: a follower's target; a body inside a hinge chain, as the chain's hinges put
+    it when they turn the follower below it as near its target as they can (ranges aside: this is the target
+    pose, not the clip's); any other body turned with its parent as at rest."""
     parents = rig.character.parents
     world = np.empty((num_frames, len(parents), 3, 3))
+    inner = {b: (chain, i) for chain in rig.chains if chain.end in rotations
+             for i, b in enumerate(chain.bodies[:-1])}
+    posed: dict[int, np.ndarray] = {}
     for b, p in enumerate(parents):
         if b in rotations:
             world[:, b] = rotations[b]
+        elif b in inner:
+            chain, i = inner[b]
+            if chain.end not in posed:  # the anchor is above every chain body: its rotation is known by now
+                anchor = world[:, chain.anchor]
+                angles = hinge_chains.solve(chain, np.swapaxes(anchor, -1, -2) @ rotations[chain.end], bounded=False)
+                posed[chain.end] = anchor[:, None] @ hinge_chains.body_rotations(chain, angles)
+            world[:, b] = posed[chain.end][:, i]
         elif p < 0:
             world[:, b] = rig.rest_rot[b]
         else:
@@ -149,21 +164,35 @@ def body_positions(rig: CharacterRig, root_pos: np.ndarray, world: np.ndarray) -
     return body_pos
 
 
+def point_positions(rig: CharacterRig, body_pos: np.ndarray, world: np.ndarray, name: str) -> np.ndarray:
+    """A landmark's world position in each frame, from the bodies' positions and rotations. Shape: (F, 3)."""
+    body, local = rig.points[name]
+    return body_pos[:, body] + world[:, body] @ local
+
+
 def frames_from_world(rig: CharacterRig, root_pos: np.ndarray, world: np.ndarray) -> np.ndarray:
     """Clip frames whose joints give the bodies these world rotations as nearly as the joints can: a spherical
-    joint exactly, a hinge by the twist of its rotation about its axis."""
+    joint exactly, a chain of hinges by its hinge_chains solution within the ranges, any other hinge by the twist
+    of its rotation about its axis."""
     character = rig.character
     model = character.source_model
     parents = character.parents
     dofs = np.zeros((len(root_pos), character.num_dofs))
-    local = np.empty_like(world)
-    for b, p in enumerate(parents):
+    chained = {d for chain in rig.chains for d in chain.dofs}
+    # Each joint's own rotation, for the joints no chain solves (all of them on a humanoid).
+    bodies = sorted({j.body for j in character.joints if j.dof_start not in chained})
+    local = np.empty((len(root_pos), len(bodies), 3, 3))
+    for i, b in enumerate(bodies):
+        p = parents[b]
         rest_local = rig.rest_rot[b] if p < 0 else rig.rest_rot[p].T @ rig.rest_rot[b]
         parent = np.eye(3) if p < 0 else world[:, p]
-        local[:, b] = rest_local.T @ np.swapaxes(parent, -1, -2) @ world[:, b]
+        local[:, i] = rest_local.T @ np.swapaxes(parent, -1, -2) @ world[:, b]
     quat = matrix_to_quat(torch.from_numpy(local))
+    place = {b: i for i, b in enumerate(bodies)}
     for joint in character.joints:
-        q = quat[:, joint.body]
+        if joint.body not in place:
+            continue
+        q = quat[:, place[joint.body]]
         if joint.is_spherical:
             dofs[:, joint.dof_start:joint.dof_start + 3] = quat_to_exp_map(q).numpy()
         else:
@@ -171,6 +200,9 @@ def frames_from_world(rig: CharacterRig, root_pos: np.ndarray, world: np.ndarray
             twist = (q[:, 1:] * axis).sum(-1)
             dofs[:, joint.dof_start] = (2.0 * torch.atan2(twist, q[:, 0])).numpy()
             dofs[:, joint.dof_start] = np.angle(np.exp(1j * dofs[:, joint.dof_start]))  # within (-pi, pi]
+    for chain in rig.chains:
+        relative = np.swapaxes(world[:, chain.anchor], -1, -2) @ world[:, chain.end]
+        dofs[:, list(chain.dofs)] = hinge_chains.solve(chain, relative)
     root = quat_to_exp_map(matrix_to_quat(torch.from_numpy(world[:, 0]))).numpy()
     frames = np.concatenate((root_pos, root, dofs), axis=1)
     lower, upper = character.dof_lower.double().numpy(), character.dof_upper.double().numpy()
