@@ -1,5 +1,6 @@
-"""Exports on the G1 robot: an ONNX policy with its 29 actions equal to torch's, a recorded rollout as a G1 clip,
-and a replay video, from a run on the robot (a few iterations on a standing clip written by the test)."""
+"""Runs on the G1 robot as on the humanoid: exports (an ONNX policy with its 29 actions equal to torch's, a
+recorded rollout as a G1 clip, a replay video), evaluation, and the location task, from a run on the robot (a few
+iterations on a standing clip written by the test)."""
 
 from __future__ import annotations
 
@@ -86,3 +87,34 @@ def test_test_mode_renders_a_g1_replay_video(g1_run, tmp_path, capsys):
                  "--video_size", "160x120", "--video_fps", "10"])
     assert code == 0 and "wrote" in capsys.readouterr().out
     assert out.stat().st_size > 1000
+
+
+def test_the_g1_is_evaluated_like_the_humanoid(g1_run):
+    """Fall rate, pose error against its clip and speed from the robot's own key bodies; a replay of the clip
+    itself has no pose error."""
+    from amp_studio.runs.evaluation import evaluate, pose_error_to_clips, relative_body_positions
+
+    runner, _, _ = g1_run
+    env = runner.env
+    figures = evaluate(env, runner.agent, 2)
+    assert 0.0 <= figures["fall_rate"] <= 1.0 and np.isfinite(figures["pose_error_dtw"])
+    times = torch.arange(0.0, env.config.episode_length, env.dt, dtype=torch.float64)
+    state = env.motion_lib.get_state(torch.zeros(len(times), dtype=torch.long), times)
+    pos, _ = env.character.forward_kinematics(state.root_pos, state.root_rot, state.dof_pos)
+    episode = relative_body_positions(env, pos, state.root_pos, state.root_rot).numpy()
+    assert pose_error_to_clips(env, episode) < 1e-4
+
+
+def test_the_location_task_runs_on_the_g1(g1_run):
+    from amp_studio.envs import make_env_from_files
+
+    _, _, clip_path = g1_run
+    env = make_env_from_files(str(DATA_DIR / "envs" / "amp_location_humanoid_env.yaml"), str(ENGINE), 4,
+                              env_overrides={"char_file": str(G1), "motion_file": str(clip_path),
+                                             "key_bodies": None, "contact_bodies": None})
+    assert env.action_dim == 29
+    obs = env.reset()
+    for _ in range(10):
+        obs, reward, done, info = env.step(torch.zeros(4, 29))
+    assert torch.isfinite(obs).all() and torch.isfinite(reward).all()
+    env.close()
