@@ -38,19 +38,8 @@ def write_character(folder: Path, names: str = "sided", facing: str = "+x", arms
     size = "0.1 0.04 0.02" if facing == "+x" else "0.04 0.1 0.02"
 
     def leg(side: str, y: float) -> str:
-        return f"""
-      <body name="{name('thigh', side)}" pos="0 {y} -0.1" quat="0.9961947 0 0.0871557 0">
-        <joint name="{name('hip_pitch', side)}" axis="0 1 0" range="-1.5 1.5"/>
-        <geom type="capsule" fromto="0 0 0 0 0 -0.4" size="0.05"/>
-        <body name="{name('shin', side)}" pos="0 0 -0.42" quat="0.9961947 0 -0.0871557 0">
-          <joint name="{name('knee', side)}" axis="0 1 0" range="0 2.5"/>
-          <geom type="capsule" fromto="0 0 0 0 0 -0.38" size="0.04"/>
-          <body name="{name('foot', side)}" pos="0 0 -0.4">
-            <joint name="{name('ankle', side)}" axis="0 1 0" range="-0.8 0.8"/>
-            <geom type="box" pos="{toe}" size="{size}"/>
-          </body>
-        </body>
-      </body>"""
+        hip = f'<joint name="{name("hip_pitch", side)}" axis="0 1 0" range="-1.5 1.5"/>'
+        return _leg_xml(lambda part: name(part, side), y, hip, toe, size)
 
     def arm(side: str, y: float) -> str:
         return f"""
@@ -119,19 +108,8 @@ def write_ball_character(folder: Path, hip_gains: tuple = (400, 420, 440)) -> Pa
         </body>"""
 
     def leg(side: str, y: float) -> str:
-        return f"""
-      <body name="{side}_thigh" pos="0 {y} -0.1" quat="0.9961947 0 0.0871557 0">
-        <joint name="{side}_hip" type="ball" range="0 1.6"/>
-        <geom type="capsule" fromto="0 0 0 0 0 -0.4" size="0.05"/>
-        <body name="{side}_shin" pos="0 0 -0.42" quat="0.9961947 0 -0.0871557 0">
-          <joint name="{side}_knee" axis="0 1 0" range="0 2.5"/>
-          <geom type="capsule" fromto="0 0 0 0 0 -0.38" size="0.04"/>
-          <body name="{side}_foot" pos="0 0 -0.4">
-            <joint name="{side}_ankle" axis="0 1 0" range="-0.8 0.8"/>
-            <geom type="box" pos="0.08 0 -0.04" size="0.1 0.04 0.02"/>
-          </body>
-        </body>
-      </body>"""
+        hip = f'<joint name="{side}_hip" type="ball" range="0 1.6"/>'
+        return _leg_xml(lambda part: f"{side}_{part}", y, hip, "0.08 0 -0.04", "0.1 0.04 0.02")
 
     def ball(joint: str, gains: tuple) -> str:
         return "".join(f'    <position joint="{joint}" gear="{gear}" kp="{kp}" kv="{kp / 10:g}"/>\n'
@@ -171,3 +149,21 @@ def write_ball_character(folder: Path, hip_gains: tuple = (400, 420, 440)) -> Pa
     path = folder / "synthetic_ball.xml"
     path.write_text(text)
     return path
+
+
+def _leg_xml(named, y: float, hip_joint: str, toe: str, size: str) -> str:
+    """A leg (thigh turned at rest, shin turned back, foot whose box reaches toward the toes); named(part) gives
+    each body's and joint's name, hip_joint the hip's <joint> element."""
+    return f"""
+      <body name="{named('thigh')}" pos="0 {y} -0.1" quat="0.9961947 0 0.0871557 0">
+        {hip_joint}
+        <geom type="capsule" fromto="0 0 0 0 0 -0.4" size="0.05"/>
+        <body name="{named('shin')}" pos="0 0 -0.42" quat="0.9961947 0 -0.0871557 0">
+          <joint name="{named('knee')}" axis="0 1 0" range="0 2.5"/>
+          <geom type="capsule" fromto="0 0 0 0 0 -0.38" size="0.04"/>
+          <body name="{named('foot')}" pos="0 0 -0.4">
+            <joint name="{named('ankle')}" axis="0 1 0" range="-0.8 0.8"/>
+            <geom type="box" pos="{toe}" size="{size}"/>
+          </body>
+        </body>
+      </body>"""

@@ -14,6 +14,7 @@ import numpy as np
 
 from amp_studio.motion.retarget.character_rig import SIDES, CharacterRig
 from amp_studio.motion.retarget.leg_ik import BLEND, AnkleTargets, leg_reach
+from amp_studio.motion.retarget.time_filters import moving_average
 from amp_studio.motion.retarget.transfer import Transfer, body_frames, body_positions, point_positions
 
 DROPS = np.linspace(-0.15, 0.15, 121)
@@ -49,11 +50,11 @@ def place_body(rig: CharacterRig, transfer: Transfer, ankles: AnkleTargets, fps:
         lowest = -np.sqrt(longest ** 2 - horizontal ** 2) - (target[:, 0, 2] - hip[:, 2])
         needed = np.maximum(needed, lowest - REACH_SLACK - (1.0 - hold))  # a hold easing out binds less
     width = max(1, int(round(BLEND * fps)))
-    needed = _smooth(needed, width)
+    needed = moving_average(needed, width)
     # Where the feet do not decide (both free in the air), the source's own height: a small pull toward no drop.
     cost = np.where(DROPS[None] >= needed[:, None], np.sqrt(cost) + 0.05 * np.abs(DROPS), np.inf)
     best = np.where(np.isfinite(cost).any(-1), DROPS[np.argmin(cost, axis=-1)], needed)
-    drop = np.maximum(_smooth(best, width), needed)
+    drop = np.maximum(moving_average(best, width), needed)
     transfer.root_pos[:, 2] -= drop
     transfer.frames[:, 2] -= drop
     for name, p in transfer.positions.items():
@@ -79,7 +80,3 @@ def _knee_and_ankle_error(reach: np.ndarray, posed: np.ndarray, thigh: float, sh
     knee_error = np.hypot(np.linalg.norm(line - posed_line, axis=-1), out - posed_out)
     return np.maximum(knee_error, np.linalg.norm(reach - posed, axis=-1))
 
-
-def _smooth(x: np.ndarray, width: int) -> np.ndarray:
-    kernel = np.ones(2 * width + 1) / (2 * width + 1)
-    return np.convolve(np.concatenate((np.full(width, x[0]), x, np.full(width, x[-1]))), kernel, "valid")

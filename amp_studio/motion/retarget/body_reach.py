@@ -15,6 +15,7 @@ import numpy as np
 from amp_studio.motion.retarget.character_rig import SIDES, CharacterRig
 from amp_studio.motion.retarget.hinge_legs import ankle_positions, hinge_leg
 from amp_studio.motion.retarget.leg_ik import BLEND, AnkleTargets, lowest_foot_points, solve_hinge_legs, solve_legs
+from amp_studio.motion.retarget.time_filters import moving_average, running_max
 from amp_studio.motion.retarget.transfer import Transfer, body_frames, body_positions
 
 ROUNDS = 4
@@ -38,7 +39,7 @@ def solve_legs_reaching(rig: CharacterRig, transfer: Transfer, ankles: AnkleTarg
         weight = np.sum([ankles.hold[side] for side in sides], axis=0)
         shift = np.sum([ankles.hold[side][:, None] * missed[side] for side in sides], axis=0)
         shift /= np.maximum(weight, 1.0)[:, None]
-        shift = _smooth(shift, width)
+        shift = moving_average(shift, width)
         if np.abs(shift).max() < 0.5 * TOLERANCE:
             break
         transfer.root_pos += shift
@@ -61,18 +62,12 @@ def _out_of_the_floor(rig: CharacterRig, transfer: Transfer, frames: np.ndarray,
     lift = np.maximum(-np.minimum(*(lowest[side] for side in SIDES)), 0.0)
     if not lift.any():
         return frames
-    lift = _smooth(_held_max(lift, width)[:, None], width)[:, 0]
+    lift = moving_average(running_max(lift, width), width)
     frames = frames.copy()
     frames[:, 2] += lift
     transfer.root_pos[:, 2] += lift
     transfer.frames[:, 2] += lift
     return frames
-
-
-def _held_max(x: np.ndarray, width: int) -> np.ndarray:
-    """Each frame's largest value within `width` frames: a moving average of it stays at or above x."""
-    padded = np.concatenate((np.full(width, x[0]), x, np.full(width, x[-1])))
-    return np.max(np.lib.stride_tricks.sliding_window_view(padded, 2 * width + 1), axis=-1)
 
 
 def _missed(rig: CharacterRig, frames: np.ndarray, ankles: AnkleTargets, world: np.ndarray,
@@ -88,9 +83,3 @@ def _missed(rig: CharacterRig, frames: np.ndarray, ankles: AnkleTargets, world: 
         out[side] = miss * np.maximum(0.0, 1.0 - TOLERANCE / np.maximum(size, 1e-12))
     return out
 
-
-def _smooth(x: np.ndarray, width: int) -> np.ndarray:
-    """A moving average over 2 width + 1 frames, per column, the ends held."""
-    kernel = np.ones(2 * width + 1) / (2 * width + 1)
-    padded = np.concatenate((np.repeat(x[:1], width, 0), x, np.repeat(x[-1:], width, 0)))
-    return np.stack([np.convolve(padded[:, k], kernel, "valid") for k in range(x.shape[1])], axis=1)

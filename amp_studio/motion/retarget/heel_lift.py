@@ -14,6 +14,7 @@ import numpy as np
 
 from amp_studio.motion.retarget.character_rig import SIDES, CharacterRig
 from amp_studio.motion.retarget.leg_ik import BLEND, AnkleTargets, foot_geometry, leg_reach
+from amp_studio.motion.retarget.time_filters import moving_average, running_max
 from amp_studio.motion.retarget.transfer import Transfer, body_frames, body_positions, point_positions
 
 PITCHES = np.radians(np.arange(0.0, 60.5, 0.5))
@@ -77,14 +78,8 @@ def _pick(points: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 def _smooth_keeping_extremes(x: np.ndarray, width: int) -> np.ndarray:
     """Smoothed over 2 width + 1 frames, never smaller in size than x: a held extreme, then a moving average."""
-    def held(v):
-        padded = np.concatenate((np.full(width, v[0]), v, np.full(width, v[-1])))
-        return np.max(np.lib.stride_tricks.sliding_window_view(padded, 2 * width + 1), axis=-1)
-
-    kernel = np.ones(2 * width + 1) / (2 * width + 1)
-    signed = held(np.maximum(x, 0.0)) - held(np.maximum(-x, 0.0))
-    return np.convolve(np.concatenate((np.full(width, signed[0]), signed, np.full(width, signed[-1]))), kernel,
-                       "valid")
+    signed = running_max(np.maximum(x, 0.0), width) - running_max(np.maximum(-x, 0.0), width)
+    return moving_average(signed, width)
 
 
 def _turns(axis: np.ndarray, angles: np.ndarray) -> np.ndarray:
