@@ -138,10 +138,11 @@ def _test(args: argparse.Namespace) -> int:
         finally:
             viewer.close()
     keys = ["episode_length_mean", "fall_rate", "root_speed_mean", "pose_error_dtw", "disc_reward_mean",
-            "task_return", "success_rate", "final_distance_mean"]
+            "task_return", "success_rate", "final_distance_mean", "heading_error_deg_median", "speed_error_median",
+            "judged_seconds"]
     for key in ["episodes"] + keys:
         if key in result:
-            print(f"  {key:<22} {result[key]:.4f}" if isinstance(result[key], float) else f"  {key:<22} {result[key]}")
+            print(f"  {key:<24} {result[key]:.4f}" if isinstance(result[key], float) else f"  {key:<24} {result[key]}")
     if args.json:
         print(json.dumps({k: result[k] for k in keys if k in result}))
     return 0

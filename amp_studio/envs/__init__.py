@@ -1,11 +1,11 @@
-"""Environments: AMP imitation, the location task and kinematic clip playback, built by `env_name`."""
+"""Environments: AMP imitation, the location and steering tasks and kinematic clip playback, built by `env_name`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from amp_studio.engines import EngineConfig, load_engine_config
-from amp_studio.envs.env_config import EnvConfig, LocationEnvConfig, load_env_config
+from amp_studio.envs.env_config import EnvConfig, LocationEnvConfig, SteeringEnvConfig, load_env_config
 from amp_studio.envs.vec_env import DoneFlag, VecEnv
 
 
@@ -20,6 +20,10 @@ def make_env(env_name: str, config: EnvConfig, engine_config: EngineConfig, num_
         from amp_studio.envs.location_env import LocationEnv
 
         return LocationEnv(config, engine_config, num_envs, seed=seed, motion_lib=motion_lib)
+    if env_name == "task_steering":
+        from amp_studio.envs.steering_env import SteeringEnv
+
+        return SteeringEnv(config, engine_config, num_envs, seed=seed, motion_lib=motion_lib)
     if env_name == "view_motion":
         from amp_studio.envs.view_motion_env import ViewMotionEnv
 
@@ -34,4 +38,5 @@ def make_env_from_files(env_config: str | Path, engine_config: str | Path, num_e
     return make_env(name, config, load_engine_config(engine_config, engine_overrides), num_envs, seed)
 
 
-__all__ = ["DoneFlag", "EnvConfig", "LocationEnvConfig", "VecEnv", "make_env", "make_env_from_files"]
+__all__ = ["DoneFlag", "EnvConfig", "LocationEnvConfig", "SteeringEnvConfig", "VecEnv", "make_env",
+           "make_env_from_files"]

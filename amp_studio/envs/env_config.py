@@ -112,7 +112,51 @@ class LocationEnvConfig(EnvConfig):
         return super().validate()
 
 
-ENV_CONFIGS = {"amp": EnvConfig, "view_motion": EnvConfig, "task_location": LocationEnvConfig}
+@dataclass(frozen=True)
+class SteeringEnvConfig(EnvConfig):
+    """The steering task (`env_name: task_steering`, MimicKit's name and settings): move at a commanded speed in a
+    commanded direction, facing a commanded way; a new command every tar_change_time_min..max seconds."""
+
+    tar_speed_min: float | None = None
+    """Slowest commanded speed (m/s); None: the clips' own (motion.clip_speeds.root_speed_range)."""
+    tar_speed_max: float | None = None
+    """Fastest commanded speed (m/s); None: the clips' own."""
+    tar_change_time_min: float = 4.0
+    """Shortest time (s) before a new command is drawn."""
+    tar_change_time_max: float = 7.0
+    """Longest time (s) before a new command is drawn."""
+    rand_tar_dir: bool = True
+    """Directions drawn all around (else always the world's +x)."""
+    rand_face_dir: bool = False
+    """Facings drawn apart from the direction (sideways and backwards steps; else facing where it goes)."""
+    reward_steering_tar_w: float = 0.7
+    """Weight of the velocity term: exp(-reward_steering_vel_scale |speed * direction - planar velocity|^2)."""
+    reward_steering_face_w: float = 0.3
+    """Weight of the facing term: max(0, commanded facing . heading)."""
+    reward_steering_vel_scale: float = 0.5
+    """The velocity term's scale (1/(m/s)^2)."""
+
+    RANGES: ClassVar[dict[str, Range]] = {
+        **EnvConfig.RANGES, "tar_speed_min": Range(0.0, 100.0), "tar_speed_max": Range(0.0, 100.0),
+        "tar_change_time_min": Range(0.0, 1e6, low_open=True), "tar_change_time_max": Range(0.0, 1e6, low_open=True),
+        "reward_steering_tar_w": Range(0.0, 1e3), "reward_steering_face_w": Range(0.0, 1e3),
+        "reward_steering_vel_scale": Range(0.0, 1e6),
+    }
+
+    def validate(self) -> str | None:
+        """A problem with the values, or None."""
+        if not 0 < self.tar_change_time_min <= self.tar_change_time_max:
+            return "env.tar_change_time_min must be positive and at most env.tar_change_time_max"
+        lo, hi = self.tar_speed_min, self.tar_speed_max
+        if lo is not None and hi is not None and lo > hi:
+            return f"env.tar_speed_min ({lo:g}) must be at most env.tar_speed_max ({hi:g})"
+        if self.reward_steering_tar_w + self.reward_steering_face_w <= 0:
+            return "env.reward_steering_tar_w and reward_steering_face_w must not both be 0"
+        return super().validate()
+
+
+ENV_CONFIGS = {"amp": EnvConfig, "view_motion": EnvConfig, "task_location": LocationEnvConfig,
+               "task_steering": SteeringEnvConfig}
 
 
 def load_env_config(path: str | Path, overrides: dict | None = None) -> tuple[str, EnvConfig, dict]:

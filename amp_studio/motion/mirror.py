@@ -87,4 +87,6 @@ def mirror_clip(clip: MotionClip, character: CharacterModel) -> MotionClip:
     clip.check_dofs(character.num_dofs)
     frames = MirrorMap(character).frames(clip.frames)
     name = clip.name.removesuffix("_mirror") if clip.mirrored else f"{clip.name}_mirror"
-    return MotionClip(clip.fps, clip.loop, frames, name=name, source=clip.source, mirrored=not clip.mirrored)
+    commands = None if clip.task_commands is None else clip.task_commands * np.array([1.0, -1.0, 1.0])
+    return MotionClip(clip.fps, clip.loop, frames, name=name, source=clip.source, mirrored=not clip.mirrored,
+                      task_commands=commands)

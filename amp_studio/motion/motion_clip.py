@@ -34,9 +34,13 @@ class MotionClip:
     mirrored: bool = field(default=False, compare=False)  # the left-right mirror of the source's motion
     retarget: dict | None = field(default=None, compare=False)
     """For a clip made from motion capture of another skeleton: where from, and how well it was retargeted."""
+    task_commands: np.ndarray | None = field(default=None, compare=False)
+    """For a recorded steering run: each frame's command, [frames, 3] of world direction x, y and speed (m/s)."""
 
     def __post_init__(self) -> None:
         self.frames = validate_frames(self.frames, self.source)
+        if self.task_commands is not None:
+            self.task_commands = validate_task_commands(self.task_commands, self.num_frames, self.source)
         try:
             self.fps = float(self.fps)
         except (TypeError, ValueError, OverflowError):
@@ -74,6 +78,20 @@ class MotionClip:
                 f"field 'frames': expected {ROOT_WIDTH + num_dofs} values per frame "
                 f"(3 root position + 3 root rotation + {num_dofs} DoFs), got {self.frames.shape[1]}",
             )
+
+
+def validate_task_commands(commands: object, num_frames: int, source: str) -> np.ndarray:
+    """Per-frame steering commands as a float64 (num_frames, 3) array, or a MotionError naming the problem."""
+    try:
+        arr = np.asarray(commands, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError, RecursionError) as exc:
+        raise MotionError(source, f"field 'task_commands': not a table of numbers ({exc})") from None
+    if arr.shape != (num_frames, 3):
+        raise MotionError(source, f"field 'task_commands': expected shape ({num_frames}, 3) (direction x, y and "
+                                  f"speed for each of the {num_frames} frames), got {arr.shape}")
+    if not np.isfinite(arr).all() or np.abs(arr).max() > MAX_ABS_VALUE:
+        raise MotionError(source, "field 'task_commands': values must be finite numbers of sensible size")
+    return arr
 
 
 def validate_frames(frames: object, source: str) -> np.ndarray:

@@ -98,6 +98,7 @@ def read_pkl(path: str | Path) -> MotionClip:
         name=name or path.stem,
         source=str(path),
         retarget=retarget,
+        task_commands=data.get("task_commands"),
     )
 
 
@@ -112,6 +113,8 @@ def write_pkl(clip: MotionClip, path: str | Path) -> None:
     }
     if clip.retarget:
         payload["retarget"] = clip.retarget  # MimicKit ignores keys it does not read
+    if clip.task_commands is not None:
+        payload["task_commands"] = np.asarray(clip.task_commands, dtype=np.float64)
     tmp = path.with_name(path.name + ".tmp")
     try:
         with open(tmp, "wb") as f:

@@ -1,4 +1,5 @@
-"""Deterministic evaluation of a policy: episode length, falls, speed, DTW pose error, location success."""
+"""Deterministic evaluation of a policy: episode length, falls, speed, DTW pose error, location success, steering
+errors."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from amp_studio.envs.amp_obs import heading_cos_sin, unturn
 from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.learning.amp_agent import AMPAgent, style_reward
 from amp_studio.runs.playback import Playback, PlaybackStep
+from amp_studio.runs.steering_judge import SteeringJudge
 
 
 def relative_body_positions(env: AMPEnv, body_pos: torch.Tensor, root_pos: torch.Tensor,
@@ -107,7 +109,8 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
     """Run the deterministic policy for `episodes` whole episodes (each to its time limit or a fall) and report:
     episode_length_mean (s), fall_rate, root_speed_mean (m/s), pose_error_dtw (m, against the nearest clip),
     disc_reward_mean (the style reward per step, where the agent's discriminator is trained), and for the
-    location task task_return (mean task reward per step, in [0, 1]), success_rate and final_distance_mean (m).
+    location task task_return (mean task reward per step, in [0, 1]), success_rate and final_distance_mean (m);
+    for the steering task task_return, heading_error_deg_median and speed_error_median (steering_judge).
     With clip_id, every episode starts in that clip (a dataset's per-clip evaluation); the pose error is still
     against the nearest clip. With watch (a viewer's update: False once its window is closed), the episodes play
     in real time and watch() is called after every step until it returns False; the figures are the same.
@@ -116,6 +119,7 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
     `episodes` to end would, with more envs than episodes, keep only the shortest (the falls)."""
     is_location = hasattr(env, "target")
     n = env.num_envs
+    judge = SteeringJudge(n, env.dt) if hasattr(env, "set_command") else None
 
     def reset(ids: torch.Tensor) -> torch.Tensor:
         if clip_id is None:
@@ -144,6 +148,8 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
         steps.add_(1)
         speeds.append(state.root_vel[active, :2].norm(dim=-1))
         task_rewards.append(reward[active])
+        if judge is not None:
+            judge.add(info["command"], info["planar_velocity"], active)
         if agent.has_style_judge:
             logits = agent.disc_logits(info["disc_obs"][active])
             style_rewards.append(style_reward(logits, agent.config.disc_reward_scale))
@@ -162,6 +168,8 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
                 errors.append(pose_error_to_clips(env, np.stack(poses[i]), references))
             poses[i] = []
         if len(ended):
+            if judge is not None:
+                judge.restart(ended)
             steps[ended] = 0
             more = min(len(ended), episodes - started)  # the first envs to end begin the episodes still to run
             active[ended[more:]] = False  # every env that ended restarts; these are no longer followed
@@ -182,6 +190,9 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
         result["task_return"] = float(torch.cat(task_rewards).mean())
         result["success_rate"] = float(np.mean(successes))
         result["final_distance_mean"] = float(np.mean(distances))
+    if judge is not None:
+        result["task_return"] = float(torch.cat(task_rewards).mean())
+        result.update(judge.summary())
     return result
 
 

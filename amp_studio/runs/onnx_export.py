@@ -93,6 +93,9 @@ def observation_layout(character: CharacterModel, env_cfg, env_name: str) -> lis
     layout += [["dof_velocities", character.num_dofs]]
     if env_name == "task_location":
         layout += [[f"target_offset_xy (heading frame: {env_cfg.heading})", 2]]
+    if env_name == "task_steering":
+        layout += [[f"command_direction_xy (heading frame: {env_cfg.heading})", 2], ["command_speed (m/s)", 1],
+                   [f"command_facing_xy (heading frame: {env_cfg.heading})", 2]]
     return layout
 
 

@@ -127,3 +127,13 @@ def test_a_character_with_native_ball_joints_mirrors_exactly(tmp_path):
     partner = [c.body_names.index(partner_name(name)) for name in c.body_names]
     reflected = mpos[:, partner].numpy() * np.array([1.0, -1.0, 1.0])
     assert np.abs(reflected - pos.numpy()).max() < 1e-12
+
+
+def test_a_recorded_drive_mirrors_its_commands(character):
+    from .helpers import standing_frames
+
+    clip = make_clip(standing_frames(3), fps=30, loop="clamp", name="drive")
+    clip.task_commands = np.array([[0.6, 0.8, 1.5]] * 3)
+    mirrored = mirror_clip(clip, character)
+    np.testing.assert_array_equal(mirrored.task_commands, [[0.6, -0.8, 1.5]] * 3)
+    assert mirror_clip(make_clip(standing_frames(3)), character).task_commands is None

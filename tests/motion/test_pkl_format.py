@@ -70,3 +70,16 @@ def test_restricted_load_admits_plain_data():
     out = restricted_load(pickle.dumps(data))
     assert out["a"] == data["a"] and out["c"] == 2.0
     np.testing.assert_array_equal(out["b"], data["b"])
+
+
+def test_steering_commands_round_trip_and_bad_ones_are_named(tmp_path):
+    commands = np.tile([[0.6, 0.8, 1.5]], (5, 1))
+    clip = make_clip(standing_frames(5), fps=30, loop="clamp", name="drive")
+    clip.task_commands = commands
+    save_clip(clip, tmp_path / "d.pkl")
+    np.testing.assert_array_equal(load_clip(tmp_path / "d.pkl", 28).task_commands, commands)
+    assert load_clip(tmp_path / "d.pkl", 28).frames.shape == (5, 34)
+    _dump(tmp_path / "bad.pkl",
+          {"loop_mode": 0, "fps": 30, "frames": standing_frames(5), "task_commands": commands[:4]})
+    with pytest.raises(MotionError, match=r"bad\.pkl.*task_commands.*\(5, 3\)"):
+        read_pkl(tmp_path / "bad.pkl")
