@@ -1,5 +1,6 @@
-"""Replays: a checkpoint's policy played by a worker in the viewport, with the reference clip as a ghost or the
-location target the user moves by clicking the ground; a model opened on its own, and a replay recorded as a clip.
+"""Replays: a checkpoint's policy played by a worker in the viewport, with the reference clip as a ghost, the
+location target the user moves by clicking the ground, or the steering command the user gives with the keys or a
+drag on the ground; a model opened on its own, and a replay recorded as a clip.
 
 One replay runs at a time: starting another stops the last.
 """
@@ -38,6 +39,9 @@ class ReplayController(QObject):
         self.char_file: str | None = None  # the replay's character, from its env config (None: not known yet)
         self.recorder: PoseRecorder | None = None
         self._title = ""
+        self._sent_command: tuple[float, float, float] | None = None  # the last set_command to this worker
+        # Taken here, not in MainWindow._connect: the viewport's steering only ever drives this controller's replay.
+        window.viewport.steering_command.connect(self.steering_command)
 
     # ----- models opened on their own -----
 
@@ -108,6 +112,7 @@ class ReplayController(QObject):
             worker.state_changed.connect(lambda state, i=index: self._model_replay_state(i, progress, state))
             worker.message.connect(lambda msg, i=index: self._count_model_pose(i, progress, msg))
         self.worker, self.run_index, self.checkpoint = worker, index, checkpoint
+        self._sent_command = None  # the new worker has had none yet: the same keys must reach it
         w.source = "replay"
         worker.start()
         self._title = (f"Replay: {Path(checkpoint).name}" if record.replay_args is not None
@@ -137,17 +142,27 @@ class ReplayController(QObject):
         w = self.window
         if msg.type == "started" and msg.get("env_config"):
             self.char_file = env_config_character(msg.get("env_config")) or self.char_file
+        if msg.type == "started" and _is_speed_range(msg.get("speed_range")):
+            w.viewport.steering_keys.speed_range = msg.get("speed_range")
         if msg.type == "pose" and w.source == "replay" and w.characters.display(self.char_file):
             if self.recorder is not None:
                 self.recorder.add(msg.get("qpos"), msg.get("time"))
-            target = msg.get("target")
+            target, command, velocity = msg.get("target"), msg.get("command"), msg.get("velocity")
+            command = command if command is not None and len(command) == 3 else None
+            velocity = velocity if velocity is not None and len(velocity) == 2 else None
             w.viewport.pick_targets = target is not None
-            w.viewport.set_pose(msg.get("qpos"), msg.get("ref_qpos"), target)
+            if command is not None and not w.viewport.steering:
+                w.viewport.setFocus()  # the steering keys work at once, without a click in the view first
+            w.viewport.set_pose(msg.get("qpos"), msg.get("ref_qpos"), target, command, velocity)
             if target is not None:
                 qpos = msg.get("qpos")
                 distance = math.dist(qpos[:2], target[:2])
                 w.source_label.setText(f"{self._title}  target {distance:.2f} m away "
                                        "(click or drag on the ground to move it)")
+            elif command is not None:
+                moving = math.hypot(*velocity) if velocity is not None else 0.0
+                w.source_label.setText(f"{self._title}  asked {command[2]:.2f} m/s, moving {moving:.2f} m/s "
+                                       "(W A S D or arrows steer, Shift is faster; or drag on the ground)")
         elif msg.type == "error":
             w.log_panel.add("replay", f"error: {msg.get('message')}")
 
@@ -157,6 +172,15 @@ class ReplayController(QObject):
         if w.source == "replay" and self.worker is not None and self.worker.alive:
             self.worker.send("set_target", xy=[x, y])
             w.statusBar().showMessage(f"Target moved to ({x:.2f}, {y:.2f})", 3000)
+
+    def steering_command(self, dx: float, dy: float, speed: float) -> None:
+        """The viewport's keys or drag steer a steering replay: the command goes to its worker when it changed."""
+        w = self.window
+        command = (dx, dy, speed)
+        if (w.source == "replay" and self.worker is not None and self.worker.alive
+                and command != self._sent_command):
+            self.worker.send("set_command", direction=[dx, dy], speed=speed)
+            self._sent_command = command
 
     # ----- recording -----
 
@@ -189,3 +213,9 @@ class ReplayController(QObject):
         w.log_panel.add("export", f"recorded {len(recorder.frames)} poses to {out}")
         w.motion_panel.add_path(out)
         return out
+
+
+def _is_speed_range(value) -> bool:
+    """Whether a worker's speed_range is [min, max] in m/s (a misbehaving worker's is ignored)."""
+    return (isinstance(value, list) and len(value) == 2 and all(isinstance(v, (int, float)) for v in value)
+            and all(math.isfinite(v) and v >= 0 for v in value))

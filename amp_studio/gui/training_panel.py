@@ -31,6 +31,7 @@ from amp_studio.gui.characters import env_config_for
 ENVS = {
     "imitation": ("amp_humanoid_env.yaml", "amp_humanoid_agent.yaml"),
     "location": ("amp_location_humanoid_env.yaml", "amp_task_humanoid_agent.yaml"),
+    "steering": ("amp_steering_humanoid_env.yaml", "amp_task_humanoid_agent.yaml"),
 }
 MOTION_PLACEHOLDER = "the env config's clip (or the motion library's selection)"
 SLIDER_STEPS = 100  # slider ticks per unit of weight

@@ -11,9 +11,10 @@ import threading
 import time
 
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QImage, QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from amp_studio.gui.steering_keys import QT_KEYS, SteeringKeys
 from amp_studio.rendering.scene import Scene
 
 MAX_FPS = 40.0  # smooth enough for a viewport; every frame costs the training worker CPU
@@ -68,9 +69,15 @@ class Viewport(QWidget):
 
     `ground_clicked(x, y)` is emitted for clicks (not drags) on the floor when `pick_targets` is on, and while
     the target marker is dragged (a left press within TARGET_GRAB metres of it).
+
+    While `steering` is on (it shows a steering replay: set_pose with a command), W A S D or the arrow keys (with
+    Shift: faster) and left-drags that start on the ground steer instead (`steering_keys` says how), and
+    `steering_command(dx, dy, speed)` is emitted for each key change and drag movement; a left-drag from the
+    character or the sky, or with Ctrl held, still orbits.
     """
 
     ground_clicked = Signal(float, float)
+    steering_command = Signal(float, float, float)  # world direction x, y (unit length), speed m/s
     frame_shown = Signal()
 
     def __init__(self, char_file: str, parent: QWidget | None = None):
@@ -81,11 +88,14 @@ class Viewport(QWidget):
         self.char_file = str(char_file)
         self.scene = Scene(char_file)
         self.pick_targets = False
+        self.steering = False
+        self.steering_keys = SteeringKeys()
         self.image: QImage | None = None
         self.frames_shown = 0
         self.shown_version = -1  # the scene version of the frame on screen
         self._press: QPointF | None = None
         self._dragging_target = False
+        self._steering_drag = False
         self._last: QPointF | None = None
         self._dragged = False
         self._thread = self._start_renderer()
@@ -117,15 +127,21 @@ class Viewport(QWidget):
 
     # ----- what is shown -----
 
-    def set_pose(self, pose, ghost=None, target=None) -> None:
-        """Pose the character (and ghost, and target marker); the next frame shows them. Poses: root position,
-        root quaternion (w, x, y, z), DoFs (a spherical joint's three: its exponential map). A pose of another
-        character (the viewport is switching to it) is not shown."""
+    def set_pose(self, pose, ghost=None, target=None, command=None, velocity=None) -> None:
+        """Pose the character (and ghost, and target marker, and steering arrows); the next frame shows them.
+        Poses: root position, root quaternion (w, x, y, z), DoFs (a spherical joint's three: its exponential map).
+        A pose of another character (the viewport is switching to it) is not shown. A steering command
+        ([direction x, y, speed]) turns steering on and any other pose turns it off, so a clip or a run shown after
+        a steering replay gets its drags back without anyone having to say so."""
         if len(pose) != len(self.scene.pose) or (ghost is not None and len(ghost) != len(self.scene.pose)):
             return
         self.scene.set_pose(pose)
         self.scene.set_ghost(ghost)
         self.scene.set_target(target)
+        self.scene.set_steering(command, velocity)
+        if self.steering and command is None:
+            self.steering_keys.release_all()
+        self.steering = command is not None
         self.refresh()
 
     def set_shadows(self, on: bool) -> None:
@@ -176,15 +192,61 @@ class Viewport(QWidget):
         super().resizeEvent(event)
         self.refresh()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if not self._steer_key(event, pressed=True):
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if not self._steer_key(event, pressed=False):
+            super().keyReleaseEvent(event)
+
+    def _steer_key(self, event: QKeyEvent, pressed: bool) -> bool:
+        """Whether the key steers (then it is used up); emits the command it makes."""
+        key = event.key()
+        if not self.steering or (key not in QT_KEYS and key != Qt.Key.Key_Shift):
+            return False
+        if event.isAutoRepeat():
+            return True  # a held key repeats its press: nothing changed
+        keys = self.steering_keys
+        if key == Qt.Key.Key_Shift:
+            keys.fast = pressed
+            if not keys.held:
+                return True  # Shift alone changes nothing: the slowest speed stays
+        else:
+            keys.fast = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            (keys.press if pressed else keys.release)(QT_KEYS[key])
+        self._emit_keys()
+        return True
+
+    def _emit_keys(self) -> None:
+        command = self.steering_keys.command(self.scene.camera.azimuth)
+        if command is not None:
+            self.steering_command.emit(*command)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802
+        # The releases of keys held now go elsewhere: the character would keep going as if they were still held.
+        if self.steering and self.steering_keys.held:
+            self.steering_keys.release_all()
+            self._emit_keys()
+        super().focusOutEvent(event)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         self._press = self._last = event.position()
         self._dragged = False
-        self._dragging_target = (self.pick_targets and event.button() == Qt.MouseButton.LeftButton
+        left = event.button() == Qt.MouseButton.LeftButton
+        self._dragging_target = (self.pick_targets and left
                                  and self._near_target(event.position().x(), event.position().y()))
+        plain = not event.modifiers() & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier)
+        self._steering_drag = (self.steering and left and plain
+                               and self._ground(event.position().x(), event.position().y()) is not None)
+
+    def _ground(self, x: float, y: float) -> tuple[float, float] | None:
+        """The ground point under widget pixel (x, y), or None."""
+        return self.scene.pick_ground(x / self.width(), 1.0 - y / self.height(), self.width() / self.height())
 
     def _near_target(self, x: float, y: float) -> bool:
         target = self.scene.target
-        point = self.scene.pick_ground(x / self.width(), 1.0 - y / self.height(), self.width() / self.height())
+        point = self._ground(x, y)
         return target is not None and point is not None and math.dist(point, target) < TARGET_GRAB
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
@@ -200,21 +262,33 @@ class Viewport(QWidget):
             point = self.click_at(pos.x(), pos.y())
             if point is not None:
                 self.scene.set_target(point)  # shown at once; the replay confirms it with its next pose
+        elif self._steering_drag:
+            self._steer_drag(pos)
         elif pan:
             self.scene.pan(dx, dy)
         elif event.buttons() & Qt.MouseButton.LeftButton:
             self.scene.orbit(dx, dy)
+            if self.steering and self.steering_keys.held:
+                self._emit_keys()  # held keys are relative to the camera: they turn with it
         self.refresh()
+
+    def _steer_drag(self, pos: QPointF) -> None:
+        # Both ends are picked under the camera as it is now, not the press's ground point kept from then: the
+        # tracking camera follows the character, and a kept point would slide away and lengthen the drag by itself.
+        start, end = self._ground(self._press.x(), self._press.y()), self._ground(pos.x(), pos.y())
+        command = None if start is None or end is None else self.steering_keys.drag(start, end)
+        if command is not None:
+            self.steering_command.emit(*command)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if not self._dragged and self.pick_targets and event.button() == Qt.MouseButton.LeftButton:
             self.click_at(event.position().x(), event.position().y())
         self._press = self._last = None
-        self._dragging_target = False
+        self._dragging_target = self._steering_drag = False
 
     def click_at(self, x: float, y: float) -> tuple[float, float] | None:
         """Pick the ground under widget pixel (x, y); emits ground_clicked when it hits the floor."""
-        point = self.scene.pick_ground(x / self.width(), 1.0 - y / self.height(), self.width() / self.height())
+        point = self._ground(x, y)
         if point is not None:
             self.ground_clicked.emit(*point)
         return point

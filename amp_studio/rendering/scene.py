@@ -22,6 +22,14 @@ OVERLAY_RGBA = (1.0, 0.55, 0.1, 0.9)  # orange: apart from the character's colou
 OVERLAY_POINT_RGBA = (0.95, 0.2, 0.15, 1.0)
 OVERLAY_WIDTH = 0.012  # metres: a bone's capsule radius
 OVERLAY_RADIUS = 0.025  # metres: a marked joint's sphere
+COMMAND_RGBA = (0.2, 0.85, 0.3, 0.9)  # green: the steering command, apart from the overlay's orange, target's red
+VELOCITY_RGBA = (0.7, 0.3, 0.95, 0.9)  # violet: the velocity the character actually moves at
+ARROW_SCALE = 0.5  # metres of arrow per m/s: a 3.5 m/s run is a 1.75 m arrow, still near the character
+ARROW_WIDTH = 0.04  # metres
+ARROW_HEIGHTS = (0.03, 0.06)  # metres above the ground (command, velocity): apart, so equal arrows both show
+# MuJoCo draws an arrow geom over half its size[2] (shaft to a third, head to a half), which mjv_connector sets to
+# the distance between its points: the far point is put twice the wanted length away.
+_ARROW_DRAWN = 0.5
 TARGET = "target_marker"
 FLOOR = "floor"
 MAX_SIZE = (1920, 1200)  # offscreen buffer; larger views are rendered at this size and scaled
@@ -90,7 +98,8 @@ def _cached_view_model(path: str, stamp: tuple[int, int] | None) -> BallJointCha
 
 
 class Scene:
-    """A posed character, an optional ghost and target, a free camera, and MuJoCo's offscreen renderer.
+    """A posed character, an optional ghost, target and steering arrows, a free camera, and MuJoCo's offscreen
+    renderer.
 
     Poses and the camera may change on one thread while another renders: `lock` guards the scene update,
     and the GL work runs outside it. The renderer belongs to the thread that first renders.
@@ -106,6 +115,8 @@ class Scene:
         self.ghost_visible = False
         self.overlay_segments = np.zeros((0, 2, 3))  # another skeleton drawn over the character (set_overlay)
         self.overlay_points = np.zeros((0, 3))
+        self.steering_command: np.ndarray | None = None  # direction x, y and speed (set_steering)
+        self.steering_velocity: np.ndarray | None = None  # planar velocity x, y
         self.option = mujoco.MjvOption()
         self.perturb = mujoco.MjvPerturb()
         self.camera = mujoco.MjvCamera()
@@ -183,6 +194,37 @@ class Scene:
             geom.category = mujoco.mjtCatBit.mjCAT_DECOR
             scene.ngeom += 1
 
+    def set_steering(self, command=None, velocity=None) -> None:
+        """Show a steering task's HUD at the character's root: the command ([direction x, y (world), speed m/s])
+        and the planar velocity ([vx, vy] m/s) as arrows on the ground, ARROW_SCALE metres per m/s; None hides
+        either. Like the overlay they are not part of the model."""
+        with self.lock:
+            self.steering_command = None if command is None else np.asarray(command, dtype=np.float64)[:3].copy()
+            self.steering_velocity = None if velocity is None else np.asarray(velocity, dtype=np.float64)[:2].copy()
+            self.version += 1
+
+    def add_steering(self, scene: mujoco.MjvScene) -> None:
+        """Append the steering arrows (set_steering) to a scene mjv_updateScene filled, if it has room."""
+        root = self.data.qpos[:2]
+        arrows = []
+        if self.steering_command is not None:
+            direction = self.steering_command[:2] / max(np.linalg.norm(self.steering_command[:2]), 1e-9)
+            arrows.append((direction * self.steering_command[2], COMMAND_RGBA, ARROW_HEIGHTS[0]))
+        if self.steering_velocity is not None:
+            arrows.append((self.steering_velocity, VELOCITY_RGBA, ARROW_HEIGHTS[1]))
+        eye, zero = np.eye(3).ravel(), np.zeros(3)
+        for velocity, rgba, height in arrows:
+            length = ARROW_SCALE * float(np.linalg.norm(velocity))
+            if scene.ngeom >= scene.maxgeom or length < 1e-3:
+                continue  # standing still has no direction to draw
+            start = np.array([root[0], root[1], height])
+            end = start + ARROW_SCALE / _ARROW_DRAWN * np.array([velocity[0], velocity[1], 0.0])
+            geom = scene.geoms[scene.ngeom]
+            mujoco.mjv_initGeom(geom, mujoco.mjtGeom.mjGEOM_ARROW, zero, zero, eye, np.array(rgba, np.float32))
+            mujoco.mjv_connector(geom, mujoco.mjtGeom.mjGEOM_ARROW, ARROW_WIDTH, start, end)
+            geom.category = mujoco.mjtCatBit.mjCAT_DECOR
+            scene.ngeom += 1
+
     @property
     def target(self) -> tuple[float, float] | None:
         """The target's ground position, or None when hidden."""
@@ -233,6 +275,7 @@ class Scene:
                 for i in range(first, scene.ngeom):
                     scene.geoms[i].rgba[:] = GHOST_RGBA
             self.add_overlay(scene)
+            self.add_steering(scene)
         return r.render(), version
 
     def pick_ground(self, relx: float, rely: float, aspect: float) -> tuple[float, float] | None:

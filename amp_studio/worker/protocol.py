@@ -23,16 +23,20 @@ COMMANDS = frozenset({
     "save_checkpoint",
     "stream_env",          # env_id: which env's poses to stream
     "set_target",          # xy: a location target (replay of a location policy)
+    "set_command",         # direction: [x, y] on the ground (world), speed: m/s (replay of a steering policy; held)
 })
 
 # worker -> GUI
 EVENTS = frozenset({
-    "started",          # run_dir, command (the equivalent command line), num_envs, env_name, mode
+    "started",          # run_dir, command (the equivalent command line), num_envs, env_name, mode; a steering
+                        # replay's also speed_range: [min, max] m/s, the speeds its env commands
     "status",           # state: running | paused | stopping (also the heartbeat)
     "iteration",        # metrics: one iteration's metrics
-    "pose",             # qpos, time, [done], [ref_qpos], [target]; a "qpos" is a pose: root position, root quaternion
-                        # w x y z, DoFs (a spherical joint's three are its exp map; amp_studio.ball_joints); done: the
-                        # env's done flag after that step (a replay's episodes are counted from it)
+    "pose",             # qpos, time, [done], [ref_qpos], [target], [command], [velocity]; a "qpos" is a pose: root
+                        # position, root quaternion w x y z, DoFs (a spherical joint's three are its exp map;
+                        # amp_studio.ball_joints); done: the env's done flag after that step (a replay's episodes are
+                        # counted from it); command: a steering env's [direction x, y (world), speed m/s];
+                        # velocity: its root's planar velocity [vx, vy] m/s over the step
     "checkpoint",       # path, iteration
     "weights_applied",  # iteration (the first using them), disc_reward_weight, task_reward_weight
     "log",              # line
@@ -50,7 +54,8 @@ class ProtocolError(ValueError):
 _NUMBER = (int, float)
 FIELD_TYPES = {
     "iteration": {"metrics": dict},
-    "pose": {"qpos": list, "time": _NUMBER, "ref_qpos": (list, type(None)), "target": (list, type(None))},
+    "pose": {"qpos": list, "time": _NUMBER, "ref_qpos": (list, type(None)), "target": (list, type(None)),
+             "command": (list, type(None)), "velocity": (list, type(None))},
     "status": {"state": str},
     "log": {"line": str},
     "error": {"message": str, "traceback": (str, type(None))},
@@ -59,8 +64,10 @@ FIELD_TYPES = {
     "set_reward_weights": {"disc_reward_weight": (*_NUMBER, type(None)), "task_reward_weight": (*_NUMBER, type(None))},
     "stream_env": {"env_id": int},
     "set_target": {"xy": list},
+    "set_command": {"direction": list, "speed": _NUMBER},
 }
-_LISTS_OF_NUMBERS = ("qpos", "ref_qpos", "target", "xy")
+# Only checked for the message types whose FIELD_TYPES name them ("command" is a string in "started").
+_LISTS_OF_NUMBERS = ("qpos", "ref_qpos", "target", "xy", "direction", "command", "velocity")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ worker stops as if told to: a training run writes its checkpoint first.
 from __future__ import annotations
 
 import faulthandler
+import math
 import os
 import queue
 import signal
@@ -68,12 +69,16 @@ class Channel:
 
 
 def _pose_fields(env, env_id: int) -> dict:
-    """The streamed env's pose (root position, root quaternion w x y z, DoFs) and its target, if any."""
+    """The streamed env's pose (root position, root quaternion w x y z, DoFs), its target if it has one, and for
+    the steering task its command ([direction x, y, speed]) and the root's planar velocity ([vx, vy])."""
     s = env.engine.get_state()
     qpos = [*s.root_pos[env_id].tolist(), *s.root_rot[env_id].tolist(), *s.dof_pos[env_id].tolist()]
     fields = {"qpos": qpos}
     if hasattr(env, "target"):
         fields["target"] = env.target[env_id].tolist()
+    if hasattr(env, "set_command"):
+        fields["command"] = env.command()[env_id].tolist()
+        fields["velocity"] = env.planar_velocity()[env_id].tolist()
     return fields
 
 
@@ -190,7 +195,8 @@ class ReplayWorker:
     """Runs a checkpoint's policy deterministically in real time on one env and streams its poses.
 
     For imitation the reference clip's pose (the clip the episode started in, at the same elapsed time) is
-    streamed beside it as a ghost; for the location task the target, which `set_target` moves.
+    streamed beside it as a ghost; for the location task the target, which `set_target` moves; for the steering
+    task the command, which `set_command` sets, and the velocity the character actually moves at.
     """
 
     def __init__(self, args, channel: Channel):
@@ -207,8 +213,8 @@ class ReplayWorker:
         runner = training_from_args(args, num_envs=1, model_state=model, log=lambda line: None)
         runner.load_policy(args.model_file, model)
         self.env = runner.env
-        if hasattr(self.env, "set_target"):
-            # The user places the targets: a time-out would teleport the character away from them mid-walk.
+        if hasattr(self.env, "set_target") or hasattr(self.env, "set_command"):
+            # The user places the targets or steers: a time-out would teleport the character away mid-walk.
             self.env.max_episode_steps = 2**62
         self.playback = Playback(self.env, runner.agent, restart=self._start_episode, realtime=not args.fast)
         self.model_file = args.model_file
@@ -239,16 +245,32 @@ class ReplayWorker:
         """The step's pose (before a fall restarts the episode) and, for imitation, the reference's."""
         self.elapsed += self.env.dt
         fields = _pose_fields(self.env, 0)
-        if not hasattr(self.env, "set_target"):
+        if not hasattr(self.env, "set_target") and not hasattr(self.env, "set_command"):
             fields["ref_qpos"] = self._ref_qpos()
         self.channel.send("pose", time=self.elapsed, done=int(step.done[0]), **fields)
+
+    def _set_command(self, message: Message) -> None:
+        """Apply a steering command, held: the env draws none of its own for the rest of the replay, and a restart
+        after a fall keeps it. A malformed one is logged, not applied: NaNs would reach the policy's inputs."""
+        torch = self.torch
+        direction, speed = message.get("direction"), message.get("speed")
+        if (not isinstance(direction, list) or len(direction) != 2 or speed is None
+                or not all(math.isfinite(v) for v in (*direction, speed)) or math.hypot(*direction) == 0):
+            self.channel.send("log", line=f"worker: ignored set_command {direction!r} at {speed!r}")
+            return
+        self.env.set_command(torch.zeros(1, dtype=torch.long), torch.tensor([direction], dtype=torch.float32),
+                             torch.tensor([float(speed)], dtype=torch.float32), hold=True)
+        self.playback.obs = self.env._obs
 
     def run(self) -> int:
         """Replay until told to stop."""
         env, torch = self.env, self.torch
         is_task = hasattr(env, "set_target")
+        steers = hasattr(env, "set_command")
+        # The speeds the policy was asked for in training: the GUI maps its keys and drags into them.
+        extra = {"speed_range": list(env.speed_range)} if steers else {}
         self.channel.send("started", mode="replay", model_file=str(self.model_file), num_envs=1,
-                          env_name=type(env).__name__, env_config=str(self.env_config))
+                          env_name=type(env).__name__, env_config=str(self.env_config), **extra)
         self.playback.restart()
         last_status = 0.0
         while not self.stopping:
@@ -262,6 +284,8 @@ class ReplayWorker:
                     xy = torch.tensor([message.get("xy")], dtype=torch.float32)
                     env.set_target(torch.zeros(1, dtype=torch.long), xy, hold=True)
                     self.playback.obs = env._obs
+                elif message.type == "set_command" and steers:
+                    self._set_command(message)
             if start - last_status > HEARTBEAT_INTERVAL:
                 last_status = start
                 self.channel.send("status", state="paused" if self.paused else "running")

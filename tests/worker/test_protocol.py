@@ -63,6 +63,10 @@ def test_envelope_fields_cannot_be_overwritten():
     '{"v": 1, "type": "weights_applied", "iteration": "3"}',
     '{"v": 1, "type": "log", "seq": "a"}',
     '{"v": 1, "type": 5}',
+    '{"v": 1, "type": "set_command", "direction": [1.0, "x"], "speed": 1.0}',
+    '{"v": 1, "type": "set_command", "direction": [1.0, 0.0], "speed": "fast"}',
+    '{"v": 1, "type": "pose", "qpos": [0.0], "time": 0.0, "command": [0.0, 1.0, "x"]}',
+    '{"v": 1, "type": "pose", "qpos": [0.0], "time": 0.0, "velocity": "still"}',
 ])
 def test_fields_a_reader_relies_on_must_have_their_types(line):
     with pytest.raises(ProtocolError):

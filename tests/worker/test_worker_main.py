@@ -159,6 +159,45 @@ def test_a_location_replay_keeps_the_clicked_target_beside_the_character_across_
         w.close()
 
 
+def test_a_steering_replay_takes_the_command_and_keeps_it_across_a_fall(tmp_path):
+    """The GUI's replay of a steering policy: the speed range to map keys into, each pose's command and actual
+    velocity, and a set_command that holds through restarts (an untrained policy falls within a second). The
+    shipped config's dataset is in ../shared/; the bundled walk clip stands in for it (--motion_file, as the GUI
+    passes a run's), so this runs without the shared clips."""
+    from amp_studio.runs.training import make_training
+
+    env_config = "data/envs/amp_steering_humanoid_env.yaml"
+    agent_config = "data/agents/amp_task_humanoid_agent.yaml"
+    clip = "data/motions/walk_keyframed.pkl"
+    runner = make_training(env_config, "data/engines/mujoco_engine.yaml", agent_config, 1, 0, tmp_path / "run",
+                           env_overrides={"motion_file": clip}, logger="txt", log=lambda line: None)
+    model = runner.save_checkpoint()
+    speed_range = list(runner.env.speed_range)
+    runner.env.close()
+    w = WorkerProcess("replay", "--model_file", str(model), "--fast", "--env_config", env_config,
+                      "--agent_config", agent_config, "--motion_file", clip)
+    try:
+        started = w.wait_for(lambda m: m.type == "started")
+        assert started.get("speed_range") == pytest.approx(speed_range)
+        first = w.wait_for(lambda m: m.type == "pose")
+        assert len(first.get("command")) == 3 and len(first.get("velocity")) == 2
+        assert first.get("ref_qpos") is None and first.get("target") is None
+        w.send("set_command", direction=[0.0, 2.0], speed=1.25)  # normalized by the env
+        w.wait_for(lambda m: m.type == "pose" and m.get("command") == pytest.approx([0.0, 1.0, 1.25], abs=1e-6))
+        moving = w.wait_for(lambda m: m.type == "pose" and m.get("done") == 0 and any(m.get("velocity")))
+        assert all(math.isfinite(v) for v in moving.get("velocity"))
+        w.wait_for(lambda m: m.type == "pose" and m.get("done") == 1, timeout=60)
+        restart = w.wait_for(lambda m: m.type == "pose")
+        assert restart.get("command") == pytest.approx([0.0, 1.0, 1.25], abs=1e-6)
+        w.send("set_command", direction=[float("nan"), 1.0], speed=1.0)  # refused, not given to the policy
+        w.wait_for(lambda m: m.type == "log" and "ignored set_command" in m.get("line"))
+        assert w.wait_for(lambda m: m.type == "pose").get("command") == pytest.approx([0.0, 1.0, 1.25], abs=1e-6)
+        w.send("stop")
+        w.wait_for(lambda m: m.type == "finished")
+    finally:
+        w.close()
+
+
 @pytest.mark.deepmimic
 def test_the_shipped_location_model_walks_to_a_clicked_target(deepmimic_dir):
     """The GUI's replay of data/models/amp_location_humanoid_model.pt: a click 4 m away is reached."""
