@@ -218,7 +218,8 @@ def test_the_shipped_location_model_walks_to_a_clicked_target(deepmimic_dir):
         w.close()
 
 
-SUITE_MODELS = sorted(str(p) for p in (DATA_DIR / "models").glob("amp_humanoid_*_model.pt"))
+SUITE_MODELS = sorted(str(p) for p in (DATA_DIR / "models").glob("amp_humanoid_*_model.pt")) + [
+    str(DATA_DIR / "models" / "amp_g1_walk_model.pt")]
 
 
 @pytest.mark.deepmimic
