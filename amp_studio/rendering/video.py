@@ -36,11 +36,14 @@ class VideoSettings:
 
 @dataclass(frozen=True)
 class VideoFrame:
-    """One frame's content: a pose as Scene.set_pose takes it, and optionally a ghost pose and a target xy."""
+    """One frame's content: a pose as Scene.set_pose takes it, and optionally a ghost pose, a target xy and a
+    steering command ([direction x, y, speed]) with the planar velocity ([vx, vy]), drawn as arrows."""
 
     pose: np.ndarray
     ghost: np.ndarray | None = None
     target: tuple[float, float] | None = None
+    command: tuple[float, float, float] | None = None
+    velocity: tuple[float, float] | None = None
 
 
 def write_video(path: str | Path, frames: Iterable[VideoFrame], num_frames: int, char_file: str,
@@ -74,6 +77,7 @@ def write_video(path: str | Path, frames: Iterable[VideoFrame], num_frames: int,
                 scene.camera.lookat[:] = [root[0], root[1], 0.9]
             scene.set_ghost(frame.ghost)
             scene.set_target(frame.target)
+            scene.set_steering(frame.command, frame.velocity)
             image, _ = scene.render(settings.width, settings.height)
             writer.send(np.ascontiguousarray(image))
             done += 1

@@ -1,5 +1,5 @@
 """A policy's replay as a video: env 0 under the deterministic policy, with the reference clip as a ghost (for
-imitation) or the target (for the location task)."""
+imitation), the target (for the location task) or the command and velocity arrows (for the steering task)."""
 
 from __future__ import annotations
 
@@ -43,11 +43,14 @@ def policy_video_frames(env, agent, seconds: float, fps: float, ghost: bool = Tr
             playback.step(advance)  # a fall restarts env 0 before the frame shows it
         state = env.engine.get_state()
         reference = None
-        if ghost and not hasattr(env, "target"):
+        steering = hasattr(env, "set_command")
+        if ghost and not hasattr(env, "target") and not steering:
             ref = env.motion_lib.get_state(clip, t0 + elapsed)
             reference = _pose(ref, 0)
         target = tuple(env.target[0].tolist()) if hasattr(env, "target") else None
-        yield VideoFrame(_pose(state, 0), reference, target)
+        command = tuple(env.command()[0].tolist()) if steering else None
+        velocity = tuple(env.planar_velocity()[0].tolist()) if steering else None
+        yield VideoFrame(_pose(state, 0), reference, target, command, velocity)
 
 
 def write_policy_video(path: str | Path, env, agent, seconds: float, settings: VideoSettings, ghost: bool = True,

@@ -75,3 +75,13 @@ def test_the_onnx_export_names_the_command_observations(steering_run, tmp_path):
     names = [name for name, _ in json.loads(meta["observation_layout"])]
     assert names[-3:] == ["command_direction_xy (heading frame: twist)", "command_speed (m/s)",
                           "command_facing_xy (heading frame: twist)"]
+
+
+def test_the_replay_video_shows_the_command_and_velocity_not_a_ghost(steering_run):
+    from amp_studio.runs.policy_video import policy_video_frames
+
+    runner, _, _ = steering_run
+    frames = list(policy_video_frames(runner.env, runner.agent, 1.0, 10.0))
+    assert len(frames) == 10 and all(f.ghost is None and f.target is None for f in frames)
+    assert all(len(f.command) == 3 and len(f.velocity) == 2 for f in frames)
+    assert frames[-1].command == pytest.approx(tuple(runner.env.command()[0].tolist()))
