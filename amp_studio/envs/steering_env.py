@@ -82,6 +82,12 @@ class SteeringEnv(AMPEnv):
             self._draw_timers(env_ids)
         self._obs[env_ids] = self._compute_obs(env_ids)
 
+    def resample_commands(self, env_ids: torch.Tensor) -> None:
+        """Draw new commands for env_ids now (on demand), releasing any held ones; the timers start anew."""
+        self.command_held[env_ids] = False
+        self._draw_commands(env_ids)
+        self._obs[env_ids] = self._compute_obs(env_ids)
+
     def command(self) -> torch.Tensor:
         """Each env's command as MimicKit's recorded task_commands: world direction x, y and speed (m/s).
         Shape: (num_envs, 3)."""

@@ -59,6 +59,11 @@ def test_commands_are_redrawn_after_their_time_and_held_ones_stay(walk_and_run):
     assert changed.tolist() == [True, True, True, False]
     env.set_command(torch.tensor([3]), torch.tensor([[1.0, 0.0]]), torch.tensor([1.0]), hold=False)
     assert not bool(env.command_held[3]) and int(env.command_steps_left[3]) == round(0.5 / env.dt)
+    env.set_command(torch.tensor([2]), torch.tensor([[1.0, 0.0]]), torch.tensor([1.0]))
+    held = env.command()[2].clone()
+    env.resample_commands(torch.tensor([2]))  # on demand: a new command at once, no longer held
+    assert not bool(env.command_held[2]) and not torch.equal(env.command()[2], held)
+    assert torch.equal(env._obs[2, -5:-3], env._compute_obs(torch.tensor([2]))[0, -5:-3])
     env.close()
 
 
