@@ -129,6 +129,10 @@ class SteeringEnvConfig(EnvConfig):
     """Directions drawn all around (else always the world's +x)."""
     rand_face_dir: bool = False
     """Facings drawn apart from the direction (sideways and backwards steps; else facing where it goes)."""
+    clip_command_prob: float = 0.0
+    """Share of episode starts whose first command is the clip's own motion there (the direction and speed, within
+    the range, of its planar velocity at the start), so that a start in the middle of a run is asked to go on
+    running; the other starts, and every later command, are drawn at random (MimicKit's: 0)."""
     reward_steering_tar_w: float = 0.7
     """Weight of the velocity term: exp(-reward_steering_vel_scale |speed * direction - planar velocity|^2)."""
     reward_steering_face_w: float = 0.3
@@ -140,7 +144,7 @@ class SteeringEnvConfig(EnvConfig):
         **EnvConfig.RANGES, "tar_speed_min": Range(0.0, 100.0), "tar_speed_max": Range(0.0, 100.0),
         "tar_change_time_min": Range(0.0, 1e6, low_open=True), "tar_change_time_max": Range(0.0, 1e6, low_open=True),
         "reward_steering_tar_w": Range(0.0, 1e3), "reward_steering_face_w": Range(0.0, 1e3),
-        "reward_steering_vel_scale": Range(0.0, 1e6),
+        "reward_steering_vel_scale": Range(0.0, 1e6), "clip_command_prob": Range(0.0, 1.0),
     }
 
     def validate(self) -> str | None:

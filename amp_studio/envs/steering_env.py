@@ -45,8 +45,21 @@ class SteeringEnv(AMPEnv):
         return float(lo), float(hi)
 
     def _reset_task(self, env_ids: torch.Tensor) -> None:
-        self._prev_xy[env_ids] = self.engine.get_state().root_pos[env_ids, :2]
-        self._draw_commands(env_ids[~self.command_held[env_ids]])
+        state = self.engine.get_state()
+        self._prev_xy[env_ids] = state.root_pos[env_ids, :2]
+        free = env_ids[~self.command_held[env_ids]]
+        self._draw_commands(free)
+        p = self.config.clip_command_prob
+        if p > 0 and len(free):
+            clip_ids = free[torch.rand(len(free), generator=self.generator) < p]
+            velocity = state.root_vel[clip_ids, :2]
+            moving = velocity.norm(dim=-1) > 1e-3  # a start standing still keeps its random direction
+            clip_ids, velocity = clip_ids[moving], velocity[moving]
+            speed = velocity.norm(dim=-1)
+            self.direction[clip_ids] = velocity / speed.unsqueeze(-1)
+            self.speed[clip_ids] = speed.clamp(*self.speed_range)
+            if not self.config.rand_face_dir:
+                self.facing[clip_ids] = self.direction[clip_ids]
 
     def _draw_commands(self, env_ids: torch.Tensor) -> None:
         n, c, g = len(env_ids), self.config, self.generator

@@ -67,6 +67,21 @@ def test_commands_are_redrawn_after_their_time_and_held_ones_stay(walk_and_run):
     env.close()
 
 
+def test_starts_can_be_asked_to_go_on_as_the_clip_moves(walk_and_run):
+    env = steering_env(walk_and_run, 64, clip_command_prob=1.0)
+    velocity = env.engine.get_state().root_vel[:, :2]
+    direction = velocity / velocity.norm(dim=-1, keepdim=True)
+    assert torch.allclose(env.direction, direction, atol=1e-5) and torch.equal(env.facing, env.direction)
+    lo, hi = env.speed_range
+    assert torch.allclose(env.speed, velocity.norm(dim=-1).clamp(lo, hi), atol=1e-5)
+    env.close()
+    env = steering_env(walk_and_run, 64, clip_command_prob=0.0)  # MimicKit's: every start drawn at random
+    velocity = env.engine.get_state().root_vel[:, :2]
+    agree = (env.direction * velocity).sum(-1) / velocity.norm(dim=-1)
+    assert float(agree.min()) < 0.0
+    env.close()
+
+
 def test_the_command_is_observed_in_the_heading_frame_and_mirrors(walk_and_run):
     env = steering_env(walk_and_run, 1)
     heading = float(heading_angle(env.engine.get_state().root_rot, "twist")[0])
