@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from amp_studio.envs.env_config import load_env_config
 from amp_studio.runs.checkpoints import export_policy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
@@ -31,7 +32,11 @@ def main() -> None:
                              "amp_task_humanoid_agent.yaml", "output/learn_steering", 60.0, 10.0)
     parser.add_argument("--save_model", default=None, help="write the final policy here (policy-only checkpoint)")
     args = parser.parse_args()
-    runner, eval_env = runner_and_eval_env(args, eval_overrides={"episode_length": 10.0})
+    # Evaluated on the task as the env config file defines it (10-s episodes, every command drawn at random),
+    # whatever --env_overrides change in training: runs with different training settings stay comparable.
+    _, file_config, _ = load_env_config(args.env_config)
+    measured = {"episode_length": 10.0, "clip_command_prob": file_config.clip_command_prob}
+    runner, eval_env = runner_and_eval_env(args, eval_overrides=measured)
     lo, hi = eval_env.speed_range
     print(f"training {args.minutes} min on {torch.get_num_threads()} torch threads, {args.num_envs} envs, "
           f"{eval_env.motion_lib.num_clips} clips, commanded speeds {lo:.2f}-{hi:.2f} m/s")
