@@ -150,6 +150,11 @@ class AMPEnv(VecEnv):
     def _reset_task(self, env_ids: torch.Tensor) -> None:
         """Hook for task envs: task state of newly started episodes."""
 
+    def _random_steps(self, n: int, seconds_min: float, seconds_max: float) -> torch.Tensor:
+        """For task envs: n control-step counts of uniformly random durations (at least one step). Shape: (n,)."""
+        seconds = seconds_min + (seconds_max - seconds_min) * torch.rand(n, generator=self.generator)
+        return (seconds / self.dt).round().long().clamp_min(1)
+
     # ----- features and observations -----
 
     def _features(self, state: CharacterState, body_pos: torch.Tensor | None = None,

@@ -42,9 +42,7 @@ class LocationEnv(AMPEnv):
 
     def _draw_timers(self, env_ids: torch.Tensor) -> None:
         c = self.config
-        seconds = c.tar_change_time_min + (c.tar_change_time_max - c.tar_change_time_min) * torch.rand(
-            len(env_ids), generator=self.generator)
-        self.target_steps_left[env_ids] = (seconds / self.dt).round().long().clamp_min(1)
+        self.target_steps_left[env_ids] = self._random_steps(len(env_ids), c.tar_change_time_min, c.tar_change_time_max)
 
     def set_target(self, env_ids: torch.Tensor, target_xy: torch.Tensor, hold: bool = True) -> None:
         """Place targets from outside (the GUI); held targets stay until set again with hold=False."""

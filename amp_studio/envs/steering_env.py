@@ -75,9 +75,8 @@ class SteeringEnv(AMPEnv):
 
     def _draw_timers(self, env_ids: torch.Tensor) -> None:
         c = self.config
-        seconds = c.tar_change_time_min + (c.tar_change_time_max - c.tar_change_time_min) * torch.rand(
-            len(env_ids), generator=self.generator)
-        self.command_steps_left[env_ids] = (seconds / self.dt).round().long().clamp_min(1)
+        steps = self._random_steps(len(env_ids), c.tar_change_time_min, c.tar_change_time_max)
+        self.command_steps_left[env_ids] = steps
 
     def set_command(self, env_ids: torch.Tensor, direction_xy: torch.Tensor, speed: torch.Tensor,
                     facing_xy: torch.Tensor | None = None, hold: bool = True) -> None:
