@@ -35,6 +35,10 @@ class AmpStudioError(Exception):
         self.problem = one_line(problem)
         super().__init__(f"{self.path}: {self.problem}" if self.path else self.problem)
 
+    def __reduce__(self):
+        # Errors cross process boundaries (worker pools, spawned runs); pickle rebuilds them from both fields.
+        return type(self), (self.path, self.problem)
+
 
 class MotionError(AmpStudioError):
     """A clip or dataset file that cannot be read or is not a valid motion."""

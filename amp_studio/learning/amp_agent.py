@@ -32,6 +32,10 @@ def make_optimizer(params, cfg: OptimizerConfig) -> torch.optim.Optimizer:
     return torch.optim.SGD(params, lr=cfg.learning_rate, momentum=0.9, weight_decay=cfg.weight_decay)
 
 
+MAX_LOG_RATIO = 20.0
+"""PPO's log-probability ratio is clamped here (a ratio of 5e8): finite in float32, far past any clip range."""
+
+
 def style_reward(logits: torch.Tensor, scale: float) -> torch.Tensor:
     """r = -log(max(1 - sigmoid(D), 1e-4)) * scale: high where the discriminator takes the agent for the demo."""
     return -torch.log(torch.clamp_min(1.0 - torch.sigmoid(logits), 1e-4)) * scale
@@ -267,7 +271,10 @@ class AMPAgent:
             if pairs:
                 idx = torch.cat((idx, idx + originals))
             mean = run_mlp(self.actor, obs[idx], self.bf16["actor"])
-            log_ratio = self._log_prob(mean, actions[idx]) - old_log_probs[idx]
+            # exp overflows float32 past 88, and exp's backward (0 * inf) then turns every gradient to NaN, whichever
+            # side of PPO's minimum was taken. Past MAX_LOG_RATIO the sample's gradient is dropped instead: with an
+            # action std of 0.05 a few updates can move a mean that far (9 seen in the learning-progress run).
+            log_ratio = (self._log_prob(mean, actions[idx]) - old_log_probs[idx]).clamp_max(MAX_LOG_RATIO)
             ratio = torch.exp(log_ratio)
             a = adv[idx]
             surrogate = torch.minimum(ratio * a, ratio.clamp(1 - c.ppo_clip_ratio, 1 + c.ppo_clip_ratio) * a)

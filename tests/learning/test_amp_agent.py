@@ -99,6 +99,17 @@ def test_update_reports_metrics_and_uses_current_weights():
     assert agent.replay.size > 0
 
 
+def test_an_overflowing_probability_ratio_leaves_the_actor_finite():
+    # Stored log-probabilities far below the current policy's: exp(log ratio) overflows float32, and without the
+    # clamp its backward (0 * inf) turns every actor gradient, and then every weight, to NaN.
+    agent = AMPAgent(_tiny(background_updates=False), 3, 2, 4)
+    storage = _fake_rollout(agent)
+    storage.log_probs[:] = -1e4
+    m = agent.update(storage, torch.zeros(8, 3), _demo)
+    assert all(torch.isfinite(p).all() for p in agent.actor.parameters())
+    assert math.isfinite(m["actor_loss"])
+
+
 def test_disc_normalizer_folds_in_the_agent_when_asked():
     """A feature the clips hold constant: from the clips alone its std is the floor, and the agent's least
     deviation reads as the clip; with the agent's observations folded in it is measured against their spread."""
