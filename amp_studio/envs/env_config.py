@@ -138,7 +138,10 @@ class SteeringEnvConfig(EnvConfig):
     reward_steering_face_w: float = 0.3
     """Weight of the facing term: max(0, commanded facing . heading)."""
     reward_steering_vel_scale: float = 0.5
-    """The velocity term's scale (1/(m/s)^2)."""
+    """The velocity term's scale (1/(m/s)^2; unitless when the error is relative)."""
+    reward_steering_vel_relative: bool = False
+    """Measure the velocity error as a share of the commanded speed (at least 0.5 m/s), so that a walk's 0.2 m/s
+    miss costs as much as a run's 0.6 (MimicKit's: false, the error in m/s)."""
 
     RANGES: ClassVar[dict[str, Range]] = {
         **EnvConfig.RANGES, "tar_speed_min": Range(0.0, 100.0), "tar_speed_max": Range(0.0, 100.0),

@@ -33,3 +33,14 @@ def test_weights_and_scale_come_from_the_config():
     r = steering_reward(torch.tensor([[0.5, 0.0]]), quat_from_heading(torch.zeros(1)), torch.tensor([[1.0, 0.0]]),
                         torch.tensor([1.0]), torch.tensor([[1.0, 0.0]]), w)
     assert torch.allclose(r, torch.tensor([math.exp(-2.0 * 0.25)]))
+
+
+def test_a_relative_error_costs_a_walk_and_a_run_alike():
+    w = SteeringEnvConfig(char_file="c", motion_file="m", reward_steering_tar_w=1.0, reward_steering_face_w=0.0,
+                          reward_steering_vel_scale=4.0, reward_steering_vel_relative=True)
+    # 20% short at 1 and at 3 m/s; 0.1 m/s short of a 0.2 m/s command is measured against the 0.5 m/s floor.
+    vel = torch.tensor([[0.8, 0.0], [2.4, 0.0], [0.1, 0.0]])
+    direction = torch.tensor([[1.0, 0.0]]).expand(3, 2)
+    r = steering_reward(vel, quat_from_heading(torch.zeros(3)), direction, torch.tensor([1.0, 3.0, 0.2]),
+                        direction, w)
+    assert torch.allclose(r, torch.tensor([math.exp(-4.0 * 0.04), math.exp(-4.0 * 0.04), math.exp(-4.0 * 0.04)]))
