@@ -101,6 +101,7 @@ def _viewer(args: argparse.Namespace, env):
 
 def _test(args: argparse.Namespace) -> int:
     from amp_studio.runs.evaluation import evaluate
+    from amp_studio.runs.skill_measures import SKILL_KEYS, clip_reference
 
     if not args.model_file:
         raise AmpStudioError(None, "--mode test needs --model_file (a checkpoint)")
@@ -139,12 +140,15 @@ def _test(args: argparse.Namespace) -> int:
             viewer.close()
     keys = ["episode_length_mean", "fall_rate", "root_speed_mean", "pose_error_dtw", "disc_reward_mean",
             "task_return", "success_rate", "final_distance_mean", "heading_error_deg_median", "speed_error_median",
-            "judged_seconds"]
-    for key in ["episodes"] + keys:
+            "judged_seconds", *SKILL_KEYS]
+    # The key event the skill measures count: the clips' own (one per clip of a dataset).
+    result["skill_event"] = ",".join(sorted({clip_reference(env, c).event or "none"
+                                             for c in range(env.motion_lib.num_clips)}))
+    for key in ["episodes", *keys, "skill_event"]:
         if key in result:
             print(f"  {key:<24} {result[key]:.4f}" if isinstance(result[key], float) else f"  {key:<24} {result[key]}")
     if args.json:
-        print(json.dumps({k: result[k] for k in keys if k in result}))
+        print(json.dumps({k: result[k] for k in [*keys, "skill_event"] if k in result}))
     return 0
 
 

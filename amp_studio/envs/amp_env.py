@@ -67,6 +67,8 @@ class AMPEnv(VecEnv):
         self.action_offset, self.action_scale = action_scaling(ch, config.zero_center_action)
         self.max_episode_steps = max(1, round(config.episode_length / self.dt))
         self.progress = torch.zeros(num_envs, dtype=torch.long)
+        self.episode_clips = torch.zeros(num_envs, dtype=torch.long)
+        """Per env, the clip its episode started in (skill measures compare an episode with its own clip)."""
         self.num_disc_steps = config.num_disc_obs_steps
         self.obs_heading = None if config.global_obs else config.heading  # the observations' frame
 
@@ -119,7 +121,7 @@ class AMPEnv(VecEnv):
         window = self._clip_window(clip_ids, times)
         vec, flat = self._features(window)
         starts = {name: getattr(window, name).reshape(n, k, -1) for name in _STATE_FIELDS}
-        starts.update(vec=vec.reshape((n, k) + vec.shape[1:]), flat=flat.reshape(n, k, -1))
+        starts.update(vec=vec.reshape((n, k) + vec.shape[1:]), flat=flat.reshape(n, k, -1), clip=clip_ids.long())
         return starts
 
     def _start(self, env_ids: torch.Tensor, starts: dict[str, torch.Tensor]) -> None:
@@ -127,6 +129,7 @@ class AMPEnv(VecEnv):
         k = self.num_disc_steps
         self.engine.reset(env_ids, CharacterState(*(starts[name][:, -1] for name in _STATE_FIELDS)))
         self.progress[env_ids] = 0
+        self.episode_clips[env_ids] = starts["clip"]
         vec, flat = starts["vec"], starts["flat"]
         ring = torch.arange(self._head + 1, self._head + 1 + k) % k  # the window's places, oldest first
         slots = torch.cat((ring, ring + k))

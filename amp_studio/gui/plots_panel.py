@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from amp_studio.gui.run_model import PLOTTED, RunRecord
 
 REFRESH_MS = 100  # curves redraw at 10 Hz at most, whatever the message rate
+ROWS = 2  # plots on two rows, however many there are: a third row left them too short for the runs' legend
 PALETTE = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75))
 
 
@@ -24,8 +25,9 @@ class PlotsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.layout_widget)
         self.plots: list[pg.PlotItem] = []
+        columns = -(-len(PLOTTED) // ROWS)
         for i, (_, title, tip) in enumerate(PLOTTED):
-            plot = self.layout_widget.addPlot(row=i // 3, col=i % 3, title=title)
+            plot = self.layout_widget.addPlot(row=i // columns, col=i % columns, title=title)
             plot.setToolTip(tip)
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setClipToView(True)

@@ -26,6 +26,11 @@ PLOTTED = (  # metrics, title, what it is and which way is good
      "How often the discriminator tells the policy's motion (solid) and the clips' (dashed) apart. Lower, toward "
      "0.5, is better: the policy's motion passes for the clips'; near 1 the discriminator wins."),
     (("samples_per_s",), "samples / s", "Training speed: env steps per second of training. Higher is faster."),
+    (("skill_extremes", "skill_events_share"), "skill reached (extremes, events)",
+     "How far the episodes that ended reached their clip's own skill: the weakest of its extremes (pelvis tilt, "
+     "turn, root height, time in the air) as a share of the clip's (solid), and its key event (a flip, a full "
+     "turn, a flight) performed as often as the clip does (dashed). 1 is the clip's; a character standing in a "
+     "flip clip's pose scores low here however small its pose error. Higher is better."),
 )
 
 

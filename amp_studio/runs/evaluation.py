@@ -14,6 +14,7 @@ from amp_studio.envs.amp_obs import heading_cos_sin, unturn
 from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.learning.amp_agent import AMPAgent, style_reward
 from amp_studio.runs.playback import Playback, PlaybackStep
+from amp_studio.runs.skill_measures import SkillTracker, clip_reference, summarize
 from amp_studio.runs.steering_judge import SteeringJudge
 
 
@@ -110,7 +111,10 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
     episode_length_mean (s), fall_rate, root_speed_mean (m/s), pose_error_dtw (m, against the nearest clip),
     disc_reward_mean (the style reward per step, where the agent's discriminator is trained), and for the
     location task task_return (mean task reward per step, in [0, 1]), success_rate and final_distance_mean (m);
-    for the steering task task_return, heading_error_deg_median and speed_error_median (steering_judge).
+    for the steering task task_return, heading_error_deg_median and speed_error_median (steering_judge); and the
+    skill measures of each episode against the clip it started in, averaged (skill_measures: skill_tilt,
+    skill_turn, skill_height, skill_airborne, skill_extremes, skill_events, skill_events_expected,
+    skill_events_share, and skill_reached, the share of episodes that reached the clip's skill).
     With clip_id, every episode starts in that clip (a dataset's per-clip evaluation); the pose error is still
     against the nearest clip. With watch (a viewer's update: False once its window is closed), the episodes play
     in real time and watch() is called after every step until it returns False; the figures are the same.
@@ -121,13 +125,21 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
     n = env.num_envs
     judge = SteeringJudge(n, env.dt) if hasattr(env, "set_command") else None
 
+    skills = SkillTracker(n, env.dt)
+    skill_references = [clip_reference(env, clip) for clip in range(env.motion_lib.num_clips)]
+    floors = torch.tensor([reference.floor for reference in skill_references])
+    skill_episodes: list[dict[str, float]] = []
+
     def reset(ids: torch.Tensor) -> torch.Tensor:
         if clip_id is None:
-            return env.reset(ids)
-        clips = torch.full((len(ids),), clip_id, dtype=torch.long)
-        times = (env.motion_lib.sample_times(clips, generator=env.generator) if env.config.rand_reset
-                 else torch.zeros(len(ids), dtype=env.motion_lib.dtype))
-        return env.reset_to(ids, clips, times)
+            obs = env.reset(ids)
+        else:
+            clips = torch.full((len(ids),), clip_id, dtype=torch.long)
+            times = (env.motion_lib.sample_times(clips, generator=env.generator) if env.config.rand_reset
+                     else torch.zeros(len(ids), dtype=env.motion_lib.dtype))
+            obs = env.reset_to(ids, clips, times)
+        skills.restart(ids, env.engine.get_state().root_rot[ids])
+        return obs
 
     started = min(n, episodes)  # episodes begun so far
     active = torch.arange(n) < started
@@ -146,6 +158,7 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
         reward, done, info = step.reward, step.done, step.info
         state = env.engine.get_state()
         steps.add_(1)
+        skills.add(state.root_pos, state.root_rot, env.engine.body_pos, floors[env.episode_clips])
         speeds.append(state.root_vel[active, :2].norm(dim=-1))
         task_rewards.append(reward[active])
         if judge is not None:
@@ -161,6 +174,7 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
         for i in ended.tolist():
             lengths.append(int(steps[i]))
             falls += int(done[i] == DoneFlag.FAIL)
+            skill_episodes.append(skills.episode(i, skill_references[int(env.episode_clips[i])]))
             if is_location:
                 successes.append(bool(info["success"][i]))
                 distances.append(float(info["target_distance"][i]))
@@ -184,6 +198,7 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
     }
     if pose_error:
         result["pose_error_dtw"] = float(np.mean(errors)) if errors else float("nan")
+    result.update(summarize(skill_episodes))
     if style_rewards:
         result["disc_reward_mean"] = float(torch.cat(style_rewards).mean())
     if is_location:

@@ -25,6 +25,7 @@ from amp_studio.runs.checkpoints import (
     save_checkpoint,
 )
 from amp_studio.runs.run_directory import RunDirectory
+from amp_studio.runs.skill_measures import SkillTracker, clip_reference, summarize
 
 
 class Runner:
@@ -45,6 +46,11 @@ class Runner:
         self.wall_time = 0.0
         self.obs = env.reset()
         self.episode_steps = torch.zeros(env.num_envs, dtype=torch.long)
+        # The skill measures of the episodes that end in each iteration, against the clips they started in.
+        self.skill_references = [clip_reference(env, clip) for clip in range(env.motion_lib.num_clips)]
+        self._floors = torch.tensor([reference.floor for reference in self.skill_references])
+        self.skills = SkillTracker(env.num_envs, env.dt)
+        self.skills.restart(torch.arange(env.num_envs), env.engine.get_state().root_rot)
         self.on_step: Callable[[], None] | None = None
         """Called after every env control step (the GUI worker streams poses and answers commands there)."""
         self.last_checkpoint: tuple[Path, int] | None = None
@@ -58,12 +64,15 @@ class Runner:
         lengths: list[torch.Tensor] = []
         falls = 0
         fell = torch.zeros(env.num_envs, dtype=torch.bool)
+        skill_episodes: list[dict[str, float]] = []
         obs = self.obs
         while not storage.full:
             actions, log_probs = agent.act(obs)
             next_obs, task_rewards, done, info = env.step(actions)
             storage.add(obs, actions, log_probs, task_rewards, done, next_obs, info["disc_obs"])
             self.episode_steps += 1
+            state = env.engine.get_state()
+            self.skills.add(state.root_pos, state.root_rot, env.engine.body_pos, self._floors[env.episode_clips])
             ended = torch.nonzero(done).flatten()
             if len(ended):
                 lengths.append(self.episode_steps[ended].clone())
@@ -71,7 +80,10 @@ class Runner:
                 falls += len(failed)
                 fell[failed] = True
                 self.episode_steps[ended] = 0
+                skill_episodes += [self.skills.episode(i, self.skill_references[int(env.episode_clips[i])])
+                                   for i in ended.tolist()]
                 next_obs = env.reset(ended)
+                self.skills.restart(ended, env.engine.get_state().root_rot[ended])
             obs = next_obs
             if self.on_step is not None:
                 self.on_step()
@@ -84,6 +96,7 @@ class Runner:
             # Unlike fall_rate (falls among ended episodes: 1.0 until episodes start timing out), this moves
             # from the first iteration on.
             "fall_share": float(fell.float().mean()),
+            **summarize(skill_episodes),
         }
 
     def train_iteration(self) -> dict[str, float]:

@@ -82,6 +82,12 @@ def test_fall_share_moves_while_the_fall_rate_says_nothing(tmp_path):
     assert all(0.0 <= s <= 1.0 for s in shares) and max(shares) > 0
     # Early on every ended episode is a fall (or none has ended): the fall rate is 1 or undefined throughout.
     assert all(m["fall_rate"] == 1.0 or m["fall_rate"] != m["fall_rate"] for m in seen)
+    # The episodes that ended are measured against the walk they started in: an untrained policy falls at once,
+    # no higher than the clip's root goes, and the walk has no key event to count.
+    ended = [m for m in seen if m["episodes"] > 0]
+    assert ended and all("skill_extremes" in m and "skill_tilt" not in m for m in ended)
+    assert all(0.0 < m["skill_height"] <= 1.05 and m["skill_events_expected"] == 0.0 for m in ended)
+    assert all("skill_height" not in m for m in seen if m["episodes"] == 0)
 
 
 def test_reward_weight_change_applies_next_iteration_and_is_recorded(tmp_path):
