@@ -18,6 +18,7 @@ rate 0 and DTW <= the paper's within 18 M samples; the rest fall rate <= 0.25 an
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -30,9 +31,11 @@ from amp_studio.learning.agent_config import load_agent_config
 from amp_studio.paths import DATA_DIR, DEEPMIMIC_DIR
 from amp_studio.runs.checkpoints import export_policy, load_checkpoint
 from amp_studio.runs.evaluation import clip_root_speed, evaluate
+from amp_studio.runs.run_arguments import use_model_configs
+from amp_studio.runs.skill_measures import REACHED, SKILL_KEYS, clip_reference
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
-from timed_training import runner_and_eval_env, train_and_evaluate, training_parser  # noqa: E402
+from timed_training import for_checkpoint, runner_and_eval_env, train_and_evaluate, training_parser  # noqa: E402
 
 REPO = DATA_DIR.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "learn_suite.jsonl"
@@ -66,15 +69,32 @@ def goal_budget(keys: list[str]) -> int:
     return 18_000_000 if all(k in LOCOMOTION for k in keys) else 36_000_000
 
 
+def skill_met(r: dict) -> bool | None:
+    """Whether a row's policy performed its clip's skill (skill_measures: on average, its extremes and its key
+    event at REACHED of the clip's); None for rows measured before the skill measures existed."""
+    if "skill_extremes" not in r:
+        return None
+    return r["skill_extremes"] >= REACHED and r["skill_events_share"] >= REACHED
+
+
 def goal(key: str, r: dict) -> str:
-    """Whether a row meets its goal on these cores ("-" where the paper has no value)."""
+    """Whether a row meets its goal on these cores: the fall rate and DTW goal, and the clip's skill performed
+    ("-" where the paper has no value; "?" for a row that meets the rest but was not measured for the skill)."""
     paper = PAPER_DTW.get(key)
     if paper is None:
         return "-"
     ok = r["samples"] <= goal_budget([key]) and (
         r["fall_rate"] == 0 and r["pose_error_dtw"] <= paper if key in LOCOMOTION
         else r["fall_rate"] <= 0.25 and r["pose_error_dtw"] <= 1.5 * paper)
-    return "yes" if ok else "no"
+    skill = skill_met(r)
+    return "no" if not ok or skill is False else "?" if skill is None else "yes"
+
+
+def skill_cell(r: dict) -> str:
+    """A row's skill measures in a few characters: extremes/events (both as shares of the clip's), or -."""
+    if "skill_extremes" not in r:
+        return "-"
+    return f"{r['skill_extremes']:.2f}/{r['skill_events_share']:.2f}"
 
 
 def test_episodes(r: dict) -> int:
@@ -105,12 +125,13 @@ COMMIT = git_commit()  # the code this process imported: later commits during ho
 
 def print_table(rows: list[dict]) -> None:
     print(f"\n{'clip':<22} {'source':<14} {'minutes':>7} {'samples':>11} {'eps':>4} {'fall':>5} {'DTW m':>6} "
-          f"{'paper':>6} {'speed':>5} {'/clip':>5} {'goal':>4} {'commit':>8}")
+          f"{'paper':>6} {'speed':>5} {'/clip':>5} {'skill':>9} {'goal':>4} {'commit':>8}")
     for r in rows:
         paper = PAPER_DTW.get(r["clip"])
         print(f"{r['clip']:<22} {r['source'][:14]:<14} {r['minutes']:7.1f} {r['samples']:11,d} {test_episodes(r):>4} "
               f"{r['fall_rate']:5.2f} {r['pose_error_dtw']:6.3f} {'-' if paper is None else f'{paper:.3f}':>6} "
-              f"{r['root_speed_mean']:5.2f} {r['speed_ratio']:5.2f} {goal(r['clip'], r):>4} {r['commit']:>8}")
+              f"{r['root_speed_mean']:5.2f} {r['speed_ratio']:5.2f} {skill_cell(r):>9} {goal(r['clip'], r):>4} "
+              f"{r['commit']:>8}")
 
 
 def suite_rows(eval_env, agent, last: dict, source: str, num_envs: int, episodes: int, **extra) -> list[dict]:
@@ -128,6 +149,8 @@ def suite_rows(eval_env, agent, last: dict, source: str, num_envs: int, episodes
                      "root_speed_mean": round(r["root_speed_mean"], 3),
                      "speed_ratio": round(r["root_speed_mean"] / max(clip_root_speed(eval_env, clip_id), 1e-6), 3),
                      "episode_length_mean": round(r["episode_length_mean"], 3),
+                     "skill_event": clip_reference(eval_env, clip_id).event,
+                     **{key: round(r[key], 3) for key in SKILL_KEYS if key in r},
                      "contact_bodies": list(eval_env.contact_bodies), "num_envs": num_envs, "test_episodes": episodes,
                      "commit": COMMIT, "date": time.strftime("%Y-%m-%d"), **extra})
     return rows
@@ -200,10 +223,45 @@ def evaluate_runs(args, results: Path) -> None:
         eval_env.close()
 
 
+def evaluate_models(args, results: Path) -> None:
+    """Rows for policy files (the shipped models), each evaluated on its clips with the configs stored in it, as
+    a trained row is: re-scoring a model when the measures change. A model shipped by this script takes its
+    training row's provenance (source, minutes, samples, commit), so the new row replaces that one in the table."""
+    rows = read_rows(results) if results.is_file() else []
+    for model in map(Path, args.from_model):
+        if not model.is_file():
+            raise SystemExit(f"error: {model}: not found")
+        stored = argparse.Namespace(model_file=str(model))
+        use_model_configs(stored)
+        args.env_config, args.engine_config, args.agent_config = stored.env_config, stored.engine_config, \
+            stored.agent_config
+        args.env_overrides, args.agent_overrides, args.num_envs = "{}", "{}", 1
+        state = for_checkpoint(args, str(model))
+        runner, eval_env = runner_and_eval_env(args, out_dir=None)
+        runner.agent.load_state_dict(state["agent"], policy_only=True, source=model)
+        wall_time = float(state["wall_time"])
+        last = {"minutes": round(wall_time / 60, 1), "samples": int(state["samples"]),
+                "samples_per_s": round(int(state["samples"]) / max(wall_time, 1e-9))}
+        trained = [r for r in rows if r.get("model") == str(model)]
+        provenance = {k: trained[-1][k] for k in ("source", "commit", "num_envs", "out_dir") if k in trained[-1]} \
+            if trained else {}
+        print(f"\n== {model}: {last['samples']:,d} samples", flush=True)
+        new = suite_rows(eval_env, runner.agent, last, provenance.get("source", model.stem),
+                         provenance.get("num_envs", 0), args.final_episodes, model=str(model),
+                         rescored={"commit": COMMIT, "date": time.strftime("%Y-%m-%d")})
+        for r in new:
+            r["commit"] = provenance.get("commit", r["commit"])  # the code that trained it
+        append_rows(results, new)
+        runner.env.close()
+        eval_env.close()
+
+
 def trained_by(r: dict) -> str:
     """Where a row's policy was trained: a run elsewhere (--from_run), or learn_suite.py on a clip or dataset."""
     if r.get("run"):
         return f"run {r['source']}"
+    if r.get("rescored") and r["source"] == Path(r["model"]).stem:
+        return f"model {r['source']}"
     changed = {**r.get("env_overrides", {}), **r.get("agent_overrides", {})}
     by = "learn_suite.py" + "".join(f", {k} {v}" for k, v in changed.items())
     if clip_key(r["source"]) == r["clip"].removesuffix(" (mirror)"):
@@ -217,14 +275,14 @@ def markdown_table(rows: list[dict]) -> str:
     latest = {(r["clip"], trained_by(r)): r for r in rows}
     order = {key: i for i, key in enumerate(PAPER_DTW)}
     lines = ["| clip | trained by | minutes | samples | episodes | fall rate | DTW (m) | paper (m) | speed / clip's "
-             "| goal | commit |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+             "| skill (extremes/events) | goal | commit |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for (_, by), r in sorted(latest.items(), key=lambda kv: (order.get(kv[1]["clip"], len(order)),
                                                              kv[1]["samples"])):
         paper = PAPER_DTW.get(r["clip"])
         lines.append(f"| {r['clip']} | {by} | {r['minutes']:.0f} | {r['samples']:,d} | {test_episodes(r)} | "
                      f"{r['fall_rate']:.2f} | "
                      f"{r['pose_error_dtw']:.3f} | {'-' if paper is None else f'{paper:.3f}'} | "
-                     f"{r['speed_ratio']:.2f} | {goal(r['clip'], r)} | {r['commit']} |")
+                     f"{r['speed_ratio']:.2f} | {skill_cell(r)} | {goal(r['clip'], r)} | {r['commit']} |")
     return "\n".join(lines)
 
 
@@ -244,6 +302,9 @@ def main() -> None:
     parser.add_argument("--final_episodes", type=int, default=128,
                         help="episodes of the final policy's evaluation, the row's and its goal's: 16 put a fall "
                              "rate of 0.29 anywhere from 0.06 to 0.5")
+    parser.add_argument("--from_model", nargs="+", default=None, metavar="MODEL",
+                        help="instead of training, evaluate policy files (the shipped models) with the configs "
+                             "stored in them: re-scores them with today's measures")
     parser.add_argument("--from_run", nargs="+", default=None, metavar="RUN_DIR",
                         help="instead of training, evaluate runs trained with the defaults elsewhere (the app, the "
                              "CLI) at their last checkpoint within the budget")
@@ -257,6 +318,10 @@ def main() -> None:
             print_table(rows)
         return
     results.parent.mkdir(parents=True, exist_ok=True)
+    if args.from_model:
+        evaluate_models(args, results)
+        print_table(read_rows(results))
+        return
     if args.from_run:
         evaluate_runs(args, results)
         print_table(read_rows(results))
