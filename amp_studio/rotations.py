@@ -47,6 +47,12 @@ def quat_rotate(q: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     return v + w * t + torch.cross(u, t, dim=-1)
 
 
+def tilt_deg(q: torch.Tensor) -> torch.Tensor:
+    """Angle between the frame's up axis (its z) and the world's up, in degrees. Shape: (..., 4) -> (...)."""
+    x, y = q[..., 1], q[..., 2]
+    return torch.rad2deg(torch.acos((1.0 - 2.0 * (x * x + y * y)).clamp(-1.0, 1.0)))
+
+
 def quat_from_axis_angle(axis: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
     """Quaternion of a rotation by angle about a unit axis. Shapes: (..., 3), (...) -> (..., 4)."""
     half = 0.5 * angle

@@ -102,7 +102,8 @@ class AMPEnv(VecEnv):
             m = max(n, self.RESET_BATCH)
             clip_ids = self.motion_lib.sample_clips(m, generator=self.generator)
             if self.config.rand_reset:
-                times = self.motion_lib.sample_times(clip_ids, generator=self.generator)
+                times = self.motion_lib.sample_times(clip_ids, generator=self.generator,
+                                                      hard_weight=self.config.rand_reset_hard_weight)
             else:
                 times = torch.zeros(m, dtype=self.motion_lib.dtype)
             self._pending_starts = self._starts(clip_ids, times)

@@ -18,7 +18,13 @@ from amp_studio.rotations import (
     quat_mul,
     quat_slerp,
     quat_to_exp_map,
+    tilt_deg,
 )
+
+HARD_TILT_DEG = 60.0
+"""A frame with the pelvis tilted this far from upright is a hard start (a flip, a cartwheel, a roll)."""
+HARD_RISE = 0.1
+"""m: a frame with the root this far above its clip's median height is a hard start (a jump's or a flip's top)."""
 
 
 class MotionLibrary:
@@ -61,6 +67,7 @@ class MotionLibrary:
         cycle = [(p[0][-1, :2] - p[0][0, :2]) if c.loop == "wrap" else torch.zeros(2, dtype=torch.float64)
                  for c, p in zip(clips, parts)]
         self._cycle_offset = torch.stack(cycle).to(dtype)
+        self._hard: torch.Tensor | None = None
 
     @classmethod
     def from_file(cls, path: str | Path, character: CharacterModel, dtype: torch.dtype = torch.float32):
@@ -109,10 +116,34 @@ class MotionLibrary:
         return torch.multinomial(self.clip_weights, n, replacement=True, generator=generator)
 
     def sample_times(self, clip_ids: torch.Tensor, truncate_end: float = 0.0,
-                     generator: torch.Generator | None = None) -> torch.Tensor:
-        """Uniform times in [0, length - truncate_end] of each clip. Shape: (n,)."""
-        u = torch.rand(clip_ids.shape, generator=generator, dtype=torch.float64)
-        return (u * (self.clip_lengths[clip_ids] - truncate_end).clamp_min(0.0)).to(self.dtype)
+                     generator: torch.Generator | None = None, hard_weight: float = 0.0) -> torch.Tensor:
+        """Times in [0, length - truncate_end] of each clip: uniform, or with hard_weight > 0 a frame interval
+        drawn with weight 1 + hard_weight where its first frame is hard (hard_frames), then a uniform time in
+        it. Shape: (n,)."""
+        end = (self.clip_lengths[clip_ids] - truncate_end).clamp_min(0.0)
+        if hard_weight <= 0:
+            u = torch.rand(clip_ids.shape, generator=generator, dtype=torch.float64)
+            return (u * end).to(self.dtype)
+        hard = self.hard_frames()
+        times = torch.zeros(clip_ids.shape, dtype=torch.float64)
+        for clip in clip_ids.unique().tolist():
+            rows = torch.nonzero(clip_ids == clip).flatten()
+            start, frames = int(self.clip_starts[clip]), int(self.clip_num_frames[clip])
+            weights = 1.0 + hard_weight * hard[start:start + max(1, frames - 1)].double()
+            picked = torch.multinomial(weights, len(rows), replacement=True, generator=generator)
+            u = torch.rand(len(rows), generator=generator, dtype=torch.float64)
+            times[rows] = (picked + u) / self.clip_fps[clip]
+        return times.minimum(end).to(self.dtype)
+
+    def hard_frames(self) -> torch.Tensor:
+        """Per frame of every clip (flat, clip after clip): whether it is a hard one to start from, the pelvis
+        tilted HARD_TILT_DEG or more or the root HARD_RISE or more above its clip's median height (a flip's top,
+        a jump's flight). Shape: (total_frames,)."""
+        if self._hard is None:
+            high = torch.cat([self._root_pos[s:s + k, 2] >= self._root_pos[s:s + k, 2].median() + HARD_RISE
+                              for s, k in zip(self.clip_starts.tolist(), self.clip_num_frames.tolist())])
+            self._hard = (tilt_deg(self._root_rot.double()) >= HARD_TILT_DEG) | high
+        return self._hard
 
     def get_state(self, clip_ids: torch.Tensor, times: torch.Tensor) -> CharacterState:
         """Interpolated state of each clip at each time (seconds). Shapes: (n,), (n,)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from amp_studio.rotations import quat_conj, quat_mul, quat_to_exp_map
+from amp_studio.rotations import quat_conj, quat_mul, quat_to_exp_map, tilt_deg
 
 INVERSION_DEG = 120.0
 """An inversion: the pelvis's up axis more than this from the world's up (a flip's or a cartwheel's top)."""
@@ -65,13 +65,6 @@ class SkillReference:
             return 0.0
         expected = self.events_per_second * seconds
         return expected if self.wraps else min(expected, self.events_per_clip)
-
-
-def tilt_deg(root_rot: torch.Tensor) -> torch.Tensor:
-    """Angle between the root's up axis (its z) and the world's up, in degrees. Shape: (N, 4) -> (N,)."""
-    x, y = root_rot[..., 1], root_rot[..., 2]
-    up_z = (1.0 - 2.0 * (x * x + y * y)).clamp(-1.0, 1.0)
-    return torch.rad2deg(torch.acos(up_z))
 
 
 def turn_deg(previous_rot: torch.Tensor, root_rot: torch.Tensor) -> torch.Tensor:

@@ -101,6 +101,27 @@ def test_weighted_sampling(character):
     assert state.root_pos.dtype == torch.float32
 
 
+def test_hard_frames_are_started_from_as_often_as_asked(character):
+    # A 30-frame stand with a jump (frames 10-14, 0.3 m up) and a lean of 90 degrees (frames 20-22).
+    frames = standing_frames(30)
+    frames[10:15, 2] += 0.3
+    frames[20:23, 3] = math.pi / 2
+    lib = MotionLibrary([make_clip(frames, fps=10.0)], None, character)
+    assert torch.nonzero(lib.hard_frames()).flatten().tolist() == [10, 11, 12, 13, 14, 20, 21, 22]
+    ids = torch.zeros(40000, dtype=torch.long)
+
+    def hard_share(weight: float) -> float:
+        times = lib.sample_times(ids, generator=torch.Generator().manual_seed(0), hard_weight=weight)
+        assert (times >= 0).all() and (times <= 2.9).all()
+        frame = (times * 10).floor().long()
+        return float(lib.hard_frames()[frame].double().mean())
+
+    # 8 of the 29 frame intervals are hard: uniform times start there 8/29 of the time; a weight of 4 makes it
+    # 40/61.
+    assert hard_share(0.0) == pytest.approx(8 / 29, abs=0.01)
+    assert hard_share(4.0) == pytest.approx(40 / 61, abs=0.01)
+
+
 def test_rejects_bad_weights_and_widths(character):
     with pytest.raises(MotionError, match="weights"):
         MotionLibrary([_ramp_clip()], [-1.0], character)

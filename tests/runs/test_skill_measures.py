@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from amp_studio.envs import make_env_from_files
-from amp_studio.rotations import quat_from_axis_angle, quat_mul
-from amp_studio.runs.skill_measures import SkillTracker, clip_reference, summarize, tilt_deg, turn_deg
+from amp_studio.rotations import quat_from_axis_angle, quat_mul, tilt_deg
+from amp_studio.runs.skill_measures import SkillTracker, clip_reference, summarize, turn_deg
 
 ENV = "data/envs/amp_humanoid_env.yaml"
 ENGINE = "data/engines/mujoco_engine.yaml"
