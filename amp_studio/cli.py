@@ -140,7 +140,7 @@ def _test(args: argparse.Namespace) -> int:
             viewer.close()
     keys = ["episode_length_mean", "fall_rate", "root_speed_mean", "pose_error_dtw", "disc_reward_mean",
             "task_return", "success_rate", "final_distance_mean", "heading_error_deg_median", "speed_error_median",
-            "judged_seconds", *SKILL_KEYS]
+            "speed_error_1s_median", "judged_seconds", *SKILL_KEYS]
     # The key event the skill measures count: the clips' own (one per clip of a dataset).
     result["skill_event"] = ",".join(sorted({clip_reference(env, c).event or "none"
                                              for c in range(env.motion_lib.num_clips)}))

@@ -28,7 +28,7 @@ from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.motion import MotionClip, save_clip
 from amp_studio.rotations import quat_to_exp_map
 from amp_studio.runs.playback import Playback
-from amp_studio.runs.steering_judge import SETTLE_SECONDS, velocity_errors
+from amp_studio.runs.steering_judge import CYCLE_SECONDS, SETTLE_SECONDS, velocity_errors
 from amp_studio.runs.training import make_training
 
 COURSE = [  # (heading in degrees from the start's facing, speed m/s), 10 s each
@@ -65,14 +65,19 @@ def drive(runner, course, seconds_each: float) -> dict:
 def judge_segments(run: dict, course, seconds_each: float) -> list[dict]:
     """Per command: median heading and speed errors from SETTLE_SECONDS after it came to its end."""
     rows = []
+    window = max(1, round(CYCLE_SECONDS / run["dt"]))  # each frame's velocity over the second ending there
+    sums = np.cumsum(np.concatenate((np.zeros((window, 2)), run["velocity"])), axis=0)
+    cycle = (sums[window:] - sums[:-window]) / window
     for k, (degrees, speed) in enumerate(course):
         t = run["time"] - k * seconds_each
         judged = (t > SETTLE_SECONDS) & (t <= seconds_each + 1e-9)
         heading, rel = velocity_errors(run["velocity"][judged], run["command"][judged])
+        _, cycle_rel = velocity_errors(cycle[judged], run["command"][judged])
         actual = np.linalg.norm(run["velocity"][judged], axis=-1)
         rows.append({"from_s": k * seconds_each, "heading_deg": degrees, "speed": speed,
                      "heading_error_deg_median": round(float(np.median(heading)), 2),
                      "speed_error_median": round(float(np.median(rel)), 3),
+                     "speed_error_1s_median": round(float(np.median(cycle_rel)), 3),
                      "actual_speed_median": round(float(np.median(actual)), 2)})
     return rows
 
@@ -140,10 +145,11 @@ def main() -> None:
     runner.load_policy(args.model)
     run = drive(runner, COURSE, SECONDS_EACH)
     rows = judge_segments(run, COURSE, SECONDS_EACH)
-    print(f"{'from s':>6} {'heading':>7} {'speed':>5} {'head err deg':>12} {'speed err':>9} {'actual m/s':>10}")
+    print(f"{'from s':>6} {'heading':>7} {'speed':>5} {'head err deg':>12} {'speed err':>9} {'1-s err':>7} "
+          f"{'actual m/s':>10}")
     for r in rows:
         print(f"{r['from_s']:6.0f} {r['heading_deg']:7.0f} {r['speed']:5.1f} {r['heading_error_deg_median']:12.1f} "
-              f"{r['speed_error_median']:9.3f} {r['actual_speed_median']:10.2f}")
+              f"{r['speed_error_median']:9.3f} {r['speed_error_1s_median']:7.3f} {r['actual_speed_median']:10.2f}")
     print(f"falls: {run['falls']}")
     if args.figure:
         draw(run, args.figure)
