@@ -44,6 +44,7 @@ PARTS = [
     ("resets (reference state init)", "amp_studio.envs.amp_env:AMPEnv.reset"),
     ("clip states (motion library)", "amp_studio.motion.motion_library:MotionLibrary.get_state"),
     ("rollout storage", "amp_studio.learning.rollout_storage:RolloutStorage.add"),
+    ("skill measures", "amp_studio.runs.skill_measures:SkillTracker.add"),
     ("rollout checks (NaN/inf)", "amp_studio.runs.runner:Runner._check_rollout"),
     ("update", "amp_studio.learning.amp_agent:AMPAgent.update"),
     ("waiting for the background update", "amp_studio.learning.amp_agent:AMPAgent.wait"),
