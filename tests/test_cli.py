@@ -120,7 +120,11 @@ def test_train_then_test_through_the_entry_point(tmp_path):
                   "--json", "--visualize", "true", "--env_config", "data/envs/amp_humanoid_env.yaml")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(report) == {"episode_length_mean", "fall_rate", "root_speed_mean", "pose_error_dtw", "disc_reward_mean"}
+    assert set(report) == {"episode_length_mean", "fall_rate", "root_speed_mean", "pose_error_dtw", "disc_reward_mean",
+                           "skill_reached", "skill_extremes", "skill_events", "skill_events_expected",
+                           "skill_events_share", "skill_height", "skill_event"}
+    # The default clip is a walk: judged on its root height alone, with no key event to count.
+    assert report["skill_event"] == "none" and report["skill_events_expected"] == 0.0
     # --visualize true says so where there is no display; where there is one (xvfb-run), MuJoCo's viewer shows the
     # test episodes and closes, and the report follows.
     from amp_studio.runs.live_viewer import display_available
