@@ -12,9 +12,10 @@ import torch
 from amp_studio.envs.amp_env import AMPEnv
 from amp_studio.envs.amp_obs import heading_cos_sin, unturn
 from amp_studio.envs.vec_env import DoneFlag
-from amp_studio.learning.amp_agent import AMPAgent, style_reward
+from amp_studio.learning.amp_agent import AMPAgent
+from amp_studio.learning.losses import style_reward
 from amp_studio.runs.playback import Playback, PlaybackStep
-from amp_studio.runs.skill_measures import SkillTracker, clip_reference, summarize
+from amp_studio.runs.skill_measures import EpisodeSkills, summarize
 from amp_studio.runs.steering_judge import SteeringJudge
 
 
@@ -125,9 +126,7 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
     n = env.num_envs
     judge = SteeringJudge(n, env.dt) if hasattr(env, "set_command") else None
 
-    skills = SkillTracker(n, env.dt)
-    skill_references = [clip_reference(env, clip) for clip in range(env.motion_lib.num_clips)]
-    floors = torch.tensor([reference.floor for reference in skill_references])
+    skills = EpisodeSkills(env)
     skill_episodes: list[dict[str, float]] = []
 
     def reset(ids: torch.Tensor) -> torch.Tensor:
@@ -138,7 +137,7 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
             times = (env.motion_lib.sample_times(clips, generator=env.generator) if env.config.rand_reset
                      else torch.zeros(len(ids), dtype=env.motion_lib.dtype))
             obs = env.reset_to(ids, clips, times)
-        skills.restart(ids, env.engine.get_state().root_rot[ids])
+        skills.restart(ids)
         return obs
 
     started = min(n, episodes)  # episodes begun so far
@@ -158,7 +157,7 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
         reward, done, info = step.reward, step.done, step.info
         state = env.engine.get_state()
         steps.add_(1)
-        skills.add(state.root_pos, state.root_rot, env.engine.body_pos, floors[env.episode_clips])
+        skills.step()
         speeds.append(state.root_vel[active, :2].norm(dim=-1))
         task_rewards.append(reward[active])
         if judge is not None:
@@ -171,10 +170,10 @@ def evaluate(env: AMPEnv, agent: AMPAgent, episodes: int, pose_error: bool = Tru
             for i in torch.nonzero(active).flatten().tolist():
                 poses[i].append(rel[i])
         ended = step.ended
+        skill_episodes.extend(skills.ended(ended))
         for i in ended.tolist():
             lengths.append(int(steps[i]))
             falls += int(done[i] == DoneFlag.FAIL)
-            skill_episodes.append(skills.episode(i, skill_references[int(env.episode_clips[i])]))
             if is_location:
                 successes.append(bool(info["success"][i]))
                 distances.append(float(info["target_distance"][i]))

@@ -25,7 +25,7 @@ from amp_studio.runs.checkpoints import (
     save_checkpoint,
 )
 from amp_studio.runs.run_directory import RunDirectory
-from amp_studio.runs.skill_measures import SkillTracker, clip_reference, summarize
+from amp_studio.runs.skill_measures import EpisodeSkills, summarize
 
 
 class Runner:
@@ -46,11 +46,8 @@ class Runner:
         self.wall_time = 0.0
         self.obs = env.reset()
         self.episode_steps = torch.zeros(env.num_envs, dtype=torch.long)
-        # The skill measures of the episodes that end in each iteration, against the clips they started in.
-        self.skill_references = [clip_reference(env, clip) for clip in range(env.motion_lib.num_clips)]
-        self._floors = torch.tensor([reference.floor for reference in self.skill_references])
-        self.skills = SkillTracker(env.num_envs, env.dt)
-        self.skills.restart(torch.arange(env.num_envs), env.engine.get_state().root_rot)
+        self.skills = EpisodeSkills(env)  # the skill measures of the episodes that end in each iteration
+        self.skills.restart(torch.arange(env.num_envs))
         self.on_step: Callable[[], None] | None = None
         """Called after every env control step (the GUI worker streams poses and answers commands there)."""
         self.last_checkpoint: tuple[Path, int] | None = None
@@ -71,8 +68,7 @@ class Runner:
             next_obs, task_rewards, done, info = env.step(actions)
             storage.add(obs, actions, log_probs, task_rewards, done, next_obs, info["disc_obs"])
             self.episode_steps += 1
-            state = env.engine.get_state()
-            self.skills.add(state.root_pos, state.root_rot, env.engine.body_pos, self._floors[env.episode_clips])
+            self.skills.step()
             ended = torch.nonzero(done).flatten()
             if len(ended):
                 lengths.append(self.episode_steps[ended].clone())
@@ -80,10 +76,9 @@ class Runner:
                 falls += len(failed)
                 fell[failed] = True
                 self.episode_steps[ended] = 0
-                skill_episodes += [self.skills.episode(i, self.skill_references[int(env.episode_clips[i])])
-                                   for i in ended.tolist()]
+                skill_episodes += self.skills.ended(ended)
                 next_obs = env.reset(ended)
-                self.skills.restart(ended, env.engine.get_state().root_rot[ended])
+                self.skills.restart(ended)
             obs = next_obs
             if self.on_step is not None:
                 self.on_step()

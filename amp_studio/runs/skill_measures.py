@@ -126,13 +126,12 @@ class SkillTracker:
         self.longest_flight = torch.maximum(self.longest_flight, self.flight)
         self.counts["flight"] += (self.flight == self.flight_steps).long()
 
-    def peak_turn(self) -> torch.Tensor:
-        """Per env, the largest turn (deg) between any two moments of the episode so far, either way."""
-        return torch.maximum(self.turn - self.turn_low, self.turn_high - self.turn)
-
     def raw(self, i: int) -> dict[str, float]:
-        """Env i's episode so far in absolute terms: extremes (deg, deg, m, s), seconds and event counts."""
-        return {"tilt_deg": float(self.tilt[i]), "turn_deg": float(self.peak_turn()[i]),
+        """Env i's episode so far in absolute terms: extremes (deg, deg, m, s), seconds and event counts. The turn
+        is the largest between any two moments of the episode, either way."""
+        turn = float(self.turn[i])
+        return {"tilt_deg": float(self.tilt[i]),
+                "turn_deg": max(turn - float(self.turn_low[i]), float(self.turn_high[i]) - turn),
                 "height": float(self.height[i]), "airborne_s": float(self.longest_flight[i]) * self.dt,
                 "seconds": float(self.steps[i]) * self.dt,
                 **{event: float(count[i]) for event, count in self.counts.items()}}
@@ -157,6 +156,30 @@ class SkillTracker:
         return {"skill_extremes": extremes, "skill_events": events, "skill_events_expected": expected,
                 "skill_events_share": events_share, "skill_reached": float(reached),
                 **{f"skill_{name}": fraction for name, fraction in fractions.items()}}
+
+
+class EpisodeSkills:
+    """The skill measures of a vectorized env's episodes, each against the clip it started in: what the trainer and
+    the evaluation share. Call `restart(ids)` after the env resets those envs, `step()` after each env step
+    (before resets), and `ended(ids)` for the measures of the episodes that just ended."""
+
+    def __init__(self, env):
+        self.env = env
+        self.references = [clip_reference(env, clip) for clip in range(env.motion_lib.num_clips)]
+        self._floors = torch.tensor([reference.floor for reference in self.references])
+        self.tracker = SkillTracker(env.num_envs, env.dt)
+
+    def restart(self, ids: torch.Tensor) -> None:
+        self.tracker.restart(ids, self.env.engine.get_state().root_rot[ids])
+
+    def step(self) -> None:
+        engine = self.env.engine
+        state = engine.get_state()
+        self.tracker.add(state.root_pos, state.root_rot, engine.body_pos, self._floors[self.env.episode_clips])
+
+    def ended(self, ids: torch.Tensor) -> list[dict[str, float]]:
+        clips = self.env.episode_clips[ids].tolist()
+        return [self.tracker.episode(i, self.references[clip]) for i, clip in zip(ids.tolist(), clips, strict=True)]
 
 
 def summarize(episodes: list[dict[str, float]]) -> dict[str, float]:

@@ -49,13 +49,17 @@ def judge_recording(root_xy: np.ndarray, commands: np.ndarray, fps: float,
     commands = commands[:-1]
     judged = settled_frames(commands, fps, settle)
     heading, speed = velocity_errors(velocity, commands)
-    # The velocity over the second ending at each frame: the mean of the frame velocities in it.
-    k = max(1, round(CYCLE_SECONDS * fps))
-    ends = np.cumsum(np.concatenate((np.zeros((1, 2)), velocity)), axis=0)
-    cycle = (ends[k:] - ends[:-k]) / k
-    cycle_speed = np.full(len(velocity), np.nan)
-    cycle_speed[k - 1:] = velocity_errors(cycle, commands[k - 1:])[1]
+    cycle_speed = velocity_errors(cycle_velocities(velocity, fps), commands)[1]
     return _summary(heading[judged], speed[judged], judged.sum() / fps, cycle_speed[judged])
+
+
+def cycle_velocities(velocity: np.ndarray, fps: float) -> np.ndarray:
+    """Each frame's velocity averaged over the CYCLE_SECONDS ending there (fewer frames at the start: a judged
+    frame is SETTLE_SECONDS into its command, so its window is whole). Shape: (T, 2) -> (T, 2)."""
+    k = max(1, round(CYCLE_SECONDS * fps))
+    sums = np.cumsum(np.concatenate((np.zeros((1, 2)), velocity)), axis=0)
+    starts = np.maximum(np.arange(1, len(velocity) + 1) - k, 0)
+    return (sums[1:] - sums[starts]) / (np.arange(1, len(velocity) + 1) - starts)[:, None]
 
 
 class SteeringJudge:

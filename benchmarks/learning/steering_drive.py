@@ -28,7 +28,7 @@ from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.motion import MotionClip, save_clip
 from amp_studio.rotations import quat_to_exp_map
 from amp_studio.runs.playback import Playback
-from amp_studio.runs.steering_judge import CYCLE_SECONDS, SETTLE_SECONDS, velocity_errors
+from amp_studio.runs.steering_judge import SETTLE_SECONDS, cycle_velocities, velocity_errors
 from amp_studio.runs.training import make_training
 
 COURSE = [  # (heading in degrees from the start's facing, speed m/s), 10 s each
@@ -65,9 +65,7 @@ def drive(runner, course, seconds_each: float) -> dict:
 def judge_segments(run: dict, course, seconds_each: float) -> list[dict]:
     """Per command: median heading and speed errors from SETTLE_SECONDS after it came to its end."""
     rows = []
-    window = max(1, round(CYCLE_SECONDS / run["dt"]))  # each frame's velocity over the second ending there
-    sums = np.cumsum(np.concatenate((np.zeros((window, 2)), run["velocity"])), axis=0)
-    cycle = (sums[window:] - sums[:-window]) / window
+    cycle = cycle_velocities(run["velocity"], 1.0 / run["dt"])
     for k, (degrees, speed) in enumerate(course):
         t = run["time"] - k * seconds_each
         judged = (t > SETTLE_SECONDS) & (t <= seconds_each + 1e-9)
