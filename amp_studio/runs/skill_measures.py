@@ -179,7 +179,8 @@ class EpisodeSkills:
 
     def ended(self, ids: torch.Tensor) -> list[dict[str, float]]:
         clips = self.env.episode_clips[ids].tolist()
-        return [self.tracker.episode(i, self.references[clip]) for i, clip in zip(ids.tolist(), clips, strict=True)]
+        # zip without strict=: the worker side keeps to Python 3.8 (the lists are one length by construction).
+        return [self.tracker.episode(i, self.references[clip]) for i, clip in zip(ids.tolist(), clips)]  # noqa: B905
 
 
 def summarize(episodes: list[dict[str, float]]) -> dict[str, float]:
