@@ -26,6 +26,13 @@ class CharacterState:
         """The states of a subset of the batch."""
         return CharacterState(*(getattr(self, f)[ids] for f in _FIELDS))
 
+    def with_rows(self, ids: torch.Tensor, rows: CharacterState) -> CharacterState:
+        """A new state: this one with the states of ids replaced by rows (this one is left as it is)."""
+        out = CharacterState(*(getattr(self, f).clone() for f in _FIELDS))
+        for f in _FIELDS:
+            getattr(out, f)[ids] = getattr(rows, f)
+        return out
+
     def to(self, dtype: torch.dtype) -> CharacterState:
         """The same state in another dtype."""
         return CharacterState(*(getattr(self, f).to(dtype) for f in _FIELDS))

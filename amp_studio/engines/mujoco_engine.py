@@ -92,6 +92,8 @@ class MujocoEngine(Engine):
         self._contact = np.zeros((num_envs, character.num_bodies), dtype=bool)
         self._stale_contacts = np.ones(num_envs, dtype=bool)
         self._failed = torch.zeros(num_envs, dtype=torch.bool)
+        self._partial: tuple[CharacterState, np.ndarray] | None = None
+        """After resets: the state before them and which rows they made stale (see get_state)."""
 
     def close(self) -> None:
         """Stop the rollout thread pool."""
@@ -141,7 +143,13 @@ class MujocoEngine(Engine):
         self._state[ids, self._qvel] = qvel
         self._failed[torch.as_tensor(ids)] = False
         self._stale_contacts[ids] = True  # computed on first use; the next step replaces them anyway
+        # The other envs' state stays as computed: only the reset rows are converted again (a step's resets are a
+        # few envs, and the skill measures and task read the state right after them).
+        known = self._derived.get("state", self._partial[0] if self._partial else None)
+        stale = self._partial[1] if self._partial else np.zeros(self.num_envs, dtype=bool)
+        stale[ids] = True
         self._invalidate()
+        self._partial = (known, stale) if known is not None else None
 
     def _refresh_contacts(self, ids: np.ndarray) -> None:
         m, d = self.model, self._scratch
@@ -154,10 +162,25 @@ class MujocoEngine(Engine):
     def get_state(self) -> CharacterState:
         """Root and DoF state of every env, float32."""
         if "state" not in self._derived:
-            self._derived["state"], self._last_exp_maps = qpos_qvel_to_state(
-                self.character, torch.from_numpy(self._state[:, self._qpos]),
-                torch.from_numpy(self._state[:, self._qvel]), self._last_exp_maps)
+            if self._partial is None:
+                self._derived["state"], self._last_exp_maps = qpos_qvel_to_state(
+                    self.character, torch.from_numpy(self._state[:, self._qpos]),
+                    torch.from_numpy(self._state[:, self._qvel]), self._last_exp_maps)
+            else:
+                known, stale = self._partial
+                rows = np.nonzero(stale)[0]
+                ids = torch.from_numpy(rows)
+                fresh, exp_maps = qpos_qvel_to_state(
+                    self.character, torch.from_numpy(self._state[rows][:, self._qpos]),
+                    torch.from_numpy(self._state[rows][:, self._qvel]), self._last_exp_maps[ids])
+                self._last_exp_maps[ids] = exp_maps
+                self._derived["state"] = known.with_rows(ids, fresh)
+            self._partial = None
         return self._derived["state"]
+
+    def _invalidate(self) -> None:
+        super()._invalidate()
+        self._partial = None
 
     @property
     def ground_contact(self) -> torch.Tensor:

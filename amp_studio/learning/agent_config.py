@@ -165,6 +165,13 @@ class AgentConfig:
     background_updates: bool = True
     """Train the critic and the discriminator on a background thread while the next rollout is collected. The
     rollout uses neither, so the result is the same; their losses are then reported one iteration late."""
+    background_torch_threads: int = 0
+    """Threads for torch on the background update's thread (0: as the update's). It shares the cores with the
+    physics pool's threads during the rollout."""
+    actor_beside_background: bool = False
+    """Start the critic's and discriminator's background update before the policy's, so that the two run side by
+    side on the cores (they read the same rollout and nothing the other writes). Single-process runs only: the
+    gradients of a multi-process run are averaged in one order on every process."""
 
     RANGES: ClassVar[dict[str, Range]] = {
         "steps_per_iter": _COUNT, "test_episodes": Range(1, 1_000_000), "normalizer_samples": Range(0, 10**15),
@@ -176,7 +183,7 @@ class AgentConfig:
         "disc_logit_reg": _WEIGHT, "disc_grad_penalty": _WEIGHT, "disc_reward_scale": Range(-1e3, 1e3),
         "disc_norm_min_std": Range(0.0, 1e3, low_open=True),
         "task_reward_weight": _WEIGHT, "disc_reward_weight": _WEIGHT, "mirror_loss_weight": _WEIGHT,
-        "torch_threads": _THREADS, "rollout_torch_threads": _THREADS,
+        "torch_threads": _THREADS, "rollout_torch_threads": _THREADS, "background_torch_threads": _THREADS,
     }
 
     def validate(self) -> str | None:

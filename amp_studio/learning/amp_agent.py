@@ -153,8 +153,6 @@ class AMPAgent:
             obs, obs_norm, actions, log_probs = self._with_mirrors(obs, obs_norm, actions, log_probs)
             advantages, returns = advantages.repeat(2), returns.repeat(2)
             batch_envs = 2 * n  # as many minibatches, each twice the size
-        metrics.update(self._update_actor(obs_norm, actions, log_probs, advantages, n))
-        self.obs_norm.update(obs)
 
         def critic_and_disc() -> dict[str, float]:
             out = self._update_critic(obs_norm, returns, batch_envs)
@@ -164,11 +162,14 @@ class AMPAgent:
                             c.disc_replay_samples, self.update_generator)
             return out
 
-        if c.background_updates:
-            self._background = threading.Thread(target=self._run_background, args=(critic_and_disc,),
-                                                name="critic-disc-update", daemon=True)
-            self._background.start()
-        else:
+        beside = c.background_updates and c.actor_beside_background and distributed.world_size() == 1
+        if beside:
+            self._start_background(critic_and_disc)
+        metrics.update(self._update_actor(obs_norm, actions, log_probs, advantages, n))
+        self.obs_norm.update(obs)
+        if c.background_updates and not beside:
+            self._start_background(critic_and_disc)
+        elif not c.background_updates:
             late = critic_and_disc()
         metrics.update(late)
         return metrics
@@ -197,8 +198,15 @@ class AMPAgent:
             timeout_values[timed_out] = self.evaluate_value(storage.final_obs[timed_out])
         return values, self.evaluate_value(last_obs), timeout_values
 
+    def _start_background(self, work: Callable[[], dict[str, float]]) -> None:
+        self._background = threading.Thread(target=self._run_background, args=(work,), name="critic-disc-update",
+                                            daemon=True)
+        self._background.start()
+
     def _run_background(self, work: Callable[[], dict[str, float]]) -> None:
         try:
+            if self.config.background_torch_threads > 0:
+                torch.set_num_threads(self.config.background_torch_threads)  # this thread's OpenMP team
             self._background_result = work()
         except BaseException as exc:  # re-raised by wait() on the caller's thread
             self._background_result = exc

@@ -67,6 +67,8 @@ class MotionLibrary:
         cycle = [(p[0][-1, :2] - p[0][0, :2]) if c.loop == "wrap" else torch.zeros(2, dtype=torch.float64)
                  for c, p in zip(clips, parts)]
         self._cycle_offset = torch.stack(cycle).to(dtype)
+        # Each frame's spherical joints as quaternions, made once: every interpolation slerps them.
+        self._sph_quat = exp_map_to_quat(self._dof_pos[:, self._sph])
         self._hard: torch.Tensor | None = None
 
     @classmethod
@@ -167,8 +169,8 @@ class MotionLibrary:
 
         dof_a, dof_b = self._dof_pos[a], self._dof_pos[b]
         dof = torch.lerp(dof_a, dof_b, w)
-        sph_a, sph_b = dof_a[:, self._sph], dof_b[:, self._sph]
-        sph = quat_to_exp_map(quat_slerp(exp_map_to_quat(sph_a), exp_map_to_quat(sph_b), w.unsqueeze(-1)))
+        sph_a = dof_a[:, self._sph]
+        sph = quat_to_exp_map(quat_slerp(self._sph_quat[a], self._sph_quat[b], w.unsqueeze(-1)))
         dof[:, self._sph] = nearest_exp_map(sph, sph_a)
 
         return CharacterState(

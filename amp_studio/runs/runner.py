@@ -41,6 +41,7 @@ class Runner:
         self._log = log
         self.storage = RolloutStorage(config.steps_per_iter, env.num_envs, env.obs_dim, env.action_dim,
                                       env.disc_obs_dim)
+        self._default_threads = torch.get_num_threads()
         self.iteration = 0
         self.samples = 0
         self.wall_time = 0.0
@@ -97,7 +98,8 @@ class Runner:
     def train_iteration(self) -> dict[str, float]:
         """Collect steps_per_iter steps of every env, update the agent; returns the iteration's metrics."""
         start = time.perf_counter()
-        update_threads = torch.get_num_threads()
+        # From the config, not torch: the background update may have set its own thread's count since.
+        update_threads = self.config.torch_threads or self._default_threads
         if self.config.rollout_torch_threads > 0:
             torch.set_num_threads(self.config.rollout_torch_threads)
         try:

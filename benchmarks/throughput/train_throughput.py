@@ -7,7 +7,7 @@ raw    the rollout calls the training made, replayed as bare mujoco.rollout (sam
        substeps, env count and threads), in env control steps per second.
 The last line is one JSON object: {"train_samples_per_s", "raw_steps_per_s", "ratio"}. Goal: ratio >= 0.5.
 
-    python benchmarks/throughput/train_throughput.py [--iterations 30] [--num_envs 256]
+    python benchmarks/throughput/train_throughput.py [--iterations 30] [--num_envs 256] [--agent_overrides JSON]
 """
 
 from __future__ import annotations
@@ -31,11 +31,14 @@ def main() -> None:
     parser.add_argument("--engine_config", default=str(DATA_DIR / "engines" / "mujoco_engine.yaml"))
     parser.add_argument("--agent_config", default=str(DATA_DIR / "agents" / "amp_humanoid_agent.yaml"))
     parser.add_argument("--motion_file", default=None)
+    parser.add_argument("--agent_overrides", type=json.loads, default=None,
+                        help="JSON of agent config keys to change, e.g. '{\"background_torch_threads\": 1}'")
     args = parser.parse_args()
 
     overrides = {"motion_file": args.motion_file} if args.motion_file else None
     runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs,
-                           env_overrides=overrides, log=lambda line: None)
+                           env_overrides=overrides, agent_overrides=args.agent_overrides,
+                           log=lambda line: None)
     runner.train(max_iterations=3)  # warm-up
     record = record_physics(runner.env)
     start_samples = runner.samples

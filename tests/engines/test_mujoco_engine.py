@@ -65,6 +65,26 @@ def test_reset_state_round_trips_and_bodies_match_fk(engine, character, deepmimi
         assert np.abs(d.xpos[1:] - engine.body_pos[i].numpy()).max() < 1e-4
 
 
+def test_state_after_a_partial_reset_matches_a_full_conversion(engine, character, deepmimic_dir):
+    """After resets only their rows are converted again: the same state as converting every env."""
+    _, _, state = _clip_state(character, deepmimic_dir)
+    engine.reset(torch.arange(4), state)
+    engine.set_targets(state.dof_pos)
+    engine.step()
+    before = engine.get_state()
+    held = before.root_pos.clone()
+    engine.reset(torch.tensor([1]), state.index(torch.tensor([3])))
+    engine.reset(torch.tensor([2]), state.index(torch.tensor([0])))  # two resets before the state is read
+    partial = engine.get_state()
+    assert torch.equal(before.root_pos, held)  # a state handed out earlier is not changed
+    engine._invalidate()
+    full = engine.get_state()
+    for field in ("root_pos", "root_rot", "dof_pos", "root_vel", "root_ang_vel", "dof_vel"):
+        assert torch.equal(getattr(partial, field), getattr(full, field)), field
+    assert torch.allclose(partial.root_pos[1], state.root_pos[3], atol=1e-6)
+    assert torch.equal(partial.root_pos[0], before.root_pos[0])
+
+
 def test_ground_contact_comes_from_mujoco_contacts(engine, character, deepmimic_dir):
     """Per-body floor contact equals MuJoCo's own contact list for the state the sensors saw.
 

@@ -133,14 +133,20 @@ def _parameters(agent: AMPAgent) -> torch.Tensor:
     return torch.cat([p.detach().flatten() for m in (agent.actor, agent.critic, agent.disc) for p in m.parameters()])
 
 
-def test_background_updates_give_the_same_agent_and_report_late():
-    """The critic and discriminator trained on a thread beside the next rollout: same parameters as in line."""
-    agents = {bg: AMPAgent(_tiny(background_updates=bg), 3, 2, 4, seed=3) for bg in (False, True)}
+@pytest.mark.parametrize("schedule", [{}, {"actor_beside_background": True, "background_torch_threads": 1}],
+                         ids=["after the policy's update", "beside it, on one thread"])
+def test_background_updates_give_the_same_agent_and_report_late(schedule):
+    """The critic and discriminator trained on a thread beside the next rollout (and, if asked, beside the
+    policy's update): the same parameters as in line."""
+    threads = torch.get_num_threads()
+    agents = {bg: AMPAgent(_tiny(background_updates=bg, **(schedule if bg else {})), 3, 2, 4, seed=3)
+              for bg in (False, True)}
     metrics = {}
     for bg, agent in agents.items():
         torch.manual_seed(7)
         metrics[bg] = [agent.update(_fake_rollout(agent), torch.zeros(8, 3), _demo) for _ in range(3)]
         agent.wait()
+    torch.set_num_threads(threads)  # the background thread's setting may reach torch's global count
     assert torch.equal(_parameters(agents[False]), _parameters(agents[True]))
     assert "disc_loss" not in metrics[True][0] and "critic_loss" not in metrics[True][0]
     assert metrics[True][1]["disc_loss"] == metrics[False][0]["disc_loss"]
