@@ -1,4 +1,5 @@
-"""Environments: AMP imitation, the location and steering tasks and kinematic clip playback, built by `env_name`."""
+"""Environments: AMP imitation, the location and steering tasks, tracking for ADD and kinematic clip playback,
+built by `env_name`."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ def make_env(env_name: str, config: EnvConfig, engine_config: EngineConfig, num_
         from amp_studio.envs.steering_env import SteeringEnv
 
         return SteeringEnv(config, engine_config, num_envs, seed=seed, motion_lib=motion_lib)
+    if env_name == "add":
+        from amp_studio.envs.tracking_env import TrackingEnv
+
+        return TrackingEnv(config, engine_config, num_envs, seed=seed, motion_lib=motion_lib)
     if env_name == "view_motion":
         from amp_studio.envs.view_motion_env import ViewMotionEnv
 

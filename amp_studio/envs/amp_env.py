@@ -122,7 +122,8 @@ class AMPEnv(VecEnv):
         window = self._clip_window(clip_ids, times)
         vec, flat = self._features(window)
         starts = {name: getattr(window, name).reshape(n, k, -1) for name in _STATE_FIELDS}
-        starts.update(vec=vec.reshape((n, k) + vec.shape[1:]), flat=flat.reshape(n, k, -1), clip=clip_ids.long())
+        starts.update(vec=vec.reshape((n, k) + vec.shape[1:]), flat=flat.reshape(n, k, -1), clip=clip_ids.long(),
+                      time=times.double())
         return starts
 
     def _start(self, env_ids: torch.Tensor, starts: dict[str, torch.Tensor]) -> None:

@@ -167,8 +167,40 @@ class SteeringEnvConfig(EnvConfig):
         return super().validate()
 
 
+@dataclass(frozen=True)
+class TrackingEnvConfig(EnvConfig):
+    """Motion tracking for ADD (`env_name: add`, MimicKit's): each episode follows its clip from the start time in
+    step, the policy sees the clip's next poses, and the discriminator the difference between the two."""
+
+    num_disc_obs_steps: int = 1
+    """The discriminator compares one control step with the clip's (ADD's); only 1 is accepted."""
+    tar_obs_steps: tuple[int, ...] = (1, 2, 3)
+    """Control steps ahead at which the policy observes the clip's pose (MimicKit's [1, 2, 3])."""
+    pose_termination: bool = True
+    """End an episode (a fall) when a body is farther than pose_termination_dist from the clip's, or, with
+    global_obs, the root is."""
+    pose_termination_dist: float = 1.0
+    """m."""
+    tracking_reward_scale: float = 10.0
+    """The env (task) reward: exp(-scale * mean squared distance of the bodies from the clip's, relative to the
+    root) in [0, 1]; ADD trains on the discriminator alone (task_reward_weight 0), so this is for the plots."""
+
+    RANGES: ClassVar[dict[str, Range]] = {
+        **EnvConfig.RANGES, "pose_termination_dist": Range(0.0, 1e3, low_open=True),
+        "tracking_reward_scale": Range(0.0, 1e6),
+    }
+
+    def validate(self) -> str | None:
+        """A problem with the values, or None."""
+        if self.num_disc_obs_steps != 1:
+            return f"env.num_disc_obs_steps: the add env compares one step with the clip, got {self.num_disc_obs_steps}"
+        if not self.tar_obs_steps or any(k < 1 or k > 1000 for k in self.tar_obs_steps):
+            return f"env.tar_obs_steps: expected control steps ahead from 1 to 1000, got {list(self.tar_obs_steps)}"
+        return super().validate()
+
+
 ENV_CONFIGS = {"amp": EnvConfig, "view_motion": EnvConfig, "task_location": LocationEnvConfig,
-               "task_steering": SteeringEnvConfig}
+               "task_steering": SteeringEnvConfig, "add": TrackingEnvConfig}
 
 
 def load_env_config(path: str | Path, overrides: dict | None = None) -> tuple[str, EnvConfig, dict]:

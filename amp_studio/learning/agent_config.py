@@ -18,6 +18,8 @@ MAX_HIDDEN_WEIGHTS = 50_000_000
 _WEIGHT = Range(0.0, 1e3)
 _COUNT = Range(1, 100_000)
 _THREADS = Range(0, 1024)
+AGENT_NAMES = ("AMP", "ADD")
+"""The methods: adversarial motion priors, and the adversarial differential discriminator (with `env_name: add`)."""
 
 
 def network_problem(spec: object) -> str | None:
@@ -188,8 +190,8 @@ class AgentConfig:
 
     def validate(self) -> str | None:
         """A problem with the values, or None."""
-        if self.agent_name != "AMP":
-            return f"agent_name: only AMP is supported, got {describe(self.agent_name)}"
+        if self.agent_name not in AGENT_NAMES:
+            return f"agent_name: expected one of {', '.join(AGENT_NAMES)}, got {describe(self.agent_name)}"
         for name in ("steps_per_iter", "actor_epochs", "critic_epochs", "disc_epochs", "actor_batch_size",
                      "critic_batch_size", "disc_batch_size", "iters_per_output"):
             if getattr(self, name) < 1:

@@ -57,7 +57,7 @@ class AMPAgent:
                 last.bias.copy_(init_action)
         self.action_std = m.action_std
         self.obs_norm = Normalizer(obs_dim, config.normalizer_samples)
-        self.disc_obs_norm = Normalizer(disc_obs_dim, config.normalizer_samples, eps=config.disc_norm_min_std)
+        self.disc_obs_norm = self._disc_normalizer(disc_obs_dim)
         self.actor_opt = make_optimizer(self.actor.parameters(), config.actor_optimizer)
         self.critic_opt = make_optimizer(self.critic.parameters(), config.critic_optimizer)
         self.disc_opt = make_optimizer(self.disc.parameters(), config.disc_optimizer)
@@ -71,6 +71,9 @@ class AMPAgent:
         self.has_style_judge = False
         # Processes seed differently (their envs differ); the networks must start equal.
         distributed.broadcast_state(self.modules())
+
+    def _disc_normalizer(self, size: int) -> torch.nn.Module:
+        return Normalizer(size, self.config.normalizer_samples, eps=self.config.disc_norm_min_std)
 
     def modules(self) -> list[torch.nn.Module]:
         """The networks and normalizers (what must be equal on every process)."""
@@ -156,7 +159,7 @@ class AMPAgent:
 
         def critic_and_disc() -> dict[str, float]:
             out = self._update_critic(obs_norm, returns, batch_envs)
-            out.update(self._update_disc(disc_obs, fetch_demo(t * n), n))
+            out.update(self._update_disc(disc_obs, self._demo_obs(fetch_demo, t * n), n))
             self.has_style_judge = True
             self.replay.add(disc_obs[torch.randperm(len(disc_obs), generator=self.update_generator)],
                             c.disc_replay_samples, self.update_generator)
@@ -287,10 +290,21 @@ class AMPAgent:
             stats["mirror_gap"] = [stats["mirror_loss"][0] ** 0.5]
         return {k: sum(v) / len(v) for k, v in stats.items()}
 
+    def _demo_obs(self, fetch_demo: Callable[[int], torch.Tensor], n: int) -> torch.Tensor:
+        """The discriminator's positive samples for one update: n clip windows."""
+        return fetch_demo(n)
+
+    def _update_disc_normalizer(self, agent_obs: torch.Tensor, demo_obs: torch.Tensor) -> None:
+        self.disc_obs_norm.update(torch.cat((agent_obs, demo_obs)) if self.config.disc_norm_agent_obs else demo_obs)
+
+    def _demo_batch(self, demo_n: torch.Tensor, size: int) -> torch.Tensor:
+        """A minibatch's positive samples, as many as its agent samples, drawn from the normalized demo."""
+        return demo_n[torch.randint(0, len(demo_n), (size,), generator=self.update_generator)]
+
     def _update_disc(self, agent_obs: torch.Tensor, demo_obs: torch.Tensor, num_envs: int) -> dict[str, float]:
         """BCE (demo 1, agent 0) + gradient penalty on demo inputs + logit-layer weight regularizer."""
         c = self.config
-        self.disc_obs_norm.update(torch.cat((agent_obs, demo_obs)) if c.disc_norm_agent_obs else demo_obs)
+        self._update_disc_normalizer(agent_obs, demo_obs)
         agent_n = self.disc_obs_norm(agent_obs)
         demo_n = self.disc_obs_norm(demo_obs)
         stats = {"disc_loss": [], "disc_grad_penalty": [], "disc_agent_acc": [], "disc_demo_acc": [],
@@ -305,7 +319,7 @@ class AMPAgent:
                                    self.disc_obs_norm(self.replay.sample(len(idx) - half, self.update_generator))))
             else:
                 agent = agent_n[idx]
-            demo = demo_n[torch.randint(0, len(demo_n), (len(agent),), generator=self.update_generator)]
+            demo = self._demo_batch(demo_n, len(agent))
             loss, step_stats = self.disc_loss(agent, demo)
             self.disc_opt.zero_grad()
             loss.backward()

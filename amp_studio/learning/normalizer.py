@@ -52,3 +52,37 @@ class Normalizer(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Normalized x. Shape: (..., size)."""
         return ((x - self.mean32) / self.std).clamp(-self.clip, self.clip)
+
+
+class DiffNormalizer(torch.nn.Module):
+    """x / mean(|x|) per component, unclipped (MimicKit's DiffNormalizer for ADD): differences from a clip are
+    centred on zero by construction, so only their scale is learned; frozen after max_samples like Normalizer."""
+
+    def __init__(self, size: int, max_samples: int = 100_000_000, min_scale: float = 1e-4):
+        super().__init__()
+        self.max_samples = max_samples
+        self.min_scale = min_scale
+        self.register_buffer("mean_abs", torch.ones(size, dtype=torch.float64))
+        self.register_buffer("count", torch.zeros((), dtype=torch.float64))
+        self.register_buffer("scale", torch.ones(size))
+
+    @torch.no_grad()
+    def update(self, x: torch.Tensor) -> None:
+        """Fold a batch into the mean absolute values. Shape: (B, size)."""
+        if self.count >= self.max_samples:
+            return
+        x = x.double()
+        sums = torch.cat((torch.tensor([float(len(x))], dtype=x.dtype), x.abs().sum(0)))
+        if distributed.active():
+            sums = distributed.all_reduce_sum(sums)
+        n = float(sums[0])
+        if n == 0:
+            return
+        total = self.count + n
+        self.mean_abs.copy_((self.mean_abs * self.count + sums[1:]) / total)
+        self.count.fill_(total)
+        self.scale.copy_(self.mean_abs.clamp_min(self.min_scale).float())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalized x. Shape: (..., size)."""
+        return x / self.scale

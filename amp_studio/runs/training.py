@@ -15,6 +15,7 @@ from amp_studio.engines import load_engine_config
 from amp_studio.envs import make_env
 from amp_studio.envs.env_config import load_env_config
 from amp_studio.learning import distributed
+from amp_studio.learning.add_agent import ADDAgent
 from amp_studio.learning.agent_config import load_agent_config
 from amp_studio.learning.amp_agent import AMPAgent
 from amp_studio.runs.resources import check_training_memory
@@ -41,6 +42,7 @@ def make_training(env_config: str | Path, engine_config: str | Path, agent_confi
         agent_cfg = dataclasses.replace(agent_cfg, torch_threads=threads)
     if agent_cfg.torch_threads > 0:
         torch.set_num_threads(agent_cfg.torch_threads)
+    check_method(name, agent_cfg, agent_config)
     # One env first: its sizes tell whether num_envs fit in memory; its clips are loaded once for both.
     try:
         probe = make_env(name, env_cfg, engine_cfg, 1, seed=seed)
@@ -54,7 +56,8 @@ def make_training(env_config: str | Path, engine_config: str | Path, agent_confi
     env = make_env(name, env_cfg, engine_cfg, num_envs, seed=seed, motion_lib=probe.motion_lib)
     init = env.clip_mean_action() if agent_cfg.model.actor_init_to_clip_mean else None
     mirror = env.policy_mirror() if agent_cfg.mirror_augment else None
-    agent = AMPAgent(agent_cfg, env.obs_dim, env.action_dim, env.disc_obs_dim, seed=seed, init_action=init,
+    agent_class = ADDAgent if agent_cfg.agent_name == "ADD" else AMPAgent
+    agent = agent_class(agent_cfg, env.obs_dim, env.action_dim, env.disc_obs_dim, seed=seed, init_action=init,
                      mirror=mirror)
     configs = {
         "env_config.yaml": _as_used(env_config, env_overrides, block="env"),
@@ -69,6 +72,16 @@ def make_training(env_config: str | Path, engine_config: str | Path, agent_confi
         run_dir.log_event("started", num_envs=num_envs, seed=seed, processes=distributed.world_size(),
                           time_started=time.time())
     return Runner(env, agent, agent_cfg, run_dir, configs, log)
+
+
+def check_method(env_name: str, agent_cfg, agent_config: str | Path) -> None:
+    """ADD's discriminator judges the add env's differences from the clip, AMP's the other envs' poses."""
+    if (env_name == "add") != (agent_cfg.agent_name == "ADD"):
+        raise ConfigError(agent_config, f"agent_name {agent_cfg.agent_name} cannot train env_name {env_name}: "
+                                        "ADD trains the add env, AMP the others")
+    if env_name == "add" and agent_cfg.mirror_augment:
+        raise ConfigError(agent_config, "mirror_augment: the add env's target observations have no mirror yet; "
+                                        "set it to false")
 
 
 def _as_used(path: str | Path, overrides: dict | None, block: str | None = None) -> str:

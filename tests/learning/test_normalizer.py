@@ -23,3 +23,19 @@ def test_stops_after_max_samples_and_clips():
     norm.update(torch.full((10, 1), 100.0))
     assert norm.count == 10 and norm.mean.item() == 0.0
     assert norm(torch.tensor([[1e6]])).item() == norm.clip
+
+
+def test_diff_normalizer_scales_by_the_mean_absolute_value_and_freezes():
+    from amp_studio.learning.normalizer import DiffNormalizer
+
+    gen = torch.Generator().manual_seed(1)
+    data = torch.randn(900, 2, generator=gen) * torch.tensor([0.1, 3.0])
+    norm = DiffNormalizer(2, max_samples=900)
+    for chunk in data.split(100):
+        norm.update(chunk)
+    assert torch.allclose(norm.mean_abs.float(), data.abs().mean(0), atol=1e-5)
+    assert torch.equal(norm(torch.zeros(1, 2)), torch.zeros(1, 2))  # no difference stays no difference
+    assert torch.allclose(norm(data).abs().mean(0), torch.ones(2), atol=1e-4)
+    norm.update(torch.full((10, 2), 100.0))  # past max_samples: frozen
+    assert torch.allclose(norm.mean_abs.float(), data.abs().mean(0), atol=1e-5)
+    assert norm(torch.tensor([[1e6, 0.0]]))[0, 0] > 1e6  # unclipped, as MimicKit's

@@ -1,0 +1,117 @@
+"""The tracking env for ADD: each episode follows its clip in time, and the discriminator judges the difference."""
+
+from __future__ import annotations
+
+import torch
+
+from amp_studio.character import CharacterState
+from amp_studio.config_loading import ConfigError
+from amp_studio.envs.amp_env import AMPEnv
+from amp_studio.envs.env_config import TrackingEnvConfig
+from amp_studio.envs.policy_mirror import AffineMirror
+from amp_studio.envs.tracking_obs import pose_features, pose_too_far, target_obs, tracking_reward
+from amp_studio.envs.vec_env import DoneFlag
+
+
+class TrackingEnv(AMPEnv):
+    """MimicKit's ADD env (`env_name: add`): an episode starts at a clip time (reference state init) and the clip
+    plays on beside it, one control step per step.
+
+    The policy observes the character (as AMPEnv's) and the clip's poses tar_obs_steps ahead. `info["disc_obs"]` is
+    the difference between the clip's pose now and the character's (tracking_obs.pose_features): the adversarial
+    differential discriminator learns to tell it from zero. An episode fails on a fall or when a body strays
+    pose_termination_dist from the clip's; it succeeds when a clip that does not loop ends. The env reward is the
+    tracking reward (tracking_obs.tracking_reward).
+    """
+
+    config: TrackingEnvConfig
+    _STATE = AMPEnv._STATE + ("clip_time_offset",)
+
+    def _init_task(self) -> None:
+        self.clip_time_offset = torch.zeros(self.num_envs, dtype=torch.float64)
+        """Each episode's start time in its clip (s): the clip's time is this plus the episode's steps."""
+        self._tar_steps = torch.tensor(self.config.tar_obs_steps, dtype=torch.float64)
+        self._clip_now: tuple[CharacterState, torch.Tensor, torch.Tensor] | None = None
+
+    def clip_times(self, env_ids: torch.Tensor | None = None) -> torch.Tensor:
+        """Where each env's episode is in its clip (s). Shape: (n,)."""
+        ids = slice(None) if env_ids is None else env_ids
+        return self.clip_time_offset[ids] + self.progress[ids].double() * self.dt
+
+    def _clip_poses(self, clip_ids: torch.Tensor, times: torch.Tensor
+                    ) -> tuple[CharacterState, torch.Tensor, torch.Tensor]:
+        """The clips' states at times, their body positions and local joint rotations (batched FK)."""
+        state = self.motion_lib.get_state(clip_ids, times)
+        body_pos, _, joint_mat = self.character.kinematic_tree()(state.root_pos, state.root_rot, state.dof_pos)
+        return state, body_pos, joint_mat
+
+    def _clip_pose_now(self) -> tuple[CharacterState, torch.Tensor, torch.Tensor]:
+        """Every env's clip pose at this step (made once per step)."""
+        if self._clip_now is None:
+            self._clip_now = self._clip_poses(self.episode_clips, self.clip_times())
+        return self._clip_now
+
+    # ----- episodes -----
+
+    def _start(self, env_ids: torch.Tensor, starts: dict[str, torch.Tensor]) -> None:
+        self.clip_time_offset[env_ids] = starts["time"]
+        self._clip_now = None
+        super()._start(env_ids, starts)
+
+    def step(self, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, dict]:
+        self._clip_now = None  # the clip moves on with the character
+        return super().step(actions)
+
+    # ----- observations -----
+
+    def _compute_obs(self, env_ids: torch.Tensor | None = None) -> torch.Tensor:
+        ids = torch.arange(self.num_envs) if env_ids is None else env_ids
+        n, s = len(ids), len(self._tar_steps)
+        times = (self.clip_times(ids).unsqueeze(1) + self._tar_steps * self.dt).reshape(-1)
+        tar, tar_body, tar_joint = self._clip_poses(self.episode_clips[ids].repeat_interleave(s), times)
+        state = self.engine.get_state()
+        task = target_obs(state.root_pos[ids], state.root_rot[ids], tar.root_pos.reshape(n, s, 3),
+                          tar.root_rot.reshape(n, s, 4), tar_body[:, self.key_body_ids].reshape(n, s, -1, 3),
+                          tar_joint.reshape((n, s) + tar_joint.shape[1:]), self.obs_heading)
+        return torch.cat((super()._compute_obs(env_ids), task), dim=-1)
+
+    def _task_obs_mirror(self) -> AffineMirror:
+        raise ConfigError(None, "mirror_augment: the add env's target observations have no mirror yet; "
+                                "set mirror_augment: false")
+
+    def disc_obs(self) -> torch.Tensor:
+        """The clip's pose now minus the character's (see tracking_obs.pose_features). Shape: (num_envs, D)."""
+        clip, clip_body, clip_joint = self._clip_pose_now()
+        e, h = self.engine, self.obs_heading
+        s = e.get_state()
+        mine = pose_features(s.root_pos, s.root_rot, s.root_vel, s.root_ang_vel, e.body_pos, e.joint_matrices,
+                             s.dof_vel, h)
+        theirs = pose_features(clip.root_pos, clip.root_rot, clip.root_vel, clip.root_ang_vel, clip_body,
+                               clip_joint, clip.dof_vel, h)
+        return theirs - mine
+
+    def disc_obs_demo(self, clip_ids: torch.Tensor, times: torch.Tensor) -> torch.Tensor:
+        """A clip tracks itself exactly: zero differences. Shape: (n, disc_obs_dim)."""
+        return torch.zeros(len(clip_ids), self.disc_obs_dim)
+
+    # ----- reward and termination -----
+
+    def _compute_reward(self) -> torch.Tensor:
+        clip, clip_body, _ = self._clip_pose_now()
+        s = self.engine.get_state()
+        return tracking_reward(s.root_pos, s.root_rot, self.engine.body_pos, clip.root_pos, clip.root_rot,
+                               clip_body, self.obs_heading, self.config.tracking_reward_scale)
+
+    def _compute_done(self) -> torch.Tensor:
+        done = super()._compute_done()
+        lib, clips = self.motion_lib, self.episode_clips
+        ended = ~lib.clip_wraps[clips] & (self.clip_times() >= lib.clip_lengths[clips])
+        done[ended & (done != DoneFlag.FAIL)] = DoneFlag.SUCC
+        c = self.config
+        if c.enable_early_termination and c.pose_termination:
+            clip, clip_body, _ = self._clip_pose_now()
+            s = self.engine.get_state()
+            far = pose_too_far(s.root_pos, s.root_rot, self.engine.body_pos, clip.root_pos, clip.root_rot, clip_body,
+                               self.obs_heading, c.pose_termination_dist)
+            done[far] = DoneFlag.FAIL
+        return done
