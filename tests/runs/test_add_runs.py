@@ -35,7 +35,7 @@ def test_add_trains_and_resumes_exactly(tmp_path):
     resumed = _runner(tmp_path, "resumed", seed=7)
     resumed.load_checkpoint(tmp_path / "first" / "checkpoints" / "latest.pt")
     resumed.train(max_iterations=4)
-    for a, b in zip(_params(straight), _params(resumed)):
+    for a, b in zip(_params(straight), _params(resumed), strict=True):
         assert torch.equal(a, b)
     assert torch.equal(straight.env.clip_times(), resumed.env.clip_times())
     metrics = straight.train_iteration()
