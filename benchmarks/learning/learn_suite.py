@@ -13,6 +13,8 @@ rate 0 and DTW <= the paper's within 18 M samples; the rest fall rate <= 0.25 an
     python benchmarks/learning/learn_suite.py --clips run --max_samples 18000000 --ship data/models
         # ship it if it gets there
     python benchmarks/learning/learn_suite.py --clips data/datasets/walk_run.yaml --minutes 60
+    python benchmarks/learning/learn_suite.py --clips backflip --max_samples 36000000 \
+        --env_config data/envs/add_humanoid_env.yaml --agent_config data/agents/add_humanoid_agent.yaml   # ADD
     python benchmarks/learning/learn_suite.py --from_run output/runs/amp_20261129-100831   # a run trained in the app
 """
 
@@ -128,7 +130,9 @@ def print_table(rows: list[dict]) -> None:
           f"{'paper':>6} {'speed':>5} {'/clip':>5} {'skill':>9} {'goal':>4} {'commit':>8}")
     for r in rows:
         paper = PAPER_DTW.get(r["clip"])
-        print(f"{r['clip']:<22} {r['source'][:14]:<14} {r['minutes']:7.1f} {r['samples']:11,d} {test_episodes(r):>4} "
+        tag = " ADD" if r.get("agent_config", "").startswith("add_") else ""
+        source = r["source"][:14 - len(tag)] + tag
+        print(f"{r['clip']:<22} {source[:14]:<14} {r['minutes']:7.1f} {r['samples']:11,d} {test_episodes(r):>4} "
               f"{r['fall_rate']:5.2f} {r['pose_error_dtw']:6.3f} {'-' if paper is None else f'{paper:.3f}':>6} "
               f"{r['root_speed_mean']:5.2f} {r['speed_ratio']:5.2f} {skill_cell(r):>9} {goal(r['clip'], r):>4} "
               f"{r['commit']:>8}")
@@ -263,7 +267,8 @@ def trained_by(r: dict) -> str:
     if r.get("rescored") and r["source"] == Path(r["model"]).stem:
         return f"model {r['source']}"
     changed = {**r.get("env_overrides", {}), **r.get("agent_overrides", {})}
-    by = "learn_suite.py" + "".join(f", {k} {v}" for k, v in changed.items())
+    by = "learn_suite.py" + "".join(f", {r[k]}" for k in ("env_config", "agent_config") if k in r) + "".join(
+        f", {k} {v}" for k, v in changed.items())
     if clip_key(r["source"]) == r["clip"].removesuffix(" (mirror)"):
         return by
     return f"{by}, dataset {r['source']}"
@@ -346,6 +351,9 @@ def main() -> None:
         # An experiment's row says what it changed, so that it is never read as the defaults' row.
         changed = {k: v for k, v in {"env_overrides": base_env_overrides,
                                      "agent_overrides": json.loads(args.agent_overrides)}.items() if v}
+        for key, default in (("env_config", "amp_humanoid_env.yaml"), ("agent_config", "amp_humanoid_agent.yaml")):
+            if Path(getattr(args, key)).name != default:  # another method (ADD) or setup
+                changed[key] = Path(getattr(args, key)).name
         rows = suite_rows(eval_env, runner.agent, last, source, args.num_envs, args.final_episodes, out_dir=str(run),
                           **changed)
         for r in rows:
