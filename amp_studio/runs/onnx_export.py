@@ -96,6 +96,14 @@ def observation_layout(character: CharacterModel, env_cfg, env_name: str) -> lis
     if env_name == "task_steering":
         layout += [[f"command_direction_xy (heading frame: {env_cfg.heading})", 2], ["command_speed (m/s)", 1],
                    [f"command_facing_xy (heading frame: {env_cfg.heading})", 2]]
+    if env_name == "add":
+        for k in env_cfg.tar_obs_steps:  # tracking_obs.target_obs, from the character's frame
+            pose = f"clip_pose_{k}_steps_ahead"
+            layout += [[f"{pose}_root_offset_xy_and_height ({frame})", 3], [f"{pose}_root_x_axis ({frame})", 3],
+                       [f"{pose}_root_z_axis ({frame})", 3]]
+            layout += [[f"{pose}_{character.body_names[b]}_from_its_root ({frame})", 3]
+                       for b in character.key_body_ids]
+            layout += [[f"{pose}_{j.name}_rotation_x_and_z_axes (parent frame)", 6] for j in character.joints]
     return layout
 
 

@@ -54,3 +54,17 @@ def test_a_method_with_the_other_methods_env_is_refused(env, agent):
 def test_mirror_augment_is_refused_for_add():
     with pytest.raises(ConfigError, match="mirror_augment"):
         make_training(ENV, ENGINE, AGENT, 2, agent_overrides={"mirror_augment": True}, log=lambda line: None)
+
+
+def test_the_exported_observation_layout_covers_the_add_env():
+    from amp_studio.engines import load_engine_config
+    from amp_studio.envs import make_env
+    from amp_studio.envs.env_config import load_env_config
+    from amp_studio.runs.onnx_export import observation_layout
+
+    name, config, engine_overrides = load_env_config(ENV)
+    env = make_env(name, config, load_engine_config(ENGINE, engine_overrides), 1, seed=0)
+    layout = observation_layout(env.character, config, name)
+    assert sum(size for _, size in layout) == env.obs_dim
+    assert any(label.startswith("clip_pose_3_steps_ahead") for label, _ in layout)
+    env.close()
