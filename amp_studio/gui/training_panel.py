@@ -32,6 +32,7 @@ ENVS = {
     "imitation": ("amp_humanoid_env.yaml", "amp_humanoid_agent.yaml"),
     "location": ("amp_location_humanoid_env.yaml", "amp_task_humanoid_agent.yaml"),
     "steering": ("amp_steering_humanoid_env.yaml", "amp_task_humanoid_agent.yaml"),
+    "tracking (ADD)": ("add_humanoid_env.yaml", "add_humanoid_agent.yaml"),
 }
 MOTION_PLACEHOLDER = "the env config's clip (or the motion library's selection)"
 SLIDER_STEPS = 100  # slider ticks per unit of weight

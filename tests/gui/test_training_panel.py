@@ -52,3 +52,18 @@ def test_settings_become_cli_arguments(qtbot):
     panel.model_file.setText("runs/walk/checkpoints/latest.pt")
     args = train_arguments(panel.settings(), "out/run")
     assert args[args.index("--model_file") + 1] == "runs/walk/checkpoints/latest.pt"
+
+
+def test_every_env_choice_pairs_files_that_train_together():
+    """Each choice's env and agent configs exist and pair the method with its env (ADD with the add env)."""
+    from amp_studio import DATA_DIR
+    from amp_studio.envs.env_config import load_env_config
+    from amp_studio.gui.training_panel import ENVS
+    from amp_studio.learning.agent_config import load_agent_config
+    from amp_studio.runs.training import check_method
+
+    assert "tracking (ADD)" in ENVS
+    for env_file, agent_file in ENVS.values():
+        name, _, _ = load_env_config(DATA_DIR / "envs" / env_file)
+        agent = DATA_DIR / "agents" / agent_file
+        check_method(name, load_agent_config(agent), agent)
