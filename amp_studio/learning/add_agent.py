@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from amp_studio.learning.amp_agent import AMPAgent
+from amp_studio.learning.losses import disc_stats
 from amp_studio.learning.normalizer import DiffNormalizer
 from amp_studio.learning.precision import run_mlp
 
@@ -49,13 +50,4 @@ class ADDAgent(AMPAgent):
         penalty = 0.5 * ((agent_grad * agent_grad).sum(-1).mean() + (demo_grad * demo_grad).sum(-1).mean())
         logit_reg = (self.disc[-1].weight ** 2).sum()
         loss = bce + c.disc_grad_penalty * penalty + c.disc_logit_reg * logit_reg
-        with torch.no_grad():
-            stats = {
-                "disc_loss": bce.item(),
-                "disc_grad_penalty": penalty.item(),
-                "disc_agent_acc": (agent_logit < 0).float().mean().item(),
-                "disc_demo_acc": (demo_logit > 0).float().mean().item(),
-                "disc_agent_logit": agent_logit.mean().item(),
-                "disc_demo_logit": demo_logit.mean().item(),
-            }
-        return loss, stats
+        return loss, disc_stats(bce, penalty, agent_logit, demo_logit)

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.learning import distributed
 from amp_studio.learning.agent_config import AgentConfig
-from amp_studio.learning.losses import MAX_LOG_RATIO, action_bound_loss, make_optimizer, style_reward
+from amp_studio.learning.losses import MAX_LOG_RATIO, action_bound_loss, disc_stats, make_optimizer, style_reward
 from amp_studio.learning.networks import hidden_sizes, mlp
 from amp_studio.learning.normalizer import Normalizer
 from amp_studio.learning.precision import mixed_precision, run_mlp
@@ -346,16 +346,7 @@ class AMPAgent:
         penalty = (grad * grad).sum(-1).mean()
         logit_reg = (self.disc[-1].weight ** 2).sum()
         loss = bce + c.disc_grad_penalty * penalty + c.disc_logit_reg * logit_reg
-        with torch.no_grad():
-            stats = {
-                "disc_loss": bce.item(),
-                "disc_grad_penalty": penalty.item(),
-                "disc_agent_acc": (agent_logit < 0).float().mean().item(),
-                "disc_demo_acc": (demo_logit > 0).float().mean().item(),
-                "disc_agent_logit": agent_logit.mean().item(),
-                "disc_demo_logit": demo_logit.mean().item(),
-            }
-        return loss, stats
+        return loss, disc_stats(bce, penalty, agent_logit, demo_logit)
 
     # ----- checkpoints -----
 

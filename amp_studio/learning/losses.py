@@ -1,5 +1,5 @@
-"""The AMP agent's building blocks that stand alone: its optimizers, the style reward, the action-bound loss, and
-the bound on PPO's probability ratio."""
+"""The AMP agent's building blocks that stand alone: its optimizers, the style reward, the action-bound loss, the
+discriminator step's metrics and the bound on PPO's probability ratio."""
 
 from __future__ import annotations
 
@@ -28,3 +28,17 @@ def style_reward(logits: torch.Tensor, scale: float) -> torch.Tensor:
 def action_bound_loss(mean: torch.Tensor) -> torch.Tensor:
     """Squared excess of the mean action outside [-1, 1], summed over dimensions. Shape: (B, A) -> (B,)."""
     return (torch.clamp_min(mean - 1.0, 0.0) ** 2 + torch.clamp_max(mean + 1.0, 0.0) ** 2).sum(-1)
+
+
+@torch.no_grad()
+def disc_stats(bce: torch.Tensor, penalty: torch.Tensor, agent_logit: torch.Tensor, demo_logit: torch.Tensor
+               ) -> dict[str, float]:
+    """A discriminator step's metrics: its BCE and gradient penalty, accuracy and mean logit on each side."""
+    return {
+        "disc_loss": bce.item(),
+        "disc_grad_penalty": penalty.item(),
+        "disc_agent_acc": (agent_logit < 0).float().mean().item(),
+        "disc_demo_acc": (demo_logit > 0).float().mean().item(),
+        "disc_agent_logit": agent_logit.mean().item(),
+        "disc_demo_logit": demo_logit.mean().item(),
+    }
