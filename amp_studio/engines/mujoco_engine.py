@@ -171,8 +171,8 @@ class MujocoEngine(Engine):
                 rows = np.nonzero(stale)[0]
                 ids = torch.from_numpy(rows)
                 fresh, exp_maps = qpos_qvel_to_state(
-                    self.character, torch.from_numpy(self._state[rows][:, self._qpos]),
-                    torch.from_numpy(self._state[rows][:, self._qvel]), self._last_exp_maps[ids])
+                    self.character, torch.from_numpy(self._state[rows, self._qpos]),
+                    torch.from_numpy(self._state[rows, self._qvel]), self._last_exp_maps[ids])
                 self._last_exp_maps[ids] = exp_maps
                 self._derived["state"] = known.with_rows(ids, fresh)
             self._partial = None

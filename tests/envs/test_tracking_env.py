@@ -67,7 +67,7 @@ def test_a_character_far_from_its_clip_fails(deepmimic_dir):
     env.close()
 
 
-def test_config_checks(deepmimic_dir, tmp_path):
+def test_config_checks():
     with pytest.raises(ConfigError, match="num_disc_obs_steps"):
         load_env_config(ENV, {"num_disc_obs_steps": 2})
     with pytest.raises(ConfigError, match="tar_obs_steps"):

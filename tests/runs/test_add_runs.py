@@ -9,7 +9,7 @@ import torch
 from amp_studio.config_loading import ConfigError
 from amp_studio.learning.add_agent import ADDAgent
 from amp_studio.runs.training import make_training
-from tests.runs.test_runner import TINY
+from tests.runs.test_runner import TINY, _params
 
 ENV = "data/envs/add_humanoid_env.yaml"
 ENGINE = "data/engines/mujoco_engine.yaml"
@@ -19,11 +19,6 @@ AGENT = "data/agents/add_humanoid_agent.yaml"
 def _runner(tmp_path, name, seed=0):
     return make_training(ENV, ENGINE, AGENT, 8, seed=seed, out_dir=tmp_path / name, agent_overrides=TINY,
                          log=lambda line: None)
-
-
-def _params(runner) -> list[torch.Tensor]:
-    a = runner.agent
-    return [p.detach().clone() for net in (a.actor, a.critic, a.disc) for p in net.parameters()]
 
 
 def test_add_trains_and_resumes_exactly(tmp_path):
