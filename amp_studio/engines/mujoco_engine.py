@@ -25,6 +25,8 @@ def _count_warning(message: str) -> None:
     SOLVER_WARNINGS["count"] += 1
     SOLVER_WARNINGS["last"] = message
 _FULL = mujoco.mjtState.mjSTATE_FULLPHYSICS
+# What a reset refreshes for its own rows only: the state and the body kinematics made from it (Engine's names).
+_PARTIAL_KEYS = ("state", "body_pos", "body_mat", "joint_mat")
 
 
 def build_sim_model(character: CharacterModel, sim_freq: int) -> mujoco.MjModel:
@@ -92,8 +94,9 @@ class MujocoEngine(Engine):
         self._contact = np.zeros((num_envs, character.num_bodies), dtype=bool)
         self._stale_contacts = np.ones(num_envs, dtype=bool)
         self._failed = torch.zeros(num_envs, dtype=torch.bool)
-        self._partial: tuple[CharacterState, np.ndarray] | None = None
-        """After resets: the state before them and which rows they made stale (see get_state)."""
+        self._partial: tuple[dict[str, torch.Tensor], np.ndarray] | None = None
+        """After resets: the state and body kinematics before them, and which rows they made stale (see get_state
+        and _body_kinematics)."""
 
     def close(self) -> None:
         """Stop the rollout thread pool."""
@@ -143,13 +146,14 @@ class MujocoEngine(Engine):
         self._state[ids, self._qvel] = qvel
         self._failed[torch.as_tensor(ids)] = False
         self._stale_contacts[ids] = True  # computed on first use; the next step replaces them anyway
-        # The other envs' state stays as computed: only the reset rows are converted again (a step's resets are a
-        # few envs, and the skill measures and task read the state right after them).
-        known = self._derived.get("state", self._partial[0] if self._partial else None)
+        # The other envs' state and body kinematics stay as computed: only the reset rows are converted again (a
+        # step's resets are a few envs, and the skill measures, observations and task read them right after).
+        known = dict(self._partial[0]) if self._partial else {}
+        known.update((key, self._derived[key]) for key in _PARTIAL_KEYS if key in self._derived)
         stale = self._partial[1] if self._partial else np.zeros(self.num_envs, dtype=bool)
         stale[ids] = True
         self._invalidate()
-        self._partial = (known, stale) if known is not None else None
+        self._partial = (known, stale) if known else None
 
     def _refresh_contacts(self, ids: np.ndarray) -> None:
         m, d = self.model, self._scratch
@@ -162,21 +166,42 @@ class MujocoEngine(Engine):
     def get_state(self) -> CharacterState:
         """Root and DoF state of every env, float32."""
         if "state" not in self._derived:
-            if self._partial is None:
+            known, rows = self._known("state")
+            if known is None:
                 self._derived["state"], self._last_exp_maps = qpos_qvel_to_state(
                     self.character, torch.from_numpy(self._state[:, self._qpos]),
                     torch.from_numpy(self._state[:, self._qvel]), self._last_exp_maps)
             else:
-                known, stale = self._partial
-                rows = np.nonzero(stale)[0]
-                ids = torch.from_numpy(rows)
                 fresh, exp_maps = qpos_qvel_to_state(
-                    self.character, torch.from_numpy(self._state[rows, self._qpos]),
-                    torch.from_numpy(self._state[rows, self._qvel]), self._last_exp_maps[ids])
-                self._last_exp_maps[ids] = exp_maps
-                self._derived["state"] = known.with_rows(ids, fresh)
-            self._partial = None
+                    self.character, torch.from_numpy(self._state[rows.numpy(), self._qpos]),
+                    torch.from_numpy(self._state[rows.numpy(), self._qvel]), self._last_exp_maps[rows])
+                self._last_exp_maps[rows] = exp_maps
+                self._derived["state"] = known.with_rows(rows, fresh)
         return self._derived["state"]
+
+    def _body_kinematics(self) -> None:
+        if "body_pos" in self._derived:
+            return
+        known, rows = self._known("body_pos")
+        if known is None:
+            super()._body_kinematics()
+            return
+        s = self.get_state()
+        tree = self.character.kinematic_tree(s.dof_pos.dtype)
+        fresh = tree(s.root_pos[rows], s.root_rot[rows], s.dof_pos[rows])
+        for key, value in zip(_PARTIAL_KEYS[1:], fresh):
+            full = self._partial[0][key].clone()
+            if key == "body_mat":
+                full[..., rows] = value  # the batch is its last dimension (KinematicTree.__call__)
+            else:
+                full[rows] = value
+            self._derived[key] = full
+
+    def _known(self, key: str) -> tuple[object | None, torch.Tensor | None]:
+        """What `key` was before the last resets, and the rows they made stale (None, None: compute it all)."""
+        if self._partial is None or key not in self._partial[0]:
+            return None, None
+        return self._partial[0][key], torch.from_numpy(np.nonzero(self._partial[1])[0])
 
     def _invalidate(self) -> None:
         super()._invalidate()

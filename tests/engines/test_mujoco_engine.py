@@ -65,24 +65,34 @@ def test_reset_state_round_trips_and_bodies_match_fk(engine, character, deepmimi
         assert np.abs(d.xpos[1:] - engine.body_pos[i].numpy()).max() < 1e-4
 
 
-def test_state_after_a_partial_reset_matches_a_full_conversion(engine, character, deepmimic_dir):
-    """After resets only their rows are converted again: the same state as converting every env."""
+@pytest.mark.parametrize("read_between", [False, True])
+def test_state_after_a_partial_reset_matches_a_full_conversion(engine, character, deepmimic_dir, read_between):
+    """After resets only their rows are converted again and posed again: the same state and body kinematics as
+    computing them for every env, whether or not they were read between two resets."""
     _, _, state = _clip_state(character, deepmimic_dir)
     engine.reset(torch.arange(4), state)
     engine.set_targets(state.dof_pos)
     engine.step()
     before = engine.get_state()
-    held = before.root_pos.clone()
+    held, held_bodies = before.root_pos.clone(), engine.body_pos.clone()
     engine.reset(torch.tensor([1]), state.index(torch.tensor([3])))
-    engine.reset(torch.tensor([2]), state.index(torch.tensor([0])))  # two resets before the state is read
+    if read_between:
+        assert torch.allclose(engine.body_pos[1], engine.body_pos[1])  # computed, then made stale again
+    engine.reset(torch.tensor([2]), state.index(torch.tensor([0])))
     partial = engine.get_state()
-    assert torch.equal(before.root_pos, held)  # a state handed out earlier is not changed
+    partial_kinematics = engine.body_pos, engine._derived["body_mat"], engine.joint_matrices
+    assert torch.equal(before.root_pos, held)  # what was handed out earlier is not changed
     engine._invalidate()
     full = engine.get_state()
     for field in ("root_pos", "root_rot", "dof_pos", "root_vel", "root_ang_vel", "dof_vel"):
         assert torch.equal(getattr(partial, field), getattr(full, field)), field
+    full_kinematics = engine.body_pos, engine._derived["body_mat"], engine.joint_matrices
+    for got, want in zip(partial_kinematics, full_kinematics, strict=True):
+        assert torch.allclose(got, want, atol=1e-6, rtol=0)
     assert torch.allclose(partial.root_pos[1], state.root_pos[3], atol=1e-6)
     assert torch.equal(partial.root_pos[0], before.root_pos[0])
+    assert torch.equal(partial_kinematics[0][0], held_bodies[0])
+    assert not torch.equal(partial_kinematics[0][1], held_bodies[1])
 
 
 def test_ground_contact_comes_from_mujoco_contacts(engine, character, deepmimic_dir):
