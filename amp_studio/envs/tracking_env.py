@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from amp_studio.character import CharacterState
 from amp_studio.config_loading import ConfigError
 from amp_studio.envs.amp_env import AMPEnv
+from amp_studio.envs.clip_pose_cache import ClipPose, ClipPoseCache
 from amp_studio.envs.env_config import TrackingEnvConfig
 from amp_studio.envs.policy_mirror import AffineMirror
 from amp_studio.envs.tracking_obs import pose_features, pose_too_far, target_obs, tracking_reward
@@ -30,31 +30,36 @@ class TrackingEnv(AMPEnv):
     def _init_task(self) -> None:
         self.clip_time_offset = torch.zeros(self.num_envs, dtype=torch.float64)
         """Each episode's start time in its clip (s): the clip's time is this plus the episode's steps."""
-        self._tar_steps = torch.tensor(self.config.tar_obs_steps, dtype=torch.float64)
-        self._clip_now: tuple[CharacterState, torch.Tensor, torch.Tensor] | None = None
+        self._tar_steps = torch.tensor(self.config.tar_obs_steps, dtype=torch.long)
+        self._all_envs = torch.arange(self.num_envs)
+        self._clip_cache = ClipPoseCache(self.num_envs, max(self.config.tar_obs_steps) + 1, self._clip_poses)
+        self._clip_now: ClipPose | None = None
 
     def clip_times(self, env_ids: torch.Tensor | None = None) -> torch.Tensor:
         """Where each env's episode is in its clip (s). Shape: (n,)."""
         ids = slice(None) if env_ids is None else env_ids
-        return self.clip_time_offset[ids] + self.progress[ids].double() * self.dt
+        return self._clip_time(ids, self.progress[ids])
 
-    def _clip_poses(self, clip_ids: torch.Tensor, times: torch.Tensor
-                    ) -> tuple[CharacterState, torch.Tensor, torch.Tensor]:
-        """The clips' states at times, their body positions and local joint rotations (batched FK)."""
-        state = self.motion_lib.get_state(clip_ids, times)
+    def _clip_time(self, env_ids: torch.Tensor | slice, steps: torch.Tensor) -> torch.Tensor:
+        return self.clip_time_offset[env_ids] + steps.double() * self.dt
+
+    def _clip_poses(self, env_ids: torch.Tensor, steps: torch.Tensor) -> ClipPose:
+        """The envs' clips at episode steps: their states, body positions and local joint rotations (batched FK)."""
+        state = self.motion_lib.get_state(self.episode_clips[env_ids], self._clip_time(env_ids, steps))
         body_pos, _, joint_mat = self.character.kinematic_tree()(state.root_pos, state.root_rot, state.dof_pos)
         return state, body_pos, joint_mat
 
-    def _clip_pose_now(self) -> tuple[CharacterState, torch.Tensor, torch.Tensor]:
-        """Every env's clip pose at this step (made once per step)."""
+    def _clip_pose_now(self) -> ClipPose:
+        """Every env's clip pose at this step (gathered once per step: the observations, reward and end read it)."""
         if self._clip_now is None:
-            self._clip_now = self._clip_poses(self.episode_clips, self.clip_times())
+            self._clip_now = self._clip_cache.get(self._all_envs, self.progress.unsqueeze(1))
         return self._clip_now
 
     # ----- episodes -----
 
     def _start(self, env_ids: torch.Tensor, starts: dict[str, torch.Tensor]) -> None:
         self.clip_time_offset[env_ids] = starts["time"]
+        self._clip_cache.clear(env_ids)
         self._clip_now = None
         super()._start(env_ids, starts)
 
@@ -62,13 +67,17 @@ class TrackingEnv(AMPEnv):
         self._clip_now = None  # the clip moves on with the character
         return super().step(actions)
 
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        self._clip_cache.clear()
+        self._clip_now = None
+
     # ----- observations -----
 
     def _compute_obs(self, env_ids: torch.Tensor | None = None) -> torch.Tensor:
-        ids = torch.arange(self.num_envs) if env_ids is None else env_ids
+        ids = self._all_envs if env_ids is None else env_ids
         n, s = len(ids), len(self._tar_steps)
-        times = (self.clip_times(ids).unsqueeze(1) + self._tar_steps * self.dt).reshape(-1)
-        tar, tar_body, tar_joint = self._clip_poses(self.episode_clips[ids].repeat_interleave(s), times)
+        tar, tar_body, tar_joint = self._clip_cache.get(ids, self.progress[ids].unsqueeze(1) + self._tar_steps)
         state = self.engine.get_state()
         task = target_obs(state.root_pos[ids], state.root_rot[ids], tar.root_pos.reshape(n, s, 3),
                           tar.root_rot.reshape(n, s, 4), tar_body[:, self.key_body_ids].reshape(n, s, -1, 3),
