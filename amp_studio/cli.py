@@ -120,11 +120,16 @@ def _test(args: argparse.Namespace) -> int:
     if args.record_clip:
         from amp_studio.motion import save_clip
         from amp_studio.runs.rollout_recording import record_rollout
+        from amp_studio.runs.skill_judge import judge_skill_recording
 
         clip, _ = record_rollout(env, runner.agent, env.config.episode_length, name=Path(args.record_clip).stem)
         save_clip(clip, args.record_clip)
         print(f"recorded {clip.num_frames} frames ({clip.duration:.2f} s at {clip.fps:g} fps) of env 0 to "
               f"{args.record_clip}")
+        recording = judge_skill_recording(clip, env.config.episode_length)
+        print(f"  the recording: {recording['inversions']} inversions (peak tilt {recording['tilt_peak_deg']:.0f} "
+              f"deg), root up to {recording['height_peak']:.2f} m, {recording['tilt_end_deg']:.0f} deg tilt at the end"
+              f", {'stands' if recording['stands_at_end'] else 'does not stand'} at the end")
     if args.video:
         _video(args, env, runner.agent)
     episodes = args.test_episodes or runner.config.test_episodes
@@ -148,7 +153,10 @@ def _test(args: argparse.Namespace) -> int:
         if key in result:
             print(f"  {key:<24} {result[key]:.4f}" if isinstance(result[key], float) else f"  {key:<24} {result[key]}")
     if args.json:
-        print(json.dumps({k: result[k] for k in [*keys, "skill_event"] if k in result}))
+        report = {k: result[k] for k in [*keys, "skill_event"] if k in result}
+        if args.record_clip:
+            report["recording"] = recording
+        print(json.dumps(report))
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import torch
 
@@ -35,8 +37,11 @@ def test_the_recorded_clip_reproduces_the_simulated_bodies(tmp_path):
 def test_cli_test_mode_records_a_clip(tmp_path, capsys):
     out = tmp_path / "walked.pkl"
     code = main(["--mode", "test", "--env_config", str(ENV), "--agent_config", str(AGENT), "--num_envs", "2",
-                 "--model_file", str(MODEL), "--test_episodes", "2", "--record_clip", str(out)])
-    assert code == 0 and "recorded" in capsys.readouterr().out
+                 "--model_file", str(MODEL), "--test_episodes", "2", "--record_clip", str(out), "--json"])
+    printed = capsys.readouterr().out
+    assert code == 0 and "recorded" in printed and "0 inversions" in printed
+    recording = json.loads(printed.strip().splitlines()[-1])["recording"]  # judged from the file's root alone
+    assert recording["inversions"] == 0 and recording["seconds"] > 0.3
     assert load_clip(out, 28).num_frames > 10
     assert main(["--mode", "test", "--model_file", str(MODEL), "--record_clip", str(tmp_path / "x.txt")]) == 1
     assert "x.txt" in capsys.readouterr().err
