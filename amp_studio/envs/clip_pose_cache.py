@@ -46,14 +46,15 @@ class ClipPoseCache:
         slots = steps % self.window
         missing = self._held[envs, slots] != steps
         if missing.any():
-            state, body_pos, joint_mat = self._pose(envs[missing], steps[missing])
+            new_envs, new_slots, new_steps = envs[missing], slots[missing], steps[missing]
+            state, body_pos, joint_mat = self._pose(new_envs, new_steps)
             fresh = {name: getattr(state, name) for name in _STATE_FIELDS}
             fresh.update(body_pos=body_pos, joint_mat=joint_mat)
             if not self._slots:
                 self._slots = {name: value.new_zeros(self._held.shape + value.shape[1:])
                                for name, value in fresh.items()}
             for name, value in fresh.items():
-                self._slots[name][envs[missing], slots[missing]] = value
-            self._held[envs[missing], slots[missing]] = steps[missing]
+                self._slots[name][new_envs, new_slots] = value
+            self._held[new_envs, new_slots] = new_steps
         got = {name: value[envs, slots].flatten(0, 1) for name, value in self._slots.items()}
         return (CharacterState(*(got[name] for name in _STATE_FIELDS)), got["body_pos"], got["joint_mat"])

@@ -1,9 +1,9 @@
 """Judge a recorded rollout's acrobatics from its file alone: the root's orientation and height, frame by frame.
 
 The question a flip or a cartwheel is asked: did the character invert (the pelvis's up axis turned past
-INVERSION_DEG from the world's up), how often, and is it standing at the end? The rule is skill_measures' (an
-inversion counts again only after the pelvis came back within REARM_DEG of upright), so a recording and the
-evaluation's per-episode counts agree.
+skill_measures.INVERSION_DEG from the world's up), how often, and is it standing at the end? The rule is
+skill_measures' own (an inversion counts again only after the pelvis came back within REARM_DEG of upright), so a
+recording and the evaluation's per-episode counts agree.
 """
 
 from __future__ import annotations
@@ -13,20 +13,18 @@ import torch
 
 from amp_studio.motion import MotionClip
 from amp_studio.rotations import exp_map_to_quat, tilt_deg
-from amp_studio.runs.skill_measures import INVERSION_DEG, REARM_DEG
+from amp_studio.runs.skill_measures import inversion_step
 
 UPRIGHT_DEG = 45.0
 """Standing: the pelvis within this of upright (a standing humanoid's: under 15; a landing crouch's: up to ~35)."""
 
 
 def count_inversions(tilt: np.ndarray) -> int:
-    """Inversions in a sequence of pelvis tilts (deg): each reach of INVERSION_DEG after being within REARM_DEG."""
-    count, armed = 0, True
-    for value in tilt:
-        if armed and value >= INVERSION_DEG:
-            count, armed = count + 1, False
-        elif value < REARM_DEG:
-            armed = True
+    """Inversions in a sequence of pelvis tilts (deg), by skill_measures.inversion_step."""
+    count, armed = 0, torch.ones(1, dtype=torch.bool)
+    for value in torch.as_tensor(tilt, dtype=torch.float64).reshape(-1, 1):
+        inverted, armed = inversion_step(armed, value)
+        count += int(inverted)
     return count
 
 

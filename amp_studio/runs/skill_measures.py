@@ -72,6 +72,13 @@ def turn_deg(previous_rot: torch.Tensor, root_rot: torch.Tensor) -> torch.Tensor
     return torch.rad2deg(quat_to_exp_map(quat_mul(root_rot, quat_conj(previous_rot)))[..., 2])
 
 
+def inversion_step(armed: torch.Tensor, tilt: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """One step of the inversion rule: an inversion where armed and the tilt reaches INVERSION_DEG; armed again
+    once the tilt is back under REARM_DEG. Returns (inverted, armed). Shapes: (N,) bool, (N,) deg."""
+    inverted = armed & (tilt >= INVERSION_DEG)
+    return inverted, (armed & ~inverted) | (tilt < REARM_DEG)
+
+
 class SkillTracker:
     """Per env, the running extremes and event counts of the episode under way.
 
@@ -107,9 +114,8 @@ class SkillTracker:
         tilt = tilt_deg(root_rot)
         self.tilt = torch.maximum(self.tilt, tilt)
         self.height = torch.maximum(self.height, root_pos[:, 2].float())
-        inverted = self.armed & (tilt >= INVERSION_DEG)
+        inverted, self.armed = inversion_step(self.armed, tilt)
         self.counts["inversion"] += inverted.long()
-        self.armed = (self.armed & ~inverted) | (tilt < REARM_DEG)
 
         self.turn += turn_deg(self.previous_rot, root_rot)
         self.previous_rot = root_rot
