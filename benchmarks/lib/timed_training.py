@@ -36,6 +36,8 @@ def training_parser(description: str, env_config: str, agent_config: str, out_di
     parser.add_argument("--env_overrides", default="{}", help="JSON object of env settings to override")
     parser.add_argument("--agent_overrides", default="{}", help="JSON object of agent settings to override")
     parser.add_argument("--out_dir", default=out_dir)
+    parser.add_argument("--resume", default=None,
+                        help="a full checkpoint to go on from (its samples count; --env_overrides may change the task)")
     return parser
 
 
@@ -56,6 +58,8 @@ def runner_and_eval_env(args: argparse.Namespace, out_dir: str | None = None, ev
     env_overrides, agent_overrides = json.loads(args.env_overrides), json.loads(args.agent_overrides)
     runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs, args.seed,
                            out_dir or args.out_dir, env_overrides, agent_overrides, log=lambda line: None)
+    if getattr(args, "resume", None) and runner.load_checkpoint(args.resume) != "full":
+        raise SystemExit(f"error: {args.resume}: a policy-only model; --resume needs a run's checkpoint")
     eval_env = make_env_from_files(args.env_config, args.engine_config, min(16, args.eval_episodes),
                                    seed=args.seed + 1, env_overrides={**env_overrides, **(eval_overrides or {})})
     return runner, eval_env
