@@ -268,7 +268,7 @@ def trained_by(r: dict) -> str:
         return f"model {r['source']}"
     changed = {**r.get("env_overrides", {}), **r.get("agent_overrides", {})}
     by = "learn_suite.py" + "".join(f", {r[k]}" for k in ("env_config", "agent_config") if k in r) + "".join(
-        f", {k} {v}" for k, v in changed.items())
+        f", {k} {v}" for k, v in changed.items()) + (", resumed" if r.get("resumed_from") else "")
     if clip_key(r["source"]) == r["clip"].removesuffix(" (mirror)"):
         return by
     return f"{by}, dataset {r['source']}"
@@ -354,6 +354,8 @@ def main() -> None:
         for key, default in (("env_config", "amp_humanoid_env.yaml"), ("agent_config", "amp_humanoid_agent.yaml")):
             if Path(getattr(args, key)).name != default:  # another method (ADD) or setup
                 changed[key] = Path(getattr(args, key)).name
+        if args.resume:  # its samples began in another run: the row says which
+            changed["resumed_from"] = args.resume
         rows = suite_rows(eval_env, runner.agent, last, source, args.num_envs, args.final_episodes, out_dir=str(run),
                           **changed)
         for r in rows:
