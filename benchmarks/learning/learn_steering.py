@@ -27,6 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shar
 from timed_training import runner_and_eval_env, train_and_evaluate, training_parser  # noqa: E402
 
 
+def measured_task(env_config: str) -> dict:
+    """The task every evaluation measures, whatever --env_overrides change in training: 10-s episodes and the env
+    config file's first-command rule (every command drawn at random by default)."""
+    _, file_config, _ = load_env_config(env_config)
+    return {"episode_length": 10.0, "clip_command_prob": file_config.clip_command_prob}
+
+
 def main() -> None:
     parser = training_parser(__doc__.splitlines()[0], "amp_steering_humanoid_env.yaml",
                              "amp_task_humanoid_agent.yaml", "output/learn_steering", 60.0, 10.0)
@@ -34,9 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     # Evaluated on the task as the env config file defines it (10-s episodes, every command drawn at random),
     # whatever --env_overrides change in training: runs with different training settings stay comparable.
-    _, file_config, _ = load_env_config(args.env_config)
-    measured = {"episode_length": 10.0, "clip_command_prob": file_config.clip_command_prob}
-    runner, eval_env = runner_and_eval_env(args, eval_overrides=measured)
+    runner, eval_env = runner_and_eval_env(args, eval_overrides=measured_task(args.env_config))
     lo, hi = eval_env.speed_range
     print(f"training {args.minutes} min on {torch.get_num_threads()} torch threads, {args.num_envs} envs, "
           f"{eval_env.motion_lib.num_clips} clips, commanded speeds {lo:.2f}-{hi:.2f} m/s")

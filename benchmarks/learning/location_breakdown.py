@@ -23,7 +23,7 @@ from amp_studio.envs.vec_env import DoneFlag
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
 from learn_location import measured_task  # noqa: E402
 from location_return_bound import wrap  # noqa: E402
-from timed_training import for_checkpoint, runner_and_eval_env, training_parser  # noqa: E402
+from timed_training import checkpoint_parser, policy_and_eval_env  # noqa: E402
 
 
 def dataset_turning(env, samples: int = 20000) -> np.ndarray:
@@ -39,14 +39,10 @@ def dataset_turning(env, samples: int = 20000) -> np.ndarray:
 
 
 def main() -> None:
-    parser = training_parser(__doc__.splitlines()[0], "amp_location_locomotion_humanoid_env.yaml",
-                             "amp_task_humanoid_agent.yaml", None, 0.0, 0.0)  # None: no run directory
-    parser.add_argument("checkpoint")
-    parser.set_defaults(num_envs=1, eval_episodes=16)
+    parser = checkpoint_parser(__doc__.splitlines()[0], "amp_location_locomotion_humanoid_env.yaml",
+                               "amp_task_humanoid_agent.yaml", 16)
     args = parser.parse_args()
-    checkpoint = for_checkpoint(args, args.checkpoint)
-    runner, env = runner_and_eval_env(args, out_dir=None, eval_overrides=measured_task(args.env_config))
-    runner.load_policy(args.checkpoint, checkpoint)
+    runner, env = policy_and_eval_env(args, eval_overrides=measured_task(args.env_config))
     dt = env.dt
     n = env.num_envs
     obs = env.reset(torch.arange(n))

@@ -17,29 +17,23 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from amp_studio.envs.env_config import load_env_config
 from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.runs.playback import Playback
 from amp_studio.runs.steering_judge import CYCLE_SECONDS, SETTLE_SECONDS, velocity_errors
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
-from timed_training import for_checkpoint, runner_and_eval_env, training_parser  # noqa: E402
+from learn_steering import measured_task  # noqa: E402
+from timed_training import checkpoint_parser, policy_and_eval_env  # noqa: E402
 
 SPEED_BANDS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.6, 5.0)
 """m/s: band edges of the commanded speed (the locomotion dataset's commands lie within 0.67-3.56)."""
 
 
 def main() -> None:
-    parser = training_parser(__doc__.splitlines()[0], "amp_steering_humanoid_env.yaml",
-                             "amp_task_humanoid_agent.yaml", None, 0.0, 0.0)  # None: no run directory
-    parser.add_argument("checkpoint")
-    parser.set_defaults(num_envs=1, eval_episodes=128)
+    parser = checkpoint_parser(__doc__.splitlines()[0], "amp_steering_humanoid_env.yaml",
+                               "amp_task_humanoid_agent.yaml", 128)
     args = parser.parse_args()
-    checkpoint = for_checkpoint(args, args.checkpoint)
-    _, file_config, _ = load_env_config(args.env_config)
-    measured = {"episode_length": 10.0, "clip_command_prob": file_config.clip_command_prob}
-    runner, env = runner_and_eval_env(args, out_dir=None, eval_overrides=measured)
-    runner.load_policy(args.checkpoint, checkpoint)
+    runner, env = policy_and_eval_env(args, eval_overrides=measured_task(args.env_config))
     n, dt = env.num_envs, env.dt
     last = torch.full((n, 3), float("nan"))  # the command of the step before
     since = torch.zeros(n)  # seconds since the command came

@@ -51,6 +51,24 @@ def for_checkpoint(args: argparse.Namespace, path: str) -> dict:
     return checkpoint
 
 
+def checkpoint_parser(description: str, env_config: str, agent_config: str,
+                      eval_episodes: int) -> argparse.ArgumentParser:
+    """The arguments of a script that studies one checkpoint's policy: training_parser's, no run directory, a
+    positional checkpoint, a one-env runner (it only holds the policy)."""
+    parser = training_parser(description, env_config, agent_config, None, 0.0, 0.0)
+    parser.add_argument("checkpoint")
+    parser.set_defaults(num_envs=1, eval_episodes=eval_episodes)
+    return parser
+
+
+def policy_and_eval_env(args: argparse.Namespace, eval_overrides: dict | None = None):
+    """For checkpoint_parser's arguments: the runner holding args.checkpoint's policy, and the evaluation env."""
+    checkpoint = for_checkpoint(args, args.checkpoint)
+    runner, env = runner_and_eval_env(args, out_dir=None, eval_overrides=eval_overrides)
+    runner.load_policy(args.checkpoint, checkpoint)
+    return runner, env
+
+
 def runner_and_eval_env(args: argparse.Namespace, out_dir: str | None = None, eval_overrides: dict | None = None):
     """The training runner and a separate evaluation env (16 envs at most, its own seed) for parsed arguments;
     eval_overrides apply to the evaluation env only, over --env_overrides (an evaluation that must stay
