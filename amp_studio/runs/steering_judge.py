@@ -64,15 +64,19 @@ def cycle_velocities(velocity: np.ndarray, fps: float) -> np.ndarray:
 
 class SteeringJudge:
     """The same judgement over a vectorized env's steps, as an evaluation plays them: add() each step's commands
-    and planar velocities; restart(ids) when episodes restart (their first seconds are not judged)."""
+    and planar velocities; restart(ids) when episodes restart (their first seconds are not judged).
+    Per env, `since` is the time since its command came and `commands` how many its episode has had; per judged
+    env-step, `commanded` keeps the commanded speed beside the errors (a breakdown by speed)."""
 
     def __init__(self, num_envs: int, dt: float, settle: float = SETTLE_SECONDS):
         self.dt, self.settle = dt, settle
         self.last = torch.full((num_envs, 3), float("nan"))
         self.since = torch.zeros(num_envs)
+        self.commands = torch.zeros(num_envs, dtype=torch.long)
         self.heading: list[np.ndarray] = []
         self.speed: list[np.ndarray] = []
         self.cycle_speed: list[np.ndarray] = []
+        self.commanded: list[np.ndarray] = []
         self.judged_steps = 0
         self._window = torch.zeros(max(1, round(CYCLE_SECONDS / dt)), num_envs, 2)  # the last second's velocities
         self._step = 0
@@ -81,6 +85,7 @@ class SteeringJudge:
         """One step: the commands in force during it (N, 3), the velocity it produced (N, 2), envs counted (N,)."""
         changed = ~((commands - self.last).abs().max(-1).values <= 1e-6)
         self.since = torch.where(changed, 0.0, self.since)
+        self.commands += changed.long()
         self.last = commands.clone()
         judged = active & (self.since >= self.settle - 1e-6)
         self._window[self._step % len(self._window)] = velocity_xy
@@ -91,12 +96,14 @@ class SteeringJudge:
             self.heading.append(heading)
             self.speed.append(speed)
             self.cycle_speed.append(velocity_errors(self._window[:, judged].mean(0).double().numpy(), command)[1])
+            self.commanded.append(command[:, 2])
             self.judged_steps += int(judged.sum())
         self.since += self.dt
 
     def restart(self, env_ids: torch.Tensor) -> None:
         """Episodes restarted in env_ids: judge them again only after the settle time."""
         self.last[env_ids] = float("nan")
+        self.commands[env_ids] = 0
 
     def summary(self) -> dict[str, float]:
         """heading_error_deg_median, speed_error_median, speed_error_1s_median and judged_seconds over every judged

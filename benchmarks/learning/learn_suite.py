@@ -332,6 +332,8 @@ def main() -> None:
         print_table(read_rows(results))
         return
     items = [resolve_clip(item) for item in args.clips]  # every name checked before hours of training
+    if args.resume and len(items) > 1:
+        raise SystemExit(f"error: --resume {args.resume}: one run goes on, so give one clip (--clips has {len(items)})")
     base_env_overrides = json.loads(args.env_overrides)
     for path in items:
         source = path.stem

@@ -19,7 +19,7 @@ import torch
 
 from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.runs.playback import Playback
-from amp_studio.runs.steering_judge import CYCLE_SECONDS, SETTLE_SECONDS, velocity_errors
+from amp_studio.runs.steering_judge import SETTLE_SECONDS, SteeringJudge
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
 from learn_steering import measured_task  # noqa: E402
@@ -34,46 +34,27 @@ def main() -> None:
                                "amp_task_humanoid_agent.yaml", 128)
     args = parser.parse_args()
     runner, env = policy_and_eval_env(args, eval_overrides=measured_task(args.env_config))
-    n, dt = env.num_envs, env.dt
-    last = torch.full((n, 3), float("nan"))  # the command of the step before
-    since = torch.zeros(n)  # seconds since the command came
-    first = torch.ones(n, dtype=torch.bool)  # still on the episode's first command
-    window = torch.zeros(max(1, round(CYCLE_SECONDS / dt)), n, 2)  # the last second's velocities
-    judged: list[np.ndarray] = []  # rows of (commanded speed, frame error, 1-s error)
+    judge = SteeringJudge(env.num_envs, env.dt)  # the evaluation's own judge, with its per-step commanded speeds
     falls: list[str] = []
     ended = 0
-    step = 0
 
     def observe(played) -> None:
-        nonlocal ended, step
-        command, velocity = played.info["command"], played.info["planar_velocity"]
-        changed = ~((command - last).abs().max(-1).values <= 1e-6)
-        first[changed & ~last.isnan().any(-1)] = False
-        since[changed] = 0.0
-        last.copy_(command)
-        window[step % len(window)] = velocity
-        step += 1
-        settled = since >= SETTLE_SECONDS - 1e-6
-        if bool(settled.any()):
-            c = command[settled].double().numpy()
-            frame = velocity_errors(velocity[settled].double().numpy(), c)[1]
-            cycle = velocity_errors(window[:, settled].mean(0).double().numpy(), c)[1]
-            judged.append(np.stack((c[:, 2], frame, cycle), axis=1))
+        nonlocal ended
+        judge.add(played.info["command"], played.info["planar_velocity"], torch.ones(env.num_envs, dtype=torch.bool))
         for i in played.ended.tolist():
             ended += 1
             if played.done[i] == DoneFlag.FAIL:
                 clip = env.motion_lib.clips[int(env.episode_clips[i])].name
-                falls.append(f"  {command[i, 2]:.2f} m/s, {'first' if first[i] else 'later'} command, "
-                             f"{since[i]:.1f} s after it; started in {clip}")
-            last[i] = float("nan")
-            first[i] = True
-        since.add_(dt)
+                falls.append(f"  {judge.last[i, 2]:.2f} m/s, {'first' if judge.commands[i] == 1 else 'later'} "
+                             f"command, {judge.since[i]:.1f} s after it; started in {clip}")
+        if len(played.ended):
+            judge.restart(played.ended)
 
     playback = Playback(env, runner.agent)
     playback.restart()
     playback.run(observe, until=lambda: ended >= args.eval_episodes)
-    rows = np.concatenate(judged)
-    print(f"{ended} episodes, {len(falls)} falls; {len(rows) * dt:.0f} s judged "
+    rows = np.stack([np.concatenate(part) for part in (judge.commanded, judge.speed, judge.cycle_speed)], axis=1)
+    print(f"{ended} episodes, {len(falls)} falls; {judge.judged_steps * env.dt:.0f} s judged "
           f"(from {SETTLE_SECONDS} s after each command)")
     print(f"{'command m/s':>11} {'share':>6} {'speed err':>9} {'1 s err':>8}")
     for lo, hi in zip(SPEED_BANDS[:-1], SPEED_BANDS[1:], strict=True):

@@ -76,7 +76,7 @@ def runner_and_eval_env(args: argparse.Namespace, out_dir: str | None = None, ev
     env_overrides, agent_overrides = json.loads(args.env_overrides), json.loads(args.agent_overrides)
     runner = make_training(args.env_config, args.engine_config, args.agent_config, args.num_envs, args.seed,
                            out_dir or args.out_dir, env_overrides, agent_overrides, log=lambda line: None)
-    if getattr(args, "resume", None) and runner.load_checkpoint(args.resume) != "full":
+    if args.resume and runner.load_checkpoint(args.resume) != "full":
         raise SystemExit(f"error: {args.resume}: a policy-only model; --resume needs a run's checkpoint")
     eval_env = make_env_from_files(args.env_config, args.engine_config, min(16, args.eval_episodes),
                                    seed=args.seed + 1, env_overrides={**env_overrides, **(eval_overrides or {})})

@@ -81,3 +81,20 @@ def test_the_vectorized_judge_agrees_with_the_recording_judge():
     judge.restart(torch.tensor([0]))
     judge.add(torch.tensor(commands[-1]).float().expand(2, 3), torch.zeros(2, 2), torch.tensor([True, False]))
     assert judge.summary()["judged_seconds"] == pytest.approx(by_clip["judged_seconds"], abs=1e-6)  # env 0 settles anew
+
+
+def test_the_judge_counts_each_episodes_commands_and_keeps_the_commanded_speeds():
+    judge = SteeringJudge(2, dt=0.5, settle=1.0)
+    first = torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 2.0]])
+    second = torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 3.0]])  # env 1 is given a new speed
+    velocity = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    active = torch.ones(2, dtype=torch.bool)
+    for commands in (first, first, first, second):
+        judge.add(commands, velocity, active)
+    assert judge.commands.tolist() == [1, 2]
+    # Judged: both envs once they had held their command 1 s (steps 3), env 0 again at step 4.
+    assert np.concatenate(judge.commanded).tolist() == [1.0, 2.0, 1.0]
+    judge.restart(torch.tensor([1]))
+    assert judge.commands.tolist() == [1, 0]
+    judge.add(second, velocity, active)
+    assert judge.commands.tolist() == [1, 1]
