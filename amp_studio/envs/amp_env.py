@@ -11,6 +11,7 @@ from amp_studio.config_loading import resolve_path
 from amp_studio.engines import EngineConfig, make_engine
 from amp_studio.envs.amp_obs import compute_disc_obs, compute_policy_obs, step_features
 from amp_studio.envs.env_config import EnvConfig
+from amp_studio.envs.failed_start_priority import FailedStartPriority
 from amp_studio.envs.policy_mirror import AffineMirror, PolicyMirror, action_mirror, policy_obs_mirror
 from amp_studio.envs.vec_env import DoneFlag, VecEnv
 from amp_studio.motion import MotionLibrary
@@ -69,6 +70,8 @@ class AMPEnv(VecEnv):
         self.progress = torch.zeros(num_envs, dtype=torch.long)
         self.episode_clips = torch.zeros(num_envs, dtype=torch.long)
         """Per env, the clip its episode started in (skill measures compare an episode with its own clip)."""
+        self.start_priority: FailedStartPriority | None = None
+        """Set by prioritize_failed_starts (training): start clips weighted toward those whose episodes fall."""
         self.num_disc_steps = config.num_disc_obs_steps
         self.obs_heading = None if config.global_obs else config.heading  # the observations' frame
 
@@ -100,7 +103,11 @@ class AMPEnv(VecEnv):
         """n starts drawn by clip weight (at random times if rand_reset), from a batch prepared ahead."""
         if len(self._pending_starts.get("vec", ())) < n:
             m = max(n, self.RESET_BATCH)
-            clip_ids = self.motion_lib.sample_clips(m, generator=self.generator)
+            if self.start_priority is None:
+                clip_ids = self.motion_lib.sample_clips(m, generator=self.generator)
+            else:
+                weights = self.start_priority.clip_weights(self.motion_lib.clip_weights)
+                clip_ids = torch.multinomial(weights, m, replacement=True, generator=self.generator)
             if self.config.rand_reset:
                 times = self.motion_lib.sample_times(clip_ids, generator=self.generator,
                                                       hard_weight=self.config.rand_reset_hard_weight)
@@ -110,6 +117,11 @@ class AMPEnv(VecEnv):
         taken = {key: value[:n] for key, value in self._pending_starts.items()}
         self._pending_starts = {key: value[n:] for key, value in self._pending_starts.items()}
         return taken
+
+    def prioritize_failed_starts(self, weight: float) -> None:
+        """From now on draw start clips by FailedStartPriority (the trainer's env, with config.start_fail_weight);
+        starts already prepared are used first."""
+        self.start_priority = FailedStartPriority(len(self.motion_lib.clips), weight) if weight > 0 else None
 
     def reset_to(self, env_ids: torch.Tensor, clip_ids: torch.Tensor, times: torch.Tensor) -> torch.Tensor:
         """Start env_ids at the given clips and times; the discriminator history is the clip up to that time."""
@@ -260,6 +272,9 @@ class AMPEnv(VecEnv):
             # The first step after a reset may start in contact (a clip frame's own penetration).
             fallen |= touching.any(dim=-1) & (self.progress > 1)
         done[fallen] = DoneFlag.FAIL
+        if self.start_priority is not None:
+            ended = done != DoneFlag.NULL
+            self.start_priority.record(self.episode_clips[ended], fallen[ended])
         return done
 
     _STATE = ("progress", "_vec", "_flat", "_ring_vec", "_ring_flat", "_obs")
@@ -270,6 +285,8 @@ class AMPEnv(VecEnv):
         state.update(head=self._head, generator=self.generator.get_state(),
                      demo_generator=self.demo_generator.get_state(), engine=self.engine.state_dict(),
                      pending_starts={key: value.clone() for key, value in self._pending_starts.items()})
+        if self.start_priority is not None:
+            state["start_priority"] = self.start_priority.state_dict()
         return state
 
     def load_state_dict(self, state: dict) -> None:
@@ -282,6 +299,8 @@ class AMPEnv(VecEnv):
         if "demo_generator" in state:
             self.demo_generator.set_state(state["demo_generator"])
         self._pending_starts = {key: value.clone() for key, value in state.get("pending_starts", {}).items()}
+        if self.start_priority is not None and "start_priority" in state:
+            self.start_priority.load_state_dict(state["start_priority"])
         self.engine.load_state_dict(state["engine"])
 
     def close(self) -> None:

@@ -45,6 +45,10 @@ class EnvConfig:
     """Extra weight, as episode starts, of the clips' hard frames (the pelvis tilted 60 degrees or more, or the root
     10 cm or more above the clip's median height: a flip's or a jump's): 4 starts there five times as often as
     elsewhere. 0: uniform times (MimicKit's)."""
+    start_fail_weight: float = 0.0
+    """In training only: extra weight, as episode starts, of the clips whose episodes fall (failed_start_priority):
+    at 1, a clip falling at the mean rate is drawn twice as often as its weight says, one falling at three times
+    the mean four times as often. Test mode and evaluations start by the clips' weights alone. 0: off (MimicKit's)."""
     zero_center_action: bool = False
     """Action 0 means DoF angle 0 (else the middle of the DoF's range)."""
     camera_mode: str = "track"
@@ -52,7 +56,7 @@ class EnvConfig:
 
     # Far beyond any real setting; larger ones are typos or garbage, refused before anything is allocated.
     RANGES: ClassVar[dict[str, Range]] = {
-        "rand_reset_hard_weight": Range(0.0, 1e6),
+        "rand_reset_hard_weight": Range(0.0, 1e6), "start_fail_weight": Range(0.0, 1e6),
         "episode_length": Range(0.0, 86_400.0, low_open=True), "termination_height": Range(-1e3, 1e3),
         "num_disc_obs_steps": Range(1, 300),
     }

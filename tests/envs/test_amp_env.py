@@ -259,3 +259,43 @@ def test_view_motion_plays_the_clip_kinematically(deepmimic_dir):
         pos, _ = env.character.forward_kinematics(s.root_pos, s.root_rot, s.dof_pos)
         assert (env.engine.body_pos - pos).abs().max() < 1e-4
     env.close()
+
+
+def test_failed_starts_are_drawn_more_often_in_training(tmp_path, deepmimic_dir):
+    from amp_studio.runs.training import make_training
+
+    dataset = tmp_path / "walk_and_run.yaml"
+    dataset.write_text(f"motions:\n  - {{file: {deepmimic_dir / 'humanoid3d_walk.txt'}, weight: 1.0}}\n"
+                       f"  - {{file: {deepmimic_dir / 'humanoid3d_run.txt'}, weight: 1.0}}\n")
+    overrides = {"motion_file": str(dataset), "start_fail_weight": 4.0}
+    evaluation = make_env_from_files(ENV, ENGINE, 2, seed=0, env_overrides=overrides)
+    assert evaluation.start_priority is None  # evaluations and test mode start by the clip weights alone
+    evaluation.close()
+    env = make_training(ENV, ENGINE, "data/agents/amp_humanoid_agent.yaml", 64, seed=0, env_overrides=overrides,
+                        log=lambda line: None).env
+    # Every run episode fell, no walk episode: mean share 0.5, so the run weighs 1 + 4 x 2 = 9 against the walk's 1.
+    env.start_priority.record(torch.tensor([0] * 50 + [1] * 50), torch.tensor([False] * 50 + [True] * 50))
+    env._pending_starts = {}
+    env.reset()
+    runs = int((env.episode_clips == 1).sum())
+    assert 48 <= runs <= 64  # 57.6 expected of 64
+    env.close()
+
+
+def test_falls_are_recorded_against_the_clip_the_episode_started_in():
+    from amp_studio.character import CharacterModel
+
+    others = [b for b in CharacterModel().body_names if b != "torso"]
+    env = make_env_from_files(ENV, ENGINE, 1, seed=0, env_overrides={"contact_bodies": others,
+                                                                    "zero_center_action": True})
+    env.prioritize_failed_starts(1.0)
+    env.engine.reset(torch.arange(1), _lying_state(env, height=0.2))
+    env.progress[:] = 0
+    for _ in range(30):
+        _, _, done, _ = env.step(torch.zeros(1, 28))
+        if done.item() != DoneFlag.NULL:
+            break
+    assert done.item() == DoneFlag.FAIL
+    clip = int(env.episode_clips[0])
+    assert env.start_priority.falls[clip] == 1.0 and env.start_priority.ends.sum() == 1.0
+    env.close()
