@@ -2,8 +2,9 @@
 
 Runs the deterministic policy of a checkpoint on the env config's task (10-s episodes, every command drawn at random,
 as learn_steering.py measures) and prints the frame-by-frame and 1-s speed errors (steering_judge) by band of
-commanded speed, with each band's share of the judged time; then every fall: the command in force, whether it was
-the episode's first, the seconds since that command came, and the clip the episode started in.
+commanded speed, with each band's share of the judged time; the episodes and falls begun in each clip; then every
+fall: the command in force, whether it was the episode's first, the seconds since that command came, and the clip
+the episode started in.
 
     python benchmarks/learning/steering_breakdown.py data/models/amp_steering_humanoid_model.pt \
         [--eval_episodes 128] [--seed 2]
@@ -12,6 +13,7 @@ the episode's first, the seconds since that command came, and the clip the episo
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shar
 from learn_steering import measured_task  # noqa: E402
 from timed_training import checkpoint_parser, policy_and_eval_env  # noqa: E402
 
+MIRROR_SUFFIX = "_mirror"  # how motion/mirror.py names a clip's mirror; the table counts both as one clip
 SPEED_BANDS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.6, 5.0)
 """m/s: band edges of the commanded speed (the locomotion dataset's commands lie within 0.67-3.56)."""
 
@@ -37,14 +40,17 @@ def main() -> None:
     judge = SteeringJudge(env.num_envs, env.dt)  # the evaluation's own judge, with its per-step commanded speeds
     falls: list[str] = []
     ended = 0
+    starts, fell = Counter(), Counter()  # per start clip (a mirror counted with its clip)
 
     def observe(played) -> None:
         nonlocal ended
         judge.add(played.info["command"], played.info["planar_velocity"], torch.ones(env.num_envs, dtype=torch.bool))
         for i in played.ended.tolist():
             ended += 1
+            clip = env.motion_lib.clips[int(env.episode_clips[i])].name
+            starts[clip.removesuffix(MIRROR_SUFFIX)] += 1
             if played.done[i] == DoneFlag.FAIL:
-                clip = env.motion_lib.clips[int(env.episode_clips[i])].name
+                fell[clip.removesuffix(MIRROR_SUFFIX)] += 1
                 falls.append(f"  {judge.last[i, 2]:.2f} m/s, {'first' if judge.commands[i] == 1 else 'later'} "
                              f"command, {judge.since[i]:.1f} s after it; started in {clip}")
         if len(played.ended):
@@ -63,6 +69,9 @@ def main() -> None:
             print(f"{lo:>5.1f}-{hi:<5.1f} {len(band) / len(rows):6.2f} {np.median(band[:, 1]):9.3f} "
                   f"{np.median(band[:, 2]):8.3f}")
     print(f"{'all':>11} {1.0:6.2f} {np.median(rows[:, 1]):9.3f} {np.median(rows[:, 2]):8.3f}")
+    print(f"{'started in (and its mirror)':<36} {'episodes':>8} {'falls':>5}")
+    for clip, count in sorted(starts.items()):
+        print(f"{clip:<36} {count:>8} {fell[clip]:>5}")
     if falls:
         print("falls (the command in force):")
         print("\n".join(falls))
