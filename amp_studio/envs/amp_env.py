@@ -250,6 +250,9 @@ class AMPEnv(VecEnv):
             self._ring_flat[:, j] = self._flat
         self._obs = self._compute_obs()
         done = self._compute_done()
+        if self.start_priority is not None:  # after the task envs' own endings (the tracking env's pose limit)
+            ended = done != DoneFlag.NULL
+            self.start_priority.record(self.episode_clips[ended], done[ended] == DoneFlag.FAIL)
         reward = self._compute_reward()
         info = {"disc_obs": self.disc_obs()}
         self._post_step(done, info)
@@ -272,9 +275,6 @@ class AMPEnv(VecEnv):
             # The first step after a reset may start in contact (a clip frame's own penetration).
             fallen |= touching.any(dim=-1) & (self.progress > 1)
         done[fallen] = DoneFlag.FAIL
-        if self.start_priority is not None:
-            ended = done != DoneFlag.NULL
-            self.start_priority.record(self.episode_clips[ended], fallen[ended])
         return done
 
     _STATE = ("progress", "_vec", "_flat", "_ring_vec", "_ring_flat", "_obs")
