@@ -82,11 +82,15 @@ class MirrorMap:
         return frames[:, self.source] * self.sign
 
 
+MIRROR_SUFFIX = "_mirror"
+"""Appended to a clip's name for its mirror (and removed again when a mirror is mirrored back)."""
+
+
 def mirror_clip(clip: MotionClip, character: CharacterModel) -> MotionClip:
     """The clip's left-right mirror on this character (same fps and loop mode)."""
     clip.check_dofs(character.num_dofs)
     frames = MirrorMap(character).frames(clip.frames)
-    name = clip.name.removesuffix("_mirror") if clip.mirrored else f"{clip.name}_mirror"
+    name = clip.name.removesuffix(MIRROR_SUFFIX) if clip.mirrored else f"{clip.name}{MIRROR_SUFFIX}"
     commands = None if clip.task_commands is None else clip.task_commands * np.array([1.0, -1.0, 1.0])
     return MotionClip(clip.fps, clip.loop, frames, name=name, source=clip.source, mirrored=not clip.mirrored,
                       task_commands=commands)

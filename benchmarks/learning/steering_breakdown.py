@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from amp_studio.envs.vec_env import DoneFlag
+from amp_studio.motion.mirror import MIRROR_SUFFIX
 from amp_studio.runs.playback import Playback
 from amp_studio.runs.steering_judge import SETTLE_SECONDS, SteeringJudge
 
@@ -27,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shar
 from learn_steering import measured_task  # noqa: E402
 from timed_training import checkpoint_parser, policy_and_eval_env  # noqa: E402
 
-MIRROR_SUFFIX = "_mirror"  # how motion/mirror.py names a clip's mirror; the table counts both as one clip
 SPEED_BANDS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.6, 5.0)
 """m/s: band edges of the commanded speed (the locomotion dataset's commands lie within 0.67-3.56)."""
 
@@ -47,12 +47,13 @@ def main() -> None:
         judge.add(played.info["command"], played.info["planar_velocity"], torch.ones(env.num_envs, dtype=torch.bool))
         for i in played.ended.tolist():
             ended += 1
-            clip = env.motion_lib.clips[int(env.episode_clips[i])].name
-            starts[clip.removesuffix(MIRROR_SUFFIX)] += 1
+            clip = env.motion_lib.clips[int(env.episode_clips[i])]
+            source = clip.name.removesuffix(MIRROR_SUFFIX) if clip.mirrored else clip.name  # the table's row
+            starts[source] += 1
             if played.done[i] == DoneFlag.FAIL:
-                fell[clip.removesuffix(MIRROR_SUFFIX)] += 1
+                fell[source] += 1
                 falls.append(f"  {judge.last[i, 2]:.2f} m/s, {'first' if judge.commands[i] == 1 else 'later'} "
-                             f"command, {judge.since[i]:.1f} s after it; started in {clip}")
+                             f"command, {judge.since[i]:.1f} s after it; started in {clip.name}")
         if len(played.ended):
             judge.restart(played.ended)
 
