@@ -187,11 +187,14 @@ class TrackingEnvConfig(EnvConfig):
     """m."""
     tracking_reward_scale: float = 10.0
     """The env (task) reward: exp(-scale * mean squared distance of the bodies from the clip's, relative to the
-    root) in [0, 1]; ADD trains on the discriminator alone (task_reward_weight 0), so this is for the plots."""
+    root) in [0, 1]; weighed against the discriminator's by the agent's task_reward_weight."""
+    tracking_root_weight: float = 0.0
+    """The share of the tracking reward given to the root's distance from the clip's root in the world
+    (tracking_obs.ROOT_REWARD_SCALE): a dense signal against the drift that pose termination ends with global_obs."""
 
     RANGES: ClassVar[dict[str, Range]] = {
         **EnvConfig.RANGES, "pose_termination_dist": Range(0.0, 1e3, low_open=True),
-        "tracking_reward_scale": Range(0.0, 1e6),
+        "tracking_reward_scale": Range(0.0, 1e6), "tracking_root_weight": Range(0.0, 1.0),
     }
 
     def validate(self) -> str | None:

@@ -109,7 +109,8 @@ class TrackingEnv(AMPEnv):
         clip, clip_body, _ = self._clip_pose_now()
         s = self.engine.get_state()
         return tracking_reward(s.root_pos, s.root_rot, self.engine.body_pos, clip.root_pos, clip.root_rot,
-                               clip_body, self.obs_heading, self.config.tracking_reward_scale)
+                               clip_body, self.obs_heading, self.config.tracking_reward_scale,
+                               self.config.tracking_root_weight)
 
     def _compute_done(self) -> torch.Tensor:
         done = super()._compute_done()

@@ -8,7 +8,7 @@ import math
 import torch
 
 from amp_studio.envs.amp_obs import quat_from_heading
-from amp_studio.envs.tracking_obs import pose_features, pose_too_far, target_obs, tracking_reward
+from amp_studio.envs.tracking_obs import ROOT_REWARD_SCALE, pose_features, pose_too_far, target_obs, tracking_reward
 from amp_studio.rotations import quat_mul, quat_rotate
 
 
@@ -82,3 +82,16 @@ def test_pose_termination_and_tracking_reward():
                             1.0).any()
     reward = tracking_reward(*args, p["root_pos"], p["root_rot"], bent, "twist", 10.0)
     assert reward[1] == 1.0 and 0 < reward[0] < 0.1
+
+
+def test_tracking_reward_root_term():
+    """With a root weight, a character posed exactly but 1 m off the clip's path loses that share of the reward;
+    without one it loses nothing."""
+    p = _pose(n=1)
+    args = (p["root_pos"], p["root_rot"], p["body_pos"])
+    shift = torch.tensor([1.0, 0.0, 0.0])
+    moved = (p["root_pos"] + shift, p["root_rot"], p["body_pos"] + shift)
+    assert torch.allclose(tracking_reward(*moved, *args, None, 10.0), torch.ones(1))
+    assert torch.allclose(tracking_reward(*args, *args, None, 10.0, root_weight=0.3), torch.ones(1))
+    off = tracking_reward(*moved, *args, None, 10.0, root_weight=0.3)
+    assert torch.allclose(off, torch.tensor([0.7 + 0.3 * math.exp(-ROOT_REWARD_SCALE)]))
