@@ -9,7 +9,7 @@ from amp_studio.envs.amp_env import AMPEnv
 from amp_studio.envs.clip_pose_cache import ClipPose, ClipPoseCache
 from amp_studio.envs.env_config import TrackingEnvConfig
 from amp_studio.envs.policy_mirror import AffineMirror
-from amp_studio.envs.tracking_obs import pose_features, pose_too_far, target_obs, tracking_reward
+from amp_studio.envs.tracking_obs import pose_features, pose_gaps, pose_too_far, target_obs, tracking_reward
 from amp_studio.envs.vec_env import DoneFlag
 
 
@@ -111,6 +111,14 @@ class TrackingEnv(AMPEnv):
         return tracking_reward(s.root_pos, s.root_rot, self.engine.body_pos, clip.root_pos, clip.root_rot,
                                clip_body, self.obs_heading, self.config.tracking_reward_scale,
                                self.config.tracking_root_weight)
+
+    def pose_gaps(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Now, each env's largest body distance from the clip's (relative to the roots) and its root's distance
+        from the clip's root in the world (m): what pose termination compares with pose_termination_dist."""
+        clip, clip_body, _ = self._clip_pose_now()
+        s = self.engine.get_state()
+        return pose_gaps(s.root_pos, s.root_rot, self.engine.body_pos, clip.root_pos, clip.root_rot, clip_body,
+                         self.obs_heading)
 
     def _compute_done(self) -> torch.Tensor:
         done = super()._compute_done()

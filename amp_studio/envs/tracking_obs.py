@@ -67,16 +67,25 @@ def target_obs(root_pos: torch.Tensor, root_rot: torch.Tensor, tar_root_pos: tor
     return torch.cat((vectors.flatten(2), joint_codes(tar_joint_mat)), dim=-1).flatten(1)
 
 
+def pose_gaps(root_pos: torch.Tensor, root_rot: torch.Tensor, body_pos: torch.Tensor, ref_root_pos: torch.Tensor,
+              ref_root_rot: torch.Tensor, ref_body_pos: torch.Tensor, heading: str | None
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The largest distance of a body (relative to its root, in the heading frame) from the clip's, and the root's
+    distance from the clip's root in the world. Shapes: (N, 3), (N, 4), (N, B, 3) twice -> (N,), (N,)."""
+    gap = body_offsets(ref_root_pos, ref_root_rot, ref_body_pos, heading) - body_offsets(
+        root_pos, root_rot, body_pos, heading)
+    return gap.square().sum(-1).amax(-1).sqrt(), (ref_root_pos - root_pos).square().sum(-1).sqrt()
+
+
 def pose_too_far(root_pos: torch.Tensor, root_rot: torch.Tensor, body_pos: torch.Tensor, ref_root_pos: torch.Tensor,
                  ref_root_rot: torch.Tensor, ref_body_pos: torch.Tensor, heading: str | None, distance: float
                  ) -> torch.Tensor:
     """MimicKit's pose termination: some body (relative to its root) farther than distance from the clip's, or,
     in the world frame, the root itself. Shapes: (N, 3), (N, 4), (N, B, 3) twice -> (N,) bool."""
-    gap = body_offsets(ref_root_pos, ref_root_rot, ref_body_pos, heading) - body_offsets(
-        root_pos, root_rot, body_pos, heading)
-    far = gap.square().sum(-1).amax(-1) > distance * distance
+    body_gap, root_gap = pose_gaps(root_pos, root_rot, body_pos, ref_root_pos, ref_root_rot, ref_body_pos, heading)
+    far = body_gap > distance
     if heading is None:
-        far |= (ref_root_pos - root_pos).square().sum(-1) > distance * distance
+        far |= root_gap > distance
     return far
 
 

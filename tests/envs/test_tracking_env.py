@@ -64,6 +64,9 @@ def test_a_character_far_from_its_clip_fails(deepmimic_dir):
     env.engine.reset(torch.arange(2), moved)
     done = env.step(torch.zeros(2, env.action_dim))[2]
     assert done.tolist() == [DoneFlag.FAIL, DoneFlag.NULL]  # 1.5 m from the clip's root, and 0.3 m
+    body_gap, root_gap = env.pose_gaps()  # what the termination compared: the root's gap, the pose still close
+    assert 1.3 < float(root_gap[0]) < 1.7 and 0.1 < float(root_gap[1]) < 0.5
+    assert float(body_gap.max()) < 0.5
     env.close()
 
 

@@ -1,0 +1,85 @@
+"""Why a tracking (ADD) policy's episodes end, and where in its clip: a fall, the root off the clip's path, or a
+body off the clip's pose.
+
+Runs the deterministic policy of a checkpoint on the add env (each episode from a random clip time, restarted when
+it ends, as test mode does) and sorts every ending by what pose termination and the fall check saw at that step:
+the root farther than pose_termination_dist from the clip's root (world frame, with global_obs), a body farther
+than that from the clip's (relative to the roots), a fall (a body other than the contact bodies on the ground, or
+diverged physics), or the time limit. Then the endings by the clip's phase at the end, in tenths of the clip.
+
+    python benchmarks/learning/tracking_endings.py RUN/checkpoints/latest.pt --env_config RUN/env_config.yaml \
+        [--eval_episodes 256] [--seed 2]
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import torch
+
+from amp_studio.envs.vec_env import DoneFlag
+from amp_studio.runs.playback import Playback
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
+from timed_training import checkpoint_parser, policy_and_eval_env  # noqa: E402
+
+CAUSES = ("root off the path", "body off the pose", "root and body", "fall", "time limit", "clip ended")
+
+
+def ending_cause(done: int, body_far: bool, root_far: bool) -> str:
+    """One of CAUSES for an episode that ended with done flag `done` and these pose checks at its last step."""
+    if done == DoneFlag.TIME:
+        return "time limit"
+    if done == DoneFlag.SUCC:
+        return "clip ended"
+    if body_far and root_far:
+        return "root and body"
+    if root_far:
+        return "root off the path"
+    return "body off the pose" if body_far else "fall"
+
+
+def main() -> None:
+    parser = checkpoint_parser(__doc__.splitlines()[0], "add_humanoid_env.yaml", "add_humanoid_agent.yaml", 256)
+    args = parser.parse_args()
+    runner, env = policy_and_eval_env(args)
+    if not hasattr(env, "pose_gaps"):
+        raise SystemExit(f"error: {args.env_config}: not a tracking env (env_name: add)")
+    limit = env.config.pose_termination_dist
+    causes, phases, lengths = Counter(), Counter(), []
+    ended = 0
+
+    def observe(played) -> None:
+        nonlocal ended
+        if not len(played.ended):
+            return
+        body_gap, root_gap = env.pose_gaps()
+        root_far = root_gap > limit if env.obs_heading is None else torch.zeros_like(root_gap, dtype=torch.bool)
+        clip_lengths = env.motion_lib.clip_lengths[env.episode_clips]
+        phase = (env.clip_times() % clip_lengths) / clip_lengths
+        for i in played.ended.tolist():
+            ended += 1
+            cause = ending_cause(int(played.done[i]), bool(body_gap[i] > limit), bool(root_far[i]))
+            causes[cause] += 1
+            if cause != "time limit":
+                phases[min(9, int(phase[i] * 10))] += 1
+            lengths.append(float(env.progress[i]) * env.dt)
+
+    playback = Playback(env, runner.agent)
+    playback.restart()
+    playback.run(observe, until=lambda: ended >= args.eval_episodes)
+    print(f"{ended} episodes, {sum(lengths) / len(lengths):.2f} s long on average; pose limit {limit} m")
+    print(f"{'ended by':<20} {'episodes':>8} {'share':>6}")
+    for cause in CAUSES:
+        if causes[cause]:
+            print(f"{cause:<20} {causes[cause]:>8} {causes[cause] / ended:6.2f}")
+    early = sum(phases.values())
+    if early:
+        print("endings before the time limit by the clip's phase (tenths of the clip):")
+        print(" ".join(f"{tenth / 10:.1f}:{phases[tenth]}" for tenth in range(10)))
+
+
+if __name__ == "__main__":
+    main()
