@@ -11,6 +11,7 @@ from amp_studio.envs.env_config import TrackingEnvConfig
 from amp_studio.envs.policy_mirror import AffineMirror
 from amp_studio.envs.tracking_obs import pose_features, pose_gaps, pose_too_far, target_obs, tracking_reward
 from amp_studio.envs.vec_env import DoneFlag
+from amp_studio.rotations import tilt_deg
 
 
 class TrackingEnv(AMPEnv):
@@ -71,6 +72,20 @@ class TrackingEnv(AMPEnv):
         super().load_state_dict(state)
         self._clip_cache.clear()
         self._clip_now = None
+
+    def recording_start(self, seconds: float) -> tuple[int, float]:
+        """A clip (drawn by weight) and a start time in it for a recording of `seconds`: on a clip that wraps, the
+        frame whose pose and the pose `seconds` later are both as upright as the clip allows (the pelvis's larger
+        tilt of the two least), so that a looped skill is shown from standing to standing; else the clip's start."""
+        lib = self.motion_lib
+        clip = int(lib.sample_clips(1, generator=self.generator)[0])
+        if not bool(lib.clip_wraps[clip]):
+            return clip, 0.0
+        starts = torch.arange(int(lib.clip_num_frames[clip]), dtype=torch.float64) / float(lib.clip_fps[clip])
+        clips = torch.full((len(starts),), clip, dtype=torch.long)
+        first = tilt_deg(lib.get_state(clips, starts.to(lib.dtype)).root_rot.double())
+        last = tilt_deg(lib.get_state(clips, (starts + seconds).to(lib.dtype)).root_rot.double())
+        return clip, float(starts[int(torch.maximum(first, last).argmin())])
 
     # ----- observations -----
 

@@ -15,11 +15,20 @@ from amp_studio.runs.playback import Playback, PlaybackStep
 def record_rollout(env, agent, seconds: float, env_id: int = 0, name: str = "rollout"
                    ) -> tuple[MotionClip, np.ndarray]:
     """Reset env_id, run the deterministic policy and record env_id from its first state until `seconds` pass or
-    its episode ends. Returns the clip (at the control rate, clamped ends) and the simulated body positions of its
-    frames, (num_frames, num_bodies, 3), for checking. A steering env's commands go into the clip's task_commands:
-    frame i's is the command in force from frame i to i + 1."""
+    its episode ends. A tracking env starts where it says (recording_start: a looped skill from standing to
+    standing); other envs start as their resets draw. Returns the clip (at the control rate, clamped ends) and the
+    simulated body positions of its frames, (num_frames, num_bodies, 3), for checking. A steering env's commands go
+    into the clip's task_commands: frame i's is the command in force from frame i to i + 1."""
     follow = torch.arange(env.num_envs) == env_id
-    playback = Playback(env, agent, follow=follow)
+    restart = None
+    if hasattr(env, "recording_start"):
+        clip_id, start = env.recording_start(seconds)
+
+        def restart(ids: torch.Tensor) -> torch.Tensor:
+            n = len(ids)
+            return env.reset_to(ids, torch.full((n,), clip_id, dtype=torch.long),
+                                torch.full((n,), start, dtype=env.motion_lib.dtype))
+    playback = Playback(env, agent, restart=restart, follow=follow)
     playback.restart(torch.tensor([env_id]))
     frames, bodies, commands = [], [], []
     steering = hasattr(env, "command")

@@ -14,6 +14,7 @@ from amp_studio.engines import load_engine_config
 from amp_studio.envs import DoneFlag, make_env
 from amp_studio.envs.amp_env import AMPEnv
 from amp_studio.envs.env_config import load_env_config
+from amp_studio.rotations import tilt_deg
 
 ENV = DATA_DIR / "envs" / "add_humanoid_env.yaml"
 ENGINE = DATA_DIR / "engines" / "mujoco_engine.yaml"
@@ -68,6 +69,21 @@ def test_a_character_far_from_its_clip_fails(deepmimic_dir):
     assert 1.3 < float(root_gap[0]) < 1.7 and 0.1 < float(root_gap[1]) < 0.5
     assert float(body_gap.max()) < 0.5
     env.close()
+
+
+def test_a_recording_of_a_looped_skill_starts_and_ends_standing(deepmimic_dir):
+    """The cartwheel's pelvis tilts past 45 degrees for about half of its 2.7-s loop; a 10-s recording starts where
+    both its first and last poses are upright."""
+    env = tracking_env(deepmimic_dir / "humanoid3d_cartwheel.txt", 1)
+    clip, start = env.recording_start(10.0)
+    lib = env.motion_lib
+    times = torch.tensor([start, start + 10.0], dtype=lib.dtype)
+    tilts = tilt_deg(lib.get_state(torch.zeros(2, dtype=torch.long), times).root_rot.double())
+    assert clip == 0 and bool((tilts < 30).all())
+    kick = tracking_env(deepmimic_dir / "humanoid3d_kick.txt", 1)  # not looped: from its beginning
+    assert kick.recording_start(10.0) == (0, 0.0)
+    env.close()
+    kick.close()
 
 
 def test_config_checks():

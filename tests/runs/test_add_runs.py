@@ -3,11 +3,13 @@ runs, and a method paired with the other method's env is refused, naming the age
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from amp_studio.config_loading import ConfigError
 from amp_studio.learning.add_agent import ADDAgent
+from amp_studio.runs.rollout_recording import record_rollout
 from amp_studio.runs.training import make_training
 from tests.runs.test_runner import TINY, _params
 
@@ -62,4 +64,16 @@ def test_the_exported_observation_layout_covers_the_add_env():
     layout = observation_layout(env.character, config, name)
     assert sum(size for _, size in layout) == env.obs_dim
     assert any(label.startswith("clip_pose_3_steps_ahead") for label, _ in layout)
+    env.close()
+
+
+def test_a_tracking_recording_starts_where_the_env_says(tmp_path, deepmimic_dir):
+    """On a looped skill the recording begins at recording_start's clip time, the clip's pose there."""
+    runner = make_training(ENV, ENGINE, AGENT, 2, seed=3, agent_overrides=TINY, log=lambda line: None,
+                           env_overrides={"motion_file": str(deepmimic_dir / "humanoid3d_cartwheel.txt")})
+    env = runner.env
+    clip_id, start = env.recording_start(2.0)
+    clip, _ = record_rollout(env, runner.agent, 2.0)
+    expected = env.motion_lib.get_state(torch.tensor([clip_id]), torch.tensor([start], dtype=env.motion_lib.dtype))
+    assert np.allclose(clip.frames[0, :3], expected.root_pos[0].double().numpy(), atol=1e-4)
     env.close()
