@@ -67,13 +67,19 @@ def target_obs(root_pos: torch.Tensor, root_rot: torch.Tensor, tar_root_pos: tor
     return torch.cat((vectors.flatten(2), joint_codes(tar_joint_mat)), dim=-1).flatten(1)
 
 
+def _body_gaps(root_pos: torch.Tensor, root_rot: torch.Tensor, body_pos: torch.Tensor, ref_root_pos: torch.Tensor,
+               ref_root_rot: torch.Tensor, ref_body_pos: torch.Tensor, heading: str | None) -> torch.Tensor:
+    """Each non-root body's offset from its root minus the clip's, in the heading frame. Shape: (N, B - 1, 3)."""
+    return body_offsets(ref_root_pos, ref_root_rot, ref_body_pos, heading) - body_offsets(
+        root_pos, root_rot, body_pos, heading)
+
+
 def pose_gaps(root_pos: torch.Tensor, root_rot: torch.Tensor, body_pos: torch.Tensor, ref_root_pos: torch.Tensor,
               ref_root_rot: torch.Tensor, ref_body_pos: torch.Tensor, heading: str | None
               ) -> tuple[torch.Tensor, torch.Tensor]:
     """The largest distance of a body (relative to its root, in the heading frame) from the clip's, and the root's
     distance from the clip's root in the world. Shapes: (N, 3), (N, 4), (N, B, 3) twice -> (N,), (N,)."""
-    gap = body_offsets(ref_root_pos, ref_root_rot, ref_body_pos, heading) - body_offsets(
-        root_pos, root_rot, body_pos, heading)
+    gap = _body_gaps(root_pos, root_rot, body_pos, ref_root_pos, ref_root_rot, ref_body_pos, heading)
     return gap.square().sum(-1).amax(-1).sqrt(), (ref_root_pos - root_pos).square().sum(-1).sqrt()
 
 
@@ -99,8 +105,7 @@ def tracking_reward(root_pos: torch.Tensor, root_rot: torch.Tensor, body_pos: to
     """exp(-scale * mean over bodies of the squared distance to the clip's body, relative to the roots), in [0, 1];
     with root_weight w, (1 - w) of that and w of exp(-ROOT_REWARD_SCALE * squared distance of the root from the
     clip's root in the world). Shape: (N,)."""
-    gap = body_offsets(ref_root_pos, ref_root_rot, ref_body_pos, heading) - body_offsets(
-        root_pos, root_rot, body_pos, heading)
+    gap = _body_gaps(root_pos, root_rot, body_pos, ref_root_pos, ref_root_rot, ref_body_pos, heading)
     pose = torch.exp(-scale * gap.square().sum(-1).mean(-1))
     if root_weight <= 0:
         return pose
