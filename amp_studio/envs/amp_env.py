@@ -71,7 +71,9 @@ class AMPEnv(VecEnv):
         self.episode_clips = torch.zeros(num_envs, dtype=torch.long)
         """Per env, the clip its episode started in (skill measures compare an episode with its own clip)."""
         self.start_priority: FailedStartPriority | None = None
-        """Set by prioritize_failed_starts (training): start clips weighted toward those whose episodes fall."""
+        """Set by use_training_starts: start clips weighted toward those whose episodes fall."""
+        self.hard_start_weight = 0.0
+        """Set by use_training_starts: start times weighted toward the clips' hard frames."""
         self.num_disc_steps = config.num_disc_obs_steps
         self.obs_heading = None if config.global_obs else config.heading  # the observations' frame
 
@@ -110,7 +112,7 @@ class AMPEnv(VecEnv):
                 clip_ids = torch.multinomial(weights, m, replacement=True, generator=self.generator)
             if self.config.rand_reset:
                 times = self.motion_lib.sample_times(clip_ids, generator=self.generator,
-                                                      hard_weight=self.config.rand_reset_hard_weight)
+                                                      hard_weight=self.hard_start_weight)
             else:
                 times = torch.zeros(m, dtype=self.motion_lib.dtype)
             self._pending_starts = self._starts(clip_ids, times)
@@ -118,10 +120,14 @@ class AMPEnv(VecEnv):
         self._pending_starts = {key: value[n:] for key, value in self._pending_starts.items()}
         return taken
 
-    def prioritize_failed_starts(self, weight: float) -> None:
-        """From now on draw start clips by FailedStartPriority (the trainer's env, with config.start_fail_weight);
-        starts already prepared are used first."""
+    def use_training_starts(self) -> None:
+        """From now on draw starts as training does (the trainer's env): clips toward those whose episodes fall
+        (config.start_fail_weight, FailedStartPriority) and times toward hard frames (config.rand_reset_hard_weight).
+        Evaluations and test mode start where the clip weights say, at uniform times; starts already prepared are
+        used first."""
+        weight = self.config.start_fail_weight
         self.start_priority = FailedStartPriority(len(self.motion_lib.clips), weight) if weight > 0 else None
+        self.hard_start_weight = self.config.rand_reset_hard_weight
 
     def reset_to(self, env_ids: torch.Tensor, clip_ids: torch.Tensor, times: torch.Tensor) -> torch.Tensor:
         """Start env_ids at the given clips and times; the discriminator history is the clip up to that time."""

@@ -42,9 +42,9 @@ class EnvConfig:
     rand_reset: bool = True
     """Reference state initialization: start episodes at a random clip and time (else at a clip's start)."""
     rand_reset_hard_weight: float = 0.0
-    """Extra weight, as episode starts, of the clips' hard frames (the pelvis tilted 60 degrees or more, or the root
-    10 cm or more above the clip's median height: a flip's or a jump's): 4 starts there five times as often as
-    elsewhere. 0: uniform times (MimicKit's)."""
+    """In training only: extra weight, as episode starts, of the clips' hard frames (the pelvis tilted 60 degrees
+    or more, or the root 10 cm or more above the clip's median height: a flip's or a jump's): 4 starts there five
+    times as often as elsewhere. Test mode and evaluations start at uniform times. 0: off (MimicKit's)."""
     start_fail_weight: float = 0.0
     """In training only: extra weight, as episode starts, of the clips whose episodes fall (failed_start_priority):
     at 1, a clip falling at the mean rate is drawn twice as often as its weight says, one falling at three times

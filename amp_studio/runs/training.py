@@ -54,8 +54,8 @@ def make_training(env_config: str | Path, engine_config: str | Path, agent_confi
     check_training_memory(num_envs, probe.obs_dim, probe.action_dim, probe.disc_obs_dim, agent_cfg)
     probe.close()
     env = make_env(name, env_cfg, engine_cfg, num_envs, seed=seed, motion_lib=probe.motion_lib)
-    if hasattr(env, "prioritize_failed_starts"):  # training only: evaluations start where the clip weights say
-        env.prioritize_failed_starts(env_cfg.start_fail_weight)
+    if hasattr(env, "use_training_starts"):  # training only: evaluations start where the clip weights say
+        env.use_training_starts()
     init = env.clip_mean_action() if agent_cfg.model.actor_init_to_clip_mean else None
     mirror = env.policy_mirror() if agent_cfg.mirror_augment else None
     agent_class = ADDAgent if agent_cfg.agent_name == "ADD" else AMPAgent

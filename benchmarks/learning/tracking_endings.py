@@ -5,7 +5,8 @@ Runs the deterministic policy of a checkpoint on the add env (each episode from 
 it ends, as test mode does) and sorts every ending by what pose termination and the fall check saw at that step:
 the root farther than pose_termination_dist from the clip's root (world frame, with global_obs), a body farther
 than that from the clip's (relative to the roots), a fall (a body other than the contact bodies on the ground, or
-diverged physics), or the time limit. Then the endings by the clip's phase at the end, in tenths of the clip.
+diverged physics), or the time limit. Then the early endings by the clip's phase at the end, in tenths of the clip,
+and by the seconds into the episode (whether episodes fail on their way in from the random start or later).
 
     python benchmarks/learning/tracking_endings.py RUN/checkpoints/latest.pt --env_config RUN/env_config.yaml \
         [--eval_episodes 256] [--seed 2]
@@ -48,7 +49,7 @@ def main() -> None:
     if not hasattr(env, "pose_gaps"):
         raise SystemExit(f"error: {args.env_config}: not a tracking env (env_name: add)")
     limit = env.config.pose_termination_dist
-    causes, phases, lengths = Counter(), Counter(), []
+    causes, phases, seconds, lengths = Counter(), Counter(), Counter(), []
     ended = 0
 
     def observe(played) -> None:
@@ -63,9 +64,10 @@ def main() -> None:
             ended += 1
             cause = ending_cause(int(played.done[i]), bool(body_gap[i] > limit), bool(root_far[i]))
             causes[cause] += 1
+            lengths.append(float(env.progress[i]) * env.dt)
             if cause != "time limit":
                 phases[min(9, int(phase[i] * 10))] += 1
-            lengths.append(float(env.progress[i]) * env.dt)
+                seconds[int(lengths[-1])] += 1
 
     playback = Playback(env, runner.agent)
     playback.restart()
@@ -79,6 +81,8 @@ def main() -> None:
     if early:
         print("endings before the time limit by the clip's phase (tenths of the clip):")
         print(" ".join(f"{tenth / 10:.1f}:{phases[tenth]}" for tenth in range(10)))
+        print("endings before the time limit by seconds into the episode:")
+        print(" ".join(f"{s}-{s + 1}:{seconds[s]}" for s in range(max(seconds) + 1)))
 
 
 if __name__ == "__main__":

@@ -282,13 +282,35 @@ def test_failed_starts_are_drawn_more_often_in_training(tmp_path, deepmimic_dir)
     env.close()
 
 
+def test_hard_frames_are_started_from_more_often_in_training_only(deepmimic_dir):
+    from amp_studio.runs.training import make_training
+
+    overrides = {"motion_file": str(deepmimic_dir / "humanoid3d_backflip.txt"), "rand_reset_hard_weight": 4.0}
+
+    def hard_share(env) -> float:  # of the starts the env draws next (one clip: its frames are the library's)
+        env._pending_starts = {}
+        times = env._take_random_starts(256)["time"]
+        frames = (times * float(env.motion_lib.clip_fps[0])).floor().long()
+        return float(env.motion_lib.hard_frames()[frames].double().mean())
+
+    evaluation = make_env_from_files(ENV, ENGINE, 256, seed=0, env_overrides=overrides)
+    uniform = hard_share(evaluation)  # evaluations and test mode start at uniform times
+    evaluation.close()
+    env = make_training(ENV, ENGINE, "data/agents/amp_humanoid_agent.yaml", 256, seed=0, env_overrides=overrides,
+                        log=lambda line: None).env
+    weighted = hard_share(env)
+    env.close()
+    assert 0.2 < uniform < 0.6 and weighted > uniform + 0.2
+
+
 def test_falls_are_recorded_against_the_clip_the_episode_started_in():
     from amp_studio.character import CharacterModel
 
     others = [b for b in CharacterModel().body_names if b != "torso"]
     env = make_env_from_files(ENV, ENGINE, 1, seed=0, env_overrides={"contact_bodies": others,
-                                                                    "zero_center_action": True})
-    env.prioritize_failed_starts(1.0)
+                                                                    "zero_center_action": True,
+                                                                    "start_fail_weight": 1.0})
+    env.use_training_starts()
     env.engine.reset(torch.arange(1), _lying_state(env, height=0.2))
     env.progress[:] = 0
     for _ in range(30):
