@@ -18,6 +18,7 @@ from amp_studio.gui.steering_keys import QT_KEYS, SteeringKeys
 from amp_studio.rendering.scene import Scene
 
 MAX_FPS = 40.0  # smooth enough for a viewport; every frame costs the training worker CPU
+OPEN_WAIT = 20.0  # seconds at most the GUI waits for the render thread's GL context (0.1-0.3 s here)
 TARGET_GRAB = 0.5  # metres: a left press this close to the target marker drags it
 
 
@@ -34,6 +35,7 @@ class RenderThread(threading.Thread):
         self.signal = signal
         self.size = (640, 480)
         self._dirty = threading.Event()
+        self.opened = threading.Event()  # set once the GL context is made (or failed)
         self._stopping = False
 
     def request(self) -> None:
@@ -48,6 +50,10 @@ class RenderThread(threading.Thread):
 
     def run(self) -> None:
         try:
+            try:
+                self.scene.open_renderer()
+            finally:
+                self.opened.set()
             while True:
                 self._dirty.wait()
                 if self._stopping:
@@ -108,6 +114,9 @@ class Viewport(QWidget):
         signal.ready.connect(lambda image, version: self._show_frame(image, version) if thread is self._thread
                              else None)
         thread.start()
+        # The GUI thread does nothing while the render thread makes its GL context: EGL context creation on one
+        # thread while this one laid out a resized window hung a test run once (docs/design.md, the viewport).
+        thread.opened.wait(timeout=OPEN_WAIT)
         return thread
 
     def set_character(self, char_file: str) -> None:

@@ -16,6 +16,7 @@ import mujoco
 import numpy as np
 
 from amp_studio.ball_joints import BallJointCharacter, build_ball_joint_spec, finish_ball_joint_model
+from amp_studio.rendering.offscreen import OffscreenRenderer
 
 GHOST_RGBA = (0.35, 0.75, 1.0, 0.35)
 OVERLAY_RGBA = (1.0, 0.55, 0.1, 0.9)  # orange: apart from the character's colours and the ghost's blue
@@ -125,7 +126,7 @@ class Scene:
         self.camera.lookat[:] = [0.0, 0.0, 0.9]
         self.tracking = True
         self.shadows = False  # 4x slower on software GL; a toggle
-        self._renderer: mujoco.Renderer | None = None
+        self._renderer: OffscreenRenderer | None = None
         self._marker = self.model.body(TARGET).mocapid[0]
         self._floor = self.model.geom(FLOOR).id
         self._pick_scene = mujoco.MjvScene(self.model, 1000)
@@ -258,11 +259,7 @@ class Scene:
     def render(self, width: int, height: int) -> tuple[np.ndarray, int]:
         """An RGB image of the scene and the version it shows. Shape: (height, width, 3), uint8."""
         width, height = max(16, min(width, MAX_SIZE[0])), max(16, min(height, MAX_SIZE[1]))
-        r = self._renderer
-        if r is None or (r.width, r.height) != (width, height):
-            if r is not None:
-                r.close()
-            r = self._renderer = mujoco.Renderer(self.model, height, width)
+        r = self.open_renderer()
         with self.lock:
             version = self.version
             r.update_scene(self.data, self.camera, self.option)
@@ -276,7 +273,14 @@ class Scene:
                     scene.geoms[i].rgba[:] = GHOST_RGBA
             self.add_overlay(scene)
             self.add_steering(scene)
-        return r.render(), version
+        return r.render(width, height), version
+
+    def open_renderer(self) -> OffscreenRenderer:
+        """The GL context and renderer, made on first use: on the thread that calls this, which must be the one
+        that renders from then on."""
+        if self._renderer is None:
+            self._renderer = OffscreenRenderer(self.model)
+        return self._renderer
 
     def pick_ground(self, relx: float, rely: float, aspect: float) -> tuple[float, float] | None:
         """The ground point under a view position (x from the left, y from the bottom, both 0..1), or None.
