@@ -3,24 +3,12 @@ size, and a clear error outside the offscreen buffer or after closing."""
 
 from __future__ import annotations
 
-import os
+import mujoco
+import numpy as np
+import pytest
 
-os.environ.setdefault("MUJOCO_GL", "egl")
-
-import mujoco  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from amp_studio import DEFAULT_CHARACTER  # noqa: E402
-from amp_studio.rendering.offscreen import OffscreenRenderer  # noqa: E402
-from amp_studio.rendering.scene import MAX_SIZE, Scene  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def scene():
-    s = Scene(str(DEFAULT_CHARACTER))
-    yield s
-    s.close()
+from amp_studio.rendering.offscreen import OffscreenRenderer
+from amp_studio.rendering.scene import MAX_SIZE
 
 
 def test_each_size_matches_a_renderer_made_for_it(scene):

@@ -3,28 +3,15 @@ dialog), as geoms added after MuJoCo's own, never beyond the scene's room."""
 
 from __future__ import annotations
 
-import os
+import mujoco
+import numpy as np
 
-os.environ.setdefault("MUJOCO_GL", "egl")
-
-import mujoco  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from amp_studio import DEFAULT_CHARACTER  # noqa: E402
-from amp_studio.rendering.scene import OVERLAY_RADIUS, OVERLAY_WIDTH, Scene  # noqa: E402
+from amp_studio.rendering.scene import OVERLAY_RADIUS, OVERLAY_WIDTH, Scene
 
 SEGMENTS = np.array([[[0.0, 1.0, 0.0], [0.0, 1.0, 1.0]],    # upright, 1 m tall, beside the character
                      [[0.0, 1.0, 1.0], [0.5, 1.0, 1.0]],    # across
                      [[0.3, 0.3, 0.3], [0.3, 0.3, 0.3]]])   # zero length: skipped
 POINTS = np.array([[0.0, 1.0, 1.0], [0.5, 1.0, 1.0]])
-
-
-@pytest.fixture(scope="module")
-def scene():
-    s = Scene(str(DEFAULT_CHARACTER))
-    yield s
-    s.close()
 
 
 def _filled(scene: Scene, maxgeom: int = 1000) -> tuple[mujoco.MjvScene, int]:

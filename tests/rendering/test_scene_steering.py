@@ -3,23 +3,12 @@ root, added after MuJoCo's own geoms, drawn as long as ARROW_SCALE says."""
 
 from __future__ import annotations
 
-import os
+import mujoco
+import numpy as np
+import pytest
 
-os.environ.setdefault("MUJOCO_GL", "egl")
-
-import mujoco  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from amp_studio import DEFAULT_CHARACTER  # noqa: E402
-from amp_studio.rendering.scene import ARROW_SCALE, COMMAND_RGBA, VELOCITY_RGBA, Scene  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def scene():
-    s = Scene(str(DEFAULT_CHARACTER))
-    yield s
-    s.close()
+from amp_studio import DEFAULT_CHARACTER
+from amp_studio.rendering.scene import ARROW_SCALE, COMMAND_RGBA, VELOCITY_RGBA, Scene
 
 
 def _arrows(scene: Scene, maxgeom: int = 1000) -> list:
