@@ -16,6 +16,7 @@ rate 0 and DTW <= the paper's within 18 M samples; the rest fall rate <= 0.25 an
     python benchmarks/learning/learn_suite.py --clips backflip --max_samples 36000000 \
         --env_config data/envs/add_humanoid_env.yaml --agent_config data/agents/add_humanoid_agent.yaml   # ADD
     python benchmarks/learning/learn_suite.py --from_run output/runs/amp_20261129-100831   # a run trained in the app
+        # (with the AMP defaults, or the ADD configs of the README's route for acrobatics)
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ RESULTS = Path(__file__).resolve().parent / "results" / "learn_suite.jsonl"
 PAPER_DTW = {"walk": 0.030, "jog": 0.056, "run": 0.075, "crawl": 0.049, "dance_a": 0.055, "spin": 0.047,
              "spinkick": 0.058, "cartwheel": 0.067, "jump": 0.083, "roll": 0.088, "backflip": 0.150}
 LOCOMOTION = ("walk", "jog", "run", "crawl")
+DEFAULT_METHODS = (("amp_humanoid_env.yaml", "amp_humanoid_agent.yaml"),  # AMP: the defaults
+                   ("add_humanoid_env.yaml", "add_humanoid_agent.yaml"))  # ADD: the README's route for acrobatics
 
 
 def resolve_clip(item: str) -> Path:
@@ -203,8 +206,14 @@ def evaluate_runs(args, results: Path) -> None:
         missing = [str(f) for f in files if not f.is_file()]
         if missing:
             raise SystemExit(f"error: {missing[0]}: not found (not a run directory?)")
-        if load_agent_config(files[2]) != load_agent_config(DATA_DIR / "agents" / "amp_humanoid_agent.yaml"):
-            raise SystemExit(f"error: {files[2]}: not the default agent config; suite rows use the defaults")
+        agent = load_agent_config(files[2])
+        method = next((configs for configs in DEFAULT_METHODS
+                       if agent == load_agent_config(DATA_DIR / "agents" / configs[1])), None)
+        if method is None:
+            names = " nor ".join(agent_file for _, agent_file in DEFAULT_METHODS)
+            raise SystemExit(f"error: {files[2]}: neither default agent config ({names}); suite rows use the defaults")
+        # A row of the acrobatics route names its configs, as a trained row of it does.
+        changed = {} if method == DEFAULT_METHODS[0] else {"env_config": method[0], "agent_config": method[1]}
         events = (run / "events.jsonl").read_text(encoding="utf-8") if (run / "events.jsonl").is_file() else ""
         if '"reward_weights"' in events:
             raise SystemExit(f"error: {run / 'events.jsonl'}: the reward weights changed during the run")
@@ -222,7 +231,7 @@ def evaluate_runs(args, results: Path) -> None:
         started = [json.loads(line) for line in events.splitlines() if '"started"' in line]
         num_envs = started[0].get("num_envs", 0) if started else 0
         append_rows(results, suite_rows(eval_env, runner.agent, last, run.name, num_envs,
-                                        args.final_episodes, run=str(run), checkpoint=path.name))
+                                        args.final_episodes, run=str(run), checkpoint=path.name, **changed))
         runner.env.close()
         eval_env.close()
 
@@ -263,7 +272,7 @@ def evaluate_models(args, results: Path) -> None:
 def trained_by(r: dict) -> str:
     """Where a row's policy was trained: a run elsewhere (--from_run), or learn_suite.py on a clip or dataset."""
     if r.get("run"):
-        return f"run {r['source']}"
+        return f"run {r['source']}" + "".join(f", {r[k]}" for k in ("env_config", "agent_config") if k in r)
     if r.get("rescored") and r["source"] == Path(r["model"]).stem:
         return f"model {r['source']}"
     changed = {**r.get("env_overrides", {}), **r.get("agent_overrides", {})}
@@ -353,7 +362,7 @@ def main() -> None:
         # An experiment's row says what it changed, so that it is never read as the defaults' row.
         changed = {k: v for k, v in {"env_overrides": base_env_overrides,
                                      "agent_overrides": json.loads(args.agent_overrides)}.items() if v}
-        for key, default in (("env_config", "amp_humanoid_env.yaml"), ("agent_config", "amp_humanoid_agent.yaml")):
+        for key, default in zip(("env_config", "agent_config"), DEFAULT_METHODS[0], strict=True):
             if Path(getattr(args, key)).name != default:  # another method (ADD) or setup
                 changed[key] = Path(getattr(args, key)).name
         if args.resume:  # its samples began in another run: the row says which
