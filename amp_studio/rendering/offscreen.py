@@ -30,6 +30,7 @@ class OffscreenRenderer:
         self._gl.make_current()
         self._mjr: mujoco.MjrContext | None = mujoco.MjrContext(model, mujoco.mjtFontScale.mjFONTSCALE_150)
         mujoco.mjr_setBuffer(mujoco.mjtFramebuffer.mjFB_OFFSCREEN, self._mjr)
+        self._read = np.empty(self.max_width * self.max_height * 3, np.uint8)  # GL's pixels, reused every frame
 
     def update_scene(self, data: mujoco.MjData, camera: mujoco.MjvCamera, option: mujoco.MjvOption) -> None:
         """Fill `scene` with everything visible in `data`, seen by `camera`."""
@@ -45,7 +46,7 @@ class OffscreenRenderer:
         self._gl.make_current()
         rect = mujoco.MjrRect(0, 0, width, height)
         mujoco.mjr_render(rect, self.scene, self._mjr)
-        pixels = np.empty((height, width, 3), np.uint8)
+        pixels = self._read[:height * width * 3].reshape(height, width, 3)
         mujoco.mjr_readPixels(pixels, None, rect, self._mjr)
         return pixels[::-1].copy()  # GL's rows run bottom-up
 

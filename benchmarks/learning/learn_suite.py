@@ -271,13 +271,14 @@ def evaluate_models(args, results: Path) -> None:
 
 def trained_by(r: dict) -> str:
     """Where a row's policy was trained: a run elsewhere (--from_run), or learn_suite.py on a clip or dataset."""
+    configs = "".join(f", {r[k]}" for k in ("env_config", "agent_config") if k in r)  # another method's
     if r.get("run"):
-        return f"run {r['source']}" + "".join(f", {r[k]}" for k in ("env_config", "agent_config") if k in r)
+        return f"run {r['source']}{configs}"
     if r.get("rescored") and r["source"] == Path(r["model"]).stem:
         return f"model {r['source']}"
     changed = {**r.get("env_overrides", {}), **r.get("agent_overrides", {})}
-    by = "learn_suite.py" + "".join(f", {r[k]}" for k in ("env_config", "agent_config") if k in r) + "".join(
-        f", {k} {v}" for k, v in changed.items()) + (", resumed" if r.get("resumed_from") else "")
+    by = "learn_suite.py" + configs + "".join(f", {k} {v}" for k, v in changed.items()) + (
+        ", resumed" if r.get("resumed_from") else "")
     if clip_key(r["source"]) == r["clip"].removesuffix(" (mirror)"):
         return by
     return f"{by}, dataset {r['source']}"
