@@ -185,6 +185,10 @@ class TrackingEnvConfig(EnvConfig):
     global_obs, the root is."""
     pose_termination_dist: float = 1.0
     """m."""
+    root_height_termination_dist: float = 0.0
+    """End an episode (a fall) when the root is farther than this above or below the clip's root (m); 0: off.
+    Pose termination compares 3D distances of about a metre, which a jump not taken (its top missed by ~0.3 m)
+    never reaches; this ends such an episode at the jump's top, whatever the drift along the ground."""
     tracking_reward_scale: float = 10.0
     """The env (task) reward: exp(-scale * mean squared distance of the bodies from the clip's, relative to the
     root) in [0, 1]; weighed against the discriminator's by the agent's task_reward_weight."""
@@ -194,6 +198,7 @@ class TrackingEnvConfig(EnvConfig):
 
     RANGES: ClassVar[dict[str, Range]] = {
         **EnvConfig.RANGES, "pose_termination_dist": Range(0.0, 1e3, low_open=True),
+        "root_height_termination_dist": Range(0.0, 1e3),
         "tracking_reward_scale": Range(0.0, 1e6), "tracking_root_weight": Range(0.0, 1.0),
     }
 

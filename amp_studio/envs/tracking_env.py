@@ -21,7 +21,8 @@ class TrackingEnv(AMPEnv):
     The policy observes the character (as AMPEnv's) and the clip's poses tar_obs_steps ahead. `info["disc_obs"]` is
     the difference between the clip's pose now and the character's (tracking_obs.pose_features): the adversarial
     differential discriminator learns to tell it from zero. An episode fails on a fall or when a body strays
-    pose_termination_dist from the clip's; it succeeds when a clip that does not loop ends. The env reward is the
+    pose_termination_dist from the clip's (or, with root_height_termination_dist, its root's height that far from the
+    clip's root); it succeeds when a clip that does not loop ends. The env reward is the
     tracking reward (tracking_obs.tracking_reward).
     """
 
@@ -141,10 +142,12 @@ class TrackingEnv(AMPEnv):
         ended = ~lib.clip_wraps[clips] & (self.clip_times() >= lib.clip_lengths[clips])
         done[ended & (done != DoneFlag.FAIL)] = DoneFlag.SUCC
         c = self.config
-        if c.enable_early_termination and c.pose_termination:
+        if c.enable_early_termination and (c.pose_termination or c.root_height_termination_dist > 0):
             clip, clip_body, _ = self._clip_pose_now()
             s = self.engine.get_state()
-            far = pose_too_far(s.root_pos, s.root_rot, self.engine.body_pos, clip.root_pos, clip.root_rot, clip_body,
-                               self.obs_heading, c.pose_termination_dist)
-            done[far] = DoneFlag.FAIL
+            if c.pose_termination:
+                done[pose_too_far(s.root_pos, s.root_rot, self.engine.body_pos, clip.root_pos, clip.root_rot,
+                                  clip_body, self.obs_heading, c.pose_termination_dist)] = DoneFlag.FAIL
+            if c.root_height_termination_dist > 0:
+                done[(s.root_pos[:, 2] - clip.root_pos[:, 2]).abs() > c.root_height_termination_dist] = DoneFlag.FAIL
         return done

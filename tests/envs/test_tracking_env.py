@@ -71,6 +71,21 @@ def test_a_character_far_from_its_clip_fails(deepmimic_dir):
     env.close()
 
 
+def test_a_root_off_the_clips_height_fails_when_asked(deepmimic_dir):
+    """A jump not taken: the root 0.3 m below (here: above) the clip's fails with root_height_termination_dist
+    0.2, though pose termination at 1 m lets it pass; a root 0.3 m off along the ground does not."""
+    shift = torch.tensor([[0.0, 0.0, 0.3], [0.3, 0.0, 0.0]])
+    flags = []
+    for dist in (0.0, 0.2):
+        env = tracking_env(deepmimic_dir / "humanoid3d_walk.txt", 2, root_height_termination_dist=dist)
+        s = env.engine.get_state()
+        env.engine.reset(torch.arange(2), CharacterState(s.root_pos + shift, s.root_rot, s.dof_pos, s.root_vel,
+                                                         s.root_ang_vel, s.dof_vel))
+        flags.append(env.step(torch.zeros(2, env.action_dim))[2].tolist())
+        env.close()
+    assert flags == [[DoneFlag.NULL, DoneFlag.NULL], [DoneFlag.FAIL, DoneFlag.NULL]]
+
+
 def test_a_recording_of_a_looped_skill_starts_and_ends_standing(deepmimic_dir):
     """The cartwheel's pelvis tilts past 45 degrees for about half of its 2.7-s loop; a 10-s recording starts where
     both its first and last poses are upright."""
@@ -91,3 +106,5 @@ def test_config_checks():
         load_env_config(ENV, {"num_disc_obs_steps": 2})
     with pytest.raises(ConfigError, match="tar_obs_steps"):
         load_env_config(ENV, {"tar_obs_steps": [0, 1]})
+    with pytest.raises(ConfigError, match="root_height_termination_dist"):
+        load_env_config(ENV, {"root_height_termination_dist": -0.1})
