@@ -136,6 +136,11 @@ class TrackingEnv(AMPEnv):
         return pose_gaps(s.root_pos, s.root_rot, self.engine.body_pos, clip.root_pos, clip.root_rot, clip_body,
                          self.obs_heading)
 
+    def root_height_gaps(self) -> torch.Tensor:
+        """Now, each env's root height minus the clip's root height (m): what root_height_termination_dist bounds."""
+        clip, _, _ = self._clip_pose_now()
+        return self.engine.get_state().root_pos[:, 2] - clip.root_pos[:, 2]
+
     def _compute_done(self) -> torch.Tensor:
         done = super()._compute_done()
         lib, clips = self.motion_lib, self.episode_clips
@@ -149,5 +154,5 @@ class TrackingEnv(AMPEnv):
                 done[pose_too_far(s.root_pos, s.root_rot, self.engine.body_pos, clip.root_pos, clip.root_rot,
                                   clip_body, self.obs_heading, c.pose_termination_dist)] = DoneFlag.FAIL
             if c.root_height_termination_dist > 0:
-                done[(s.root_pos[:, 2] - clip.root_pos[:, 2]).abs() > c.root_height_termination_dist] = DoneFlag.FAIL
+                done[self.root_height_gaps().abs() > c.root_height_termination_dist] = DoneFlag.FAIL
         return done

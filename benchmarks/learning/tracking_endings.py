@@ -4,7 +4,8 @@ body off the clip's pose.
 Runs the deterministic policy of a checkpoint on the add env (each episode from a random clip time, restarted when
 it ends, as test mode does) and sorts every ending by what pose termination and the fall check saw at that step:
 the root farther than pose_termination_dist from the clip's root (world frame, with global_obs), a body farther
-than that from the clip's (relative to the roots), a fall (a body other than the contact bodies on the ground, or
+than that from the clip's (relative to the roots), the root's height farther than root_height_termination_dist from
+the clip's (where it is set), a fall (a body other than the contact bodies on the ground, or
 diverged physics), or the time limit. Then the early endings by the clip's phase at the end, in tenths of the clip,
 and by the seconds into the episode (whether episodes fail on their way in from the random start or later).
 
@@ -26,10 +27,11 @@ from amp_studio.runs.playback import Playback
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
 from timed_training import checkpoint_parser, policy_and_eval_env  # noqa: E402
 
-CAUSES = ("root off the path", "body off the pose", "root and body", "fall", "time limit", "clip ended")
+CAUSES = ("root off the path", "body off the pose", "root and body", "root off the height", "fall", "time limit",
+          "clip ended")
 
 
-def ending_cause(done: int, body_far: bool, root_far: bool) -> str:
+def ending_cause(done: int, body_far: bool, root_far: bool, height_far: bool = False) -> str:
     """One of CAUSES for an episode that ended with done flag `done` and these pose checks at its last step."""
     if done == DoneFlag.TIME:
         return "time limit"
@@ -39,7 +41,9 @@ def ending_cause(done: int, body_far: bool, root_far: bool) -> str:
         return "root and body"
     if root_far:
         return "root off the path"
-    return "body off the pose" if body_far else "fall"
+    if body_far:
+        return "body off the pose"
+    return "root off the height" if height_far else "fall"
 
 
 def main() -> None:
@@ -49,21 +53,26 @@ def main() -> None:
     if not hasattr(env, "pose_gaps"):
         raise SystemExit(f"error: {args.env_config}: not a tracking env (env_name: add)")
     limit = env.config.pose_termination_dist
+    height_limit = env.config.root_height_termination_dist
     causes, phases, seconds, lengths = Counter(), Counter(), Counter(), []
-    ended = 0
+    ended = vertical = 0  # vertical: root endings where the height gap alone is past the pose limit
 
     def observe(played) -> None:
-        nonlocal ended
+        nonlocal ended, vertical
         if not len(played.ended):
             return
         body_gap, root_gap = env.pose_gaps()
         root_far = root_gap > limit if env.obs_heading is None else torch.zeros_like(root_gap, dtype=torch.bool)
+        height_gap = env.root_height_gaps().abs()
+        height_far = height_gap > height_limit if height_limit > 0 else torch.zeros_like(root_far)
         clip_lengths = env.motion_lib.clip_lengths[env.episode_clips]
         phase = (env.clip_times() % clip_lengths) / clip_lengths
         for i in played.ended.tolist():
             ended += 1
-            cause = ending_cause(int(played.done[i]), bool(body_gap[i] > limit), bool(root_far[i]))
+            cause = ending_cause(int(played.done[i]), bool(body_gap[i] > limit), bool(root_far[i]),
+                                 bool(height_far[i]))
             causes[cause] += 1
+            vertical += int(cause in ("root off the path", "root and body") and bool(height_gap[i] > limit))
             lengths.append(float(env.progress[i]) * env.dt)
             if cause != "time limit":
                 phases[min(9, int(phase[i] * 10))] += 1
@@ -72,11 +81,14 @@ def main() -> None:
     playback = Playback(env, runner.agent)
     playback.restart()
     playback.run(observe, until=lambda: ended >= args.eval_episodes)
-    print(f"{ended} episodes, {sum(lengths) / len(lengths):.2f} s long on average; pose limit {limit} m")
+    height = f", root height limit {height_limit} m" if height_limit > 0 else ""
+    print(f"{ended} episodes, {sum(lengths) / len(lengths):.2f} s long on average; pose limit {limit} m{height}")
     print(f"{'ended by':<20} {'episodes':>8} {'share':>6}")
     for cause in CAUSES:
         if causes[cause]:
             print(f"{cause:<20} {causes[cause]:>8} {causes[cause] / ended:6.2f}")
+    if causes["root off the path"] + causes["root and body"]:
+        print(f"of the root's endings, {vertical} with the height gap alone past {limit} m")
     early = sum(phases.values())
     if early:
         print("endings before the time limit by the clip's phase (tenths of the clip):")
