@@ -22,6 +22,7 @@ rate 0 and DTW <= the paper's within 18 M samples; the rest fall rate <= 0.25 an
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import torch
 
+from amp_studio.envs.env_config import load_env_config
 from amp_studio.learning.agent_config import load_agent_config
 from amp_studio.paths import DATA_DIR, DEEPMIMIC_DIR
 from amp_studio.runs.checkpoints import export_policy, load_checkpoint
@@ -212,11 +214,18 @@ def evaluate_runs(args, results: Path) -> None:
         if method is None:
             names = " nor ".join(agent_file for _, agent_file in DEFAULT_METHODS)
             raise SystemExit(f"error: {files[2]}: neither default agent config ({names}); suite rows use the defaults")
-        # A row of the acrobatics route names its configs, as a trained row of it does.
+        # A row of the acrobatics route names its configs, as a trained row of it does, and so do env settings
+        # changed from that route's (a run trained with overrides).
         changed = {} if method == DEFAULT_METHODS[0] else {"env_config": method[0], "agent_config": method[1]}
+        overrides = env_changes(files[0], DATA_DIR / "envs" / method[0])
+        if overrides:
+            changed["env_overrides"] = overrides
         events = (run / "events.jsonl").read_text(encoding="utf-8") if (run / "events.jsonl").is_file() else ""
         if '"reward_weights"' in events:
             raise SystemExit(f"error: {run / 'events.jsonl'}: the reward weights changed during the run")
+        resumed = [json.loads(line) for line in events.splitlines() if '"event": "resumed"' in line]
+        if resumed:  # its samples began in another run (with other settings, perhaps): the row says which
+            changed["resumed_from"] = resumed[0].get("path", "?")
         args.env_config, args.engine_config, args.agent_config = map(str, files)
         args.env_overrides, args.agent_overrides, args.num_envs = "{}", "{}", 1
         runner, eval_env = runner_and_eval_env(args, out_dir=None)
@@ -234,6 +243,16 @@ def evaluate_runs(args, results: Path) -> None:
                                         args.final_episodes, run=str(run), checkpoint=path.name, **changed))
         runner.env.close()
         eval_env.close()
+
+
+def env_changes(run_env: Path, method_env: Path) -> dict:
+    """The env settings of a run's config that differ from its method's shipped config (the clip aside)."""
+    _, used, _ = load_env_config(run_env)
+    _, shipped, _ = load_env_config(method_env, {"motion_file": used.motion_file})
+    if type(used) is not type(shipped):
+        raise SystemExit(f"error: {run_env}: not the env of {method_env.name}; suite rows use the defaults")
+    ours, theirs = dataclasses.asdict(used), dataclasses.asdict(shipped)
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in ours.items() if v != theirs[k]}
 
 
 def evaluate_models(args, results: Path) -> None:
@@ -272,13 +291,13 @@ def evaluate_models(args, results: Path) -> None:
 def trained_by(r: dict) -> str:
     """Where a row's policy was trained: a run elsewhere (--from_run), or learn_suite.py on a clip or dataset."""
     configs = "".join(f", {r[k]}" for k in ("env_config", "agent_config") if k in r)  # another method's
+    changed = {**r.get("env_overrides", {}), **r.get("agent_overrides", {})}
+    settings = "".join(f", {k} {v}" for k, v in changed.items()) + (", resumed" if r.get("resumed_from") else "")
     if r.get("run"):
-        return f"run {r['source']}{configs}"
+        return f"run {r['source']}{configs}{settings}"
     if r.get("rescored") and r["source"] == Path(r["model"]).stem:
         return f"model {r['source']}"
-    changed = {**r.get("env_overrides", {}), **r.get("agent_overrides", {})}
-    by = "learn_suite.py" + configs + "".join(f", {k} {v}" for k, v in changed.items()) + (
-        ", resumed" if r.get("resumed_from") else "")
+    by = "learn_suite.py" + configs + settings
     if clip_key(r["source"]) == r["clip"].removesuffix(" (mirror)"):
         return by
     return f"{by}, dataset {r['source']}"
