@@ -3,7 +3,8 @@ the exponential map of their three values, as the ball joints of the simulation 
 
 Hot paths (every control step, every reset and demo window) need body positions and joint rotations for
 thousands of characters. Batching by depth, keeping each depth's bodies contiguous and precomputing every
-index keeps the number of torch calls (and slow gathers) small: about 35 calls for the humanoid.
+index keeps the number of torch calls (and slow gathers) small: about 35 calls for the humanoid. Gathers are
+index_select, about 3x faster than advanced indexing on these shapes.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class KinematicTree:
         Shapes: (B, 3), (B, 4), (B, D) -> (B, num_bodies, 3), (3, 3, num_bodies, B), (B, num_jointed, 3, 3).
         The body rotations are for `body_matrices`, which puts them in body order and the usual layout.
         """
-        values = dof_pos.T[self.dof_order]  # (D, B)
+        values = dof_pos.index_select(1, self.dof_order).T  # (D, B)
         n = self.num_triples
         triple = _exp_map_matrices_cm(values[:3 * n].unflatten(0, (n, 3)).transpose(0, 1), self.eye_cm)
         angle = values[3 * n:]
@@ -91,19 +92,19 @@ class KinematicTree:
         pos = root_pos.T.unsqueeze(1)  # (3, 1, B)
         rots, poss = [rot], [pos]
         for i, parent in enumerate(self.parent_in_level):
-            prot, ppos = rot[:, :, parent], pos[:, parent]
+            prot, ppos = rot.index_select(2, parent), pos.index_select(1, parent)
             pos = ppos + (prot * self.offsets_cm[i]).sum(1)
             if self.rest is not None:
                 prot = _matmul_cm(prot, self.rest_cm[i])
-            rot = _matmul_cm(prot, joint[:, :, self.level_slot_groups[i]])
+            rot = _matmul_cm(prot, joint.index_select(2, self.level_slot_groups[i]))
             rots.append(rot)
             poss.append(pos)
-        body_pos = torch.cat(poss, 1)[:, self.body_order].permute(2, 1, 0)
-        return body_pos, torch.cat(rots, 2), joint[:, :, self.jointed_slots].permute(3, 2, 0, 1)
+        body_pos = torch.cat(poss, 1).index_select(1, self.body_order).permute(2, 1, 0)
+        return body_pos, torch.cat(rots, 2), joint.index_select(2, self.jointed_slots).permute(3, 2, 0, 1)
 
     def body_matrices(self, level_matrices: torch.Tensor) -> torch.Tensor:
         """Rotation matrices from __call__'s layout to body order. Shape: (B, num_bodies, 3, 3)."""
-        return level_matrices[:, :, self.body_order].permute(3, 2, 0, 1)
+        return level_matrices.index_select(2, self.body_order).permute(3, 2, 0, 1)
 
 
 def _exp_map_matrices_cm(v: torch.Tensor, eye_cm: torch.Tensor) -> torch.Tensor:
