@@ -131,9 +131,14 @@ def nearest_exp_map(e: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
     Shape: (..., 3).
     """
     angle = e.norm(dim=-1, keepdim=True)
+    best_dist = (e - ref).norm(dim=-1, keepdim=True)
+    # The other maps lie 2*pi from e along its axis (a unit vector above _EPS), so one can be nearer to ref only
+    # where e is more than pi from it. From one control step to the next that is rare: when no e is even 3 from
+    # its ref, the search is skipped (the same result, a few percent of an env step at 1024 envs).
+    if not bool(((best_dist > 3.0) | (angle < _EPS)).any()):
+        return e.clone()
     axis = e / angle.clamp_min(_EPS)
     best = e
-    best_dist = (e - ref).norm(dim=-1, keepdim=True)
     for k in (-1.0, 1.0):
         cand = axis * (angle + k * 2.0 * math.pi)
         dist = (cand - ref).norm(dim=-1, keepdim=True)
