@@ -128,7 +128,7 @@ def nearest_exp_map(e: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
     """Of the exp maps of the same rotation as e (angle +- 2k*pi along its axis), the one closest to ref.
 
     Keeps finite differences of exp-map joint angles smooth where the angle crosses pi.
-    Shape: (..., 3).
+    Shape: (..., 3). The result may be e itself.
     """
     angle = e.norm(dim=-1, keepdim=True)
     best_dist = (e - ref).norm(dim=-1, keepdim=True)
@@ -136,7 +136,7 @@ def nearest_exp_map(e: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
     # where e is more than pi from it. From one control step to the next that is rare: when no e is even 3 from
     # its ref, the search is skipped (the same result, a few percent of an env step at 1024 envs).
     if not bool(((best_dist > 3.0) | (angle < _EPS)).any()):
-        return e.clone()
+        return e
     axis = e / angle.clamp_min(_EPS)
     best = e
     for k in (-1.0, 1.0):

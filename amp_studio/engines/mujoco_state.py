@@ -40,8 +40,10 @@ def state_to_qpos_qvel(character: CharacterModel, state: CharacterState) -> tupl
 
 @functools.lru_cache(maxsize=None)
 def _ball_indices(ball) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The ball joints' qpos and DoF columns and the hinges' (made once per character, not per step)."""
-    return tuple(torch.from_numpy(a) for a in (ball.ball_qpos, ball.ball_dofs, ball.hinge_qpos, ball.hinge_dofs))
+    """The ball joints' qpos and DoF columns, flat (four and three per joint), and the hinges' (made once per
+    character, not per step)."""
+    return tuple(torch.from_numpy(a.reshape(-1))
+                 for a in (ball.ball_qpos, ball.ball_dofs, ball.hinge_qpos, ball.hinge_dofs))
 
 
 def qpos_qvel_to_state(character: CharacterModel, qpos: torch.Tensor, qvel: torch.Tensor,
@@ -49,15 +51,15 @@ def qpos_qvel_to_state(character: CharacterModel, qpos: torch.Tensor, qvel: torc
     """Float32 character states of MuJoCo qpos and qvel, and each ball joint's exponential map (float64), taken
     nearest to last_exp_maps so that it stays continuous in time where a joint's angle passes pi."""
     ball_qpos, ball_dofs, hinge_qpos, hinge_dofs = _ball_indices(character.ball)
-    n, joints = len(qpos), len(ball_qpos)
+    n, joints = len(qpos), len(ball_qpos) // 4
     qpos = qpos.to(torch.float64)
     qvel = qvel.float()
     root_rot = quat_normalize(qpos[:, 3:7].float())
     dof_pos = torch.empty(n, character.num_dofs, dtype=torch.float64)
     # index_select and index_copy_ rather than advanced indexing: the same numbers, 2-3x faster per step.
-    ball_quats = qpos.index_select(1, ball_qpos.flatten()).view(n, joints, 4)
+    ball_quats = qpos.index_select(1, ball_qpos).view(n, joints, 4)
     exp_maps = nearest_exp_map(quat_to_exp_map(ball_quats), last_exp_maps)
-    dof_pos.index_copy_(1, ball_dofs.flatten(), exp_maps.reshape(n, 3 * joints))
+    dof_pos.index_copy_(1, ball_dofs, exp_maps.reshape(n, 3 * joints))
     dof_pos.index_copy_(1, hinge_dofs, qpos.index_select(1, hinge_qpos))
     state = CharacterState(qpos[:, :3].float(), root_rot, dof_pos.float(), qvel[:, :3],
                            quat_rotate(root_rot, qvel[:, 3:6]), qvel[:, 6:])
