@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from amp_studio.config_loading import ConfigError
 from amp_studio.envs.amp_env import AMPEnv
+from amp_studio.envs.amp_obs import heading_angle
 from amp_studio.envs.clip_pose_cache import ClipPose, ClipPoseCache
 from amp_studio.envs.env_config import TrackingEnvConfig
 from amp_studio.envs.policy_mirror import AffineMirror
@@ -140,6 +143,13 @@ class TrackingEnv(AMPEnv):
         """Now, each env's root height minus the clip's root height (m): what root_height_termination_dist bounds."""
         clip, _, _ = self._clip_pose_now()
         return self.engine.get_state().root_pos[:, 2] - clip.root_pos[:, 2]
+
+    def heading_gaps(self) -> torch.Tensor:
+        """Now, each env's root heading (twist about the vertical) minus the clip's, wrapped to [-pi, pi) (rad):
+        how far a spin's turn runs behind (negative for a left turn) or ahead of the clip's."""
+        clip, _, _ = self._clip_pose_now()
+        gap = heading_angle(self.engine.get_state().root_rot) - heading_angle(clip.root_rot)
+        return torch.remainder(gap + math.pi, 2 * math.pi) - math.pi
 
     def _compute_done(self) -> torch.Tensor:
         done = super()._compute_done()

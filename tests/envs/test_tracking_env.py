@@ -14,7 +14,7 @@ from amp_studio.engines import load_engine_config
 from amp_studio.envs import DoneFlag, make_env
 from amp_studio.envs.amp_env import AMPEnv
 from amp_studio.envs.env_config import load_env_config
-from amp_studio.rotations import tilt_deg
+from amp_studio.rotations import quat_from_axis_angle, quat_mul, tilt_deg
 
 ENV = DATA_DIR / "envs" / "add_humanoid_env.yaml"
 ENGINE = DATA_DIR / "engines" / "mujoco_engine.yaml"
@@ -86,6 +86,18 @@ def test_a_root_off_the_clips_height_fails_when_asked(deepmimic_dir):
             assert 0.25 < float(env.root_height_gaps()[0]) < 0.31 and abs(float(env.root_height_gaps()[1])) < 0.05
         env.close()
     assert flags == [[DoneFlag.NULL, DoneFlag.NULL], [DoneFlag.FAIL, DoneFlag.NULL]]
+
+
+def test_heading_gaps_say_how_far_the_turn_is_behind_the_clips():
+    """A root turned 30 degrees left of the clip's, and one turned 170 degrees right: the gaps wrap to +-pi."""
+    env = tracking_env(DATA_DIR / "motions" / "walk_keyframed.pkl", 2)
+    s = env.engine.get_state()
+    turn = quat_from_axis_angle(torch.tensor([[0.0, 0.0, 1.0]] * 2), torch.tensor([0.5236, -2.967]))
+    env.engine.reset(torch.arange(2), CharacterState(s.root_pos, quat_mul(turn, s.root_rot), s.dof_pos, s.root_vel,
+                                                     s.root_ang_vel, s.dof_vel))
+    gaps = torch.rad2deg(env.heading_gaps())
+    assert abs(float(gaps[0]) - 30.0) < 0.5 and abs(float(gaps[1]) + 170.0) < 0.5
+    env.close()
 
 
 def test_a_recording_of_a_looped_skill_starts_and_ends_standing(deepmimic_dir):
