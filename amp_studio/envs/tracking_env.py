@@ -54,7 +54,7 @@ class TrackingEnv(AMPEnv):
         body_pos, _, joint_mat = self.character.kinematic_tree()(state.root_pos, state.root_rot, state.dof_pos)
         return state, body_pos, joint_mat
 
-    def _clip_pose_now(self) -> ClipPose:
+    def clip_pose_now(self) -> ClipPose:
         """Every env's clip pose at this step (gathered once per step: the observations, reward and end read it)."""
         if self._clip_now is None:
             self._clip_now = self._clip_cache.get(self._all_envs, self.progress.unsqueeze(1))
@@ -109,7 +109,7 @@ class TrackingEnv(AMPEnv):
 
     def disc_obs(self) -> torch.Tensor:
         """The clip's pose now minus the character's (see tracking_obs.pose_features). Shape: (num_envs, D)."""
-        clip, clip_body, clip_joint = self._clip_pose_now()
+        clip, clip_body, clip_joint = self.clip_pose_now()
         e, h = self.engine, self.obs_heading
         s = e.get_state()
         mine = pose_features(s.root_pos, s.root_rot, s.root_vel, s.root_ang_vel, e.body_pos, e.joint_matrices,
@@ -125,7 +125,7 @@ class TrackingEnv(AMPEnv):
     # ----- reward and termination -----
 
     def _compute_reward(self) -> torch.Tensor:
-        clip, clip_body, _ = self._clip_pose_now()
+        clip, clip_body, _ = self.clip_pose_now()
         s = self.engine.get_state()
         return tracking_reward(s.root_pos, s.root_rot, self.engine.body_pos, clip.root_pos, clip.root_rot,
                                clip_body, self.obs_heading, self.config.tracking_reward_scale,
@@ -134,20 +134,20 @@ class TrackingEnv(AMPEnv):
     def pose_gaps(self) -> tuple[torch.Tensor, torch.Tensor]:
         """Now, each env's largest body distance from the clip's (relative to the roots) and its root's distance
         from the clip's root in the world (m): what pose termination compares with pose_termination_dist."""
-        clip, clip_body, _ = self._clip_pose_now()
+        clip, clip_body, _ = self.clip_pose_now()
         s = self.engine.get_state()
         return pose_gaps(s.root_pos, s.root_rot, self.engine.body_pos, clip.root_pos, clip.root_rot, clip_body,
                          self.obs_heading)
 
     def root_height_gaps(self) -> torch.Tensor:
         """Now, each env's root height minus the clip's root height (m): what root_height_termination_dist bounds."""
-        clip, _, _ = self._clip_pose_now()
+        clip, _, _ = self.clip_pose_now()
         return self.engine.get_state().root_pos[:, 2] - clip.root_pos[:, 2]
 
     def heading_gaps(self) -> torch.Tensor:
         """Now, each env's root heading (twist about the vertical) minus the clip's, wrapped to [-pi, pi) (rad):
         how far a spin's turn runs behind (negative for a left turn) or ahead of the clip's."""
-        clip, _, _ = self._clip_pose_now()
+        clip, _, _ = self.clip_pose_now()
         gap = heading_angle(self.engine.get_state().root_rot) - heading_angle(clip.root_rot)
         return torch.remainder(gap + math.pi, 2 * math.pi) - math.pi
 
@@ -158,7 +158,7 @@ class TrackingEnv(AMPEnv):
         done[ended & (done != DoneFlag.FAIL)] = DoneFlag.SUCC
         c = self.config
         if c.enable_early_termination and (c.pose_termination or c.root_height_termination_dist > 0):
-            clip, clip_body, _ = self._clip_pose_now()
+            clip, clip_body, _ = self.clip_pose_now()
             s = self.engine.get_state()
             if c.pose_termination:
                 done[pose_too_far(s.root_pos, s.root_rot, self.engine.body_pos, clip.root_pos, clip.root_rot,

@@ -71,7 +71,7 @@ def main() -> None:
 
     def observe(played) -> None:
         nonlocal ended, vertical, tick
-        state, clip = env.engine.get_state(), env.motion_lib.get_state(env.episode_clips, env.clip_times())
+        state, (clip, _, _) = env.engine.get_state(), env.clip_pose_now()  # the clip's pose the env already holds
         recent[tick % window] = torch.stack((
             torch.rad2deg(env.heading_gaps()).abs(), tilt_deg(state.root_rot.double()).float(),
             tilt_deg(clip.root_rot.double()).float(), state.root_pos[:, 2], clip.root_pos[:, 2]), dim=-1)
