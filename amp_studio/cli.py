@@ -79,6 +79,10 @@ def _train_process(device: str, world: int, args: argparse.Namespace) -> None:
         runner.train(max_samples=args.max_samples, callback=callback, max_seconds=max_seconds(args))
     except KeyboardInterrupt:
         say("stopped")
+    finally:
+        # Past the checkpoint a SIGTERM just ends the process; raised inside teardown it only garbled it.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        runner.close()
     say(f"checkpoint: {Path(args.out_dir) / 'checkpoints' / 'latest.pt'}")
 
 

@@ -56,10 +56,20 @@ def _entry(rank: int, devices: list[str], port: int, target: Callable, args: tup
     if device.startswith("cuda"):
         torch.cuda.set_device(torch.device(device))
     dist.init_process_group(_backend(device), rank=rank, world_size=len(devices))
+    _run_then_leave_together(target, device, len(devices), args)
+
+
+def _run_then_leave_together(target: Callable, device: str, world: int, args: tuple) -> None:
+    """target, then a barrier before the process group is torn down: a rank that tore its connections down while
+    rank 0 was still saving the checkpoint (and holding the rendezvous store) was seen to abort on exit. After a
+    failure there is no barrier: the other ranks may be gone, and waiting for them would hang."""
     try:
-        target(device, len(devices), *args)
-    finally:
+        target(device, world, *args)
+    except BaseException:
         dist.destroy_process_group()
+        raise
+    dist.barrier()
+    dist.destroy_process_group()
 
 
 def launched_by_torchrun() -> bool:
@@ -76,10 +86,7 @@ def launch(devices: list[str], target: Callable, *args) -> None:
         if device.startswith("cuda"):
             torch.cuda.set_device(torch.device(device))
         dist.init_process_group(_backend(device))
-        try:
-            target(device, dist.get_world_size(), *args)
-        finally:
-            dist.destroy_process_group()
+        _run_then_leave_together(target, device, dist.get_world_size(), args)
         return
     if len(devices) == 1:
         target(devices[0], 1, *args)

@@ -243,6 +243,14 @@ class Runner:
         self.wall_time = float(state["wall_time"])
         torch.set_rng_state(state["torch_rng"])
 
+    def close(self) -> None:
+        """Finish the background update, close TensorBoard and stop the physics threads, while the interpreter is
+        whole: left to garbage collection at exit, their threads outlived the objects they served."""
+        self.agent.wait()
+        if self.run_dir is not None:
+            self.run_dir.close()
+        self.env.close()
+
     def save_checkpoint(self, path: str | Path | None = None) -> Path:
         """Write a checkpoint atomically (default: the run's checkpoints/latest.pt)."""
         if path is None:

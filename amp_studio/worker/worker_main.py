@@ -124,6 +124,7 @@ class TrainingWorker:
                 reason = "stopped"
         except KeyboardInterrupt:
             reason = "stopped"
+        r.close()  # TensorBoard flushed before the app hears "finished"
         path = r.run_dir.checkpoints / "latest.pt"
         self.channel.send("checkpoint", path=str(path), iteration=r.iteration)
         self.channel.send("finished", reason=reason, iteration=r.iteration, samples=r.samples)

@@ -64,6 +64,9 @@ def test_run_directory_contents(tmp_path):
     # The section overrides merged in: the file gives back the settings the run used, widths and the rest.
     assert load_agent_config(run / "agent_config.yaml") == runner.agent.config
     assert not [f for f in (run / "checkpoints").iterdir() if f.name.endswith(".tmp")]
+    runner.close()  # what the CLI does at the end: nothing left for the interpreter's teardown
+    assert runner.run_dir._writer is None and runner.env.engine._rollout is None
+    runner.close()  # twice is harmless
 
 
 def test_a_config_with_overrides_names_its_file_without_this_machines_path(tmp_path):
