@@ -214,11 +214,21 @@ class AMPAgent:
         except BaseException as exc:  # re-raised by wait() on the caller's thread
             self._background_result = exc
 
-    def wait(self) -> dict[str, float]:
-        """Finish the background update, if any; its metrics (empty if there was none). Raises what it raised."""
+    def finish_background(self) -> None:
+        """Join the background update, if any, keeping its metrics (or its error) for wait() to give."""
         if self._background is not None:
             self._background.join()
             self._background = None
+
+    def settled_modules(self) -> dict[str, torch.nn.Module]:
+        """named_modules() less those a background update is writing now: read mid-step, a parameter was seen
+        non-finite for an instant (a false divergence at 15 M samples of a jump)."""
+        busy = ("critic", "discriminator", "discriminator observation normalizer") if self._background else ()
+        return {name: m for name, m in self.named_modules().items() if name not in busy}
+
+    def wait(self) -> dict[str, float]:
+        """Finish the background update, if any; its metrics (empty if there was none). Raises what it raised."""
+        self.finish_background()
         result, self._background_result = self._background_result, {}
         if isinstance(result, BaseException):
             raise result

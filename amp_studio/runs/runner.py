@@ -109,10 +109,12 @@ class Runner:
         collected = time.perf_counter()
         n = self.storage.log_probs.numel()
         self._check_rollout()
-        metrics = self.agent.update(self.storage, self.obs, self.env.fetch_disc_obs_demo)
-        # The critic and discriminator update in the background; what they produce is checked one iteration
-        # later, before the next update uses them.
+        # The critic and discriminator train in the background beside the rollout: what they produced is checked
+        # here, before this update uses them, and what is being trained now is left alone until then.
+        self.agent.finish_background()
         check_modules(self.agent.named_modules(), self.iteration + 1)
+        metrics = self.agent.update(self.storage, self.obs, self.env.fetch_disc_obs_demo)
+        check_modules(self.agent.settled_modules(), self.iteration + 1)
         check_metrics(metrics, self.iteration + 1)
         end = time.perf_counter()
         n *= distributed.world_size()  # every process collected as many

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import pytest
 import torch
@@ -167,6 +168,25 @@ def test_background_failure_is_raised_by_the_next_wait():
     else:
         raise AssertionError("the background error was swallowed")
     assert agent.wait() == {}  # raised once
+
+
+def test_only_what_no_background_update_is_writing_is_offered_for_checking():
+    agent = AMPAgent(_tiny(), 3, 2, 4)
+    everything = set(agent.named_modules())
+    assert set(agent.settled_modules()) == everything
+    release = threading.Event()
+
+    def slow_demo(n: int) -> torch.Tensor:
+        release.wait(10)
+        return _demo(n)
+
+    agent.update(_fake_rollout(agent), torch.zeros(8, 3), slow_demo)  # the background now waits on the demo
+    busy = {"critic", "discriminator", "discriminator observation normalizer"}
+    assert set(agent.settled_modules()) == everything - busy
+    release.set()
+    agent.finish_background()
+    assert set(agent.settled_modules()) == everything
+    assert "disc_loss" in agent.wait()  # finishing kept the metrics for wait()
 
 
 def test_time_outs_bootstrap_from_the_value_of_the_state_before_the_reset():
