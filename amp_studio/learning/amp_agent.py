@@ -223,7 +223,9 @@ class AMPAgent:
     def settled_modules(self) -> dict[str, torch.nn.Module]:
         """named_modules() less those a background update is writing now: read mid-step, a parameter was seen
         non-finite for an instant (a false divergence at 15 M samples of a jump)."""
-        busy = ("critic", "discriminator", "discriminator observation normalizer") if self._background else ()
+        if self._background is None:
+            return self.named_modules()
+        busy = ("critic", "discriminator", "discriminator observation normalizer")
         return {name: m for name, m in self.named_modules().items() if name not in busy}
 
     def wait(self) -> dict[str, float]:
