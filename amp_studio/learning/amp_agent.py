@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +13,7 @@ import torch.nn.functional as F
 from amp_studio.envs.vec_env import DoneFlag
 from amp_studio.learning import distributed
 from amp_studio.learning.agent_config import AgentConfig
+from amp_studio.learning.background_update import BackgroundUpdate
 from amp_studio.learning.losses import MAX_LOG_RATIO, action_bound_loss, disc_stats, make_optimizer, style_reward
 from amp_studio.learning.networks import hidden_sizes, mlp
 from amp_studio.learning.normalizer import Normalizer
@@ -42,8 +42,7 @@ class AMPAgent:
         self.generator = torch.Generator().manual_seed(seed)
         # The critic's and discriminator's updates draw from their own stream: they may run beside acting.
         self.update_generator = torch.Generator().manual_seed(seed + 1)
-        self._background: threading.Thread | None = None
-        self._background_result: dict[str, float] | BaseException = {}
+        self._background = BackgroundUpdate(config.background_torch_threads)
         torch.manual_seed(seed)  # network initialization
         m = config.model
         self.actor = mlp(obs_dim, hidden_sizes(m.actor_net), action_dim)
@@ -167,11 +166,11 @@ class AMPAgent:
 
         beside = c.background_updates and c.actor_beside_background and distributed.world_size() == 1
         if beside:
-            self._start_background(critic_and_disc)
+            self._background.start(critic_and_disc)
         metrics.update(self._update_actor(obs_norm, actions, log_probs, advantages, n))
         self.obs_norm.update(obs)
         if c.background_updates and not beside:
-            self._start_background(critic_and_disc)
+            self._background.start(critic_and_disc)
         elif not c.background_updates:
             late = critic_and_disc()
         metrics.update(late)
@@ -201,40 +200,19 @@ class AMPAgent:
             timeout_values[timed_out] = self.evaluate_value(storage.final_obs[timed_out])
         return values, self.evaluate_value(last_obs), timeout_values
 
-    def _start_background(self, work: Callable[[], dict[str, float]]) -> None:
-        self._background = threading.Thread(target=self._run_background, args=(work,), name="critic-disc-update",
-                                            daemon=True)
-        self._background.start()
-
-    def _run_background(self, work: Callable[[], dict[str, float]]) -> None:
-        try:
-            if self.config.background_torch_threads > 0:
-                torch.set_num_threads(self.config.background_torch_threads)  # this thread's OpenMP team
-            self._background_result = work()
-        except BaseException as exc:  # re-raised by wait() on the caller's thread
-            self._background_result = exc
-
     def finish_background(self) -> None:
-        """Join the background update, if any, keeping its metrics (or its error) for wait() to give."""
-        if self._background is not None:
-            self._background.join()
-            self._background = None
+        """Join the background update, if any, raising what it raised; its metrics stay for wait() to give."""
+        self._background.join()
 
     def settled_modules(self) -> dict[str, torch.nn.Module]:
         """named_modules() less those a background update is writing now: read mid-step, a parameter was seen
         non-finite for an instant (a false divergence at 15 M samples of a jump)."""
-        if self._background is None:
-            return self.named_modules()
-        busy = ("critic", "discriminator", "discriminator observation normalizer")
-        return {name: m for name, m in self.named_modules().items() if name not in busy}
+        busy = (self.critic, self.disc, self.disc_obs_norm) if self._background.running else ()
+        return {name: m for name, m in self.named_modules().items() if all(m is not b for b in busy)}
 
     def wait(self) -> dict[str, float]:
         """Finish the background update, if any; its metrics (empty if there was none). Raises what it raised."""
-        self.finish_background()
-        result, self._background_result = self._background_result, {}
-        if isinstance(result, BaseException):
-            raise result
-        return result
+        return self._background.take()
 
     @staticmethod
     def _minibatches(total: int, size: int, epochs: int, generator: torch.Generator):
@@ -365,7 +343,7 @@ class AMPAgent:
     def state_dict(self) -> dict:
         """Everything needed to continue exactly: networks, optimizers, normalizers, replay buffer, RNG, weights.
         A background update is finished first (its metrics are still reported by the next update)."""
-        self._background_result = self.wait()
+        self._background.join()
         return {
             "actor": self.actor.state_dict(), "critic": self.critic.state_dict(), "disc": self.disc.state_dict(),
             "actor_opt": self.actor_opt.state_dict(), "critic_opt": self.critic_opt.state_dict(),
