@@ -7,7 +7,8 @@ against the exact clip, root speed against the clip's; a dataset is evaluated pe
 DTW against the nearest clip) and appends a row per clip to benchmarks/learning/results/learn_suite.jsonl (clip,
 minutes, samples, metrics, git commit). The table printed at the end has every row so far beside the paper's value
 (Table 3: single-clip AMP, 100-300 M samples on 16 cores). Goals on 2 cores: locomotion (walk, jog, run, crawl) fall
-rate 0 and DTW <= the paper's within 18 M samples; the rest fall rate <= 0.25 and DTW <= 1.5x the paper's within 36 M.
+rate 0 and DTW <= the paper's within 18 M samples; the rest fall rate <= 0.25 and DTW <= 1.5x the paper's within 36 M
+(or, marked as such, 72 M); every clip its skill. The goals and the table: benchmarks/lib/skill_suite_table.py.
 
     python benchmarks/learning/learn_suite.py --clips walk jog run crawl --minutes 30 --max_samples 18000000
     python benchmarks/learning/learn_suite.py --clips run --max_samples 18000000 --ship data/models
@@ -37,16 +38,14 @@ from amp_studio.paths import DATA_DIR, DEEPMIMIC_DIR
 from amp_studio.runs.checkpoints import export_policy, load_checkpoint
 from amp_studio.runs.evaluation import clip_root_speed, evaluate
 from amp_studio.runs.run_arguments import use_model_configs
-from amp_studio.runs.skill_measures import REACHED, SKILL_KEYS, clip_reference
+from amp_studio.runs.skill_measures import SKILL_KEYS, clip_reference
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))  # the shared code: benchmarks/lib/
+from skill_suite_table import PAPER_DTW, clip_key, goal, goal_budget, markdown_table, print_table, read_rows  # noqa: E402
 from timed_training import for_checkpoint, runner_and_eval_env, train_and_evaluate, training_parser  # noqa: E402
 
 REPO = DATA_DIR.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "learn_suite.jsonl"
-PAPER_DTW = {"walk": 0.030, "jog": 0.056, "run": 0.075, "crawl": 0.049, "dance_a": 0.055, "spin": 0.047,
-             "spinkick": 0.058, "cartwheel": 0.067, "jump": 0.083, "roll": 0.088, "backflip": 0.150}
-LOCOMOTION = ("walk", "jog", "run", "crawl")
 DEFAULT_METHODS = (("amp_humanoid_env.yaml", "amp_humanoid_agent.yaml"),  # AMP: the defaults
                    ("add_humanoid_env.yaml", "add_humanoid_agent.yaml"))  # ADD: the README's route for acrobatics
 
@@ -66,53 +65,6 @@ def resolve_clip(item: str) -> Path:
     return path.resolve()
 
 
-def clip_key(name: str) -> str:
-    """`humanoid3d_walk` -> `walk`, the paper's name where it has one."""
-    return name.removeprefix("humanoid3d_")
-
-
-def goal_budget(keys: list[str]) -> int:
-    """The sample budget of a goal: 18 M when every clip is locomotion, else 36 M."""
-    return 18_000_000 if all(k in LOCOMOTION for k in keys) else 36_000_000
-
-
-def skill_met(r: dict) -> bool | None:
-    """Whether a row's policy performed its clip's skill (skill_measures: on average, its extremes and its key
-    event at REACHED of the clip's); None for rows measured before the skill measures existed."""
-    if "skill_extremes" not in r:
-        return None
-    return r["skill_extremes"] >= REACHED and r["skill_events_share"] >= REACHED
-
-
-def goal(key: str, r: dict) -> str:
-    """Whether a row meets its goal on these cores: the fall rate and DTW goal, and the clip's skill performed
-    ("-" where the paper has no value; "?" for a row that meets the rest but was not measured for the skill)."""
-    paper = PAPER_DTW.get(key)
-    if paper is None:
-        return "-"
-    ok = r["samples"] <= goal_budget([key]) and (
-        r["fall_rate"] == 0 and r["pose_error_dtw"] <= paper if key in LOCOMOTION
-        else r["fall_rate"] <= 0.25 and r["pose_error_dtw"] <= 1.5 * paper)
-    skill = skill_met(r)
-    return "no" if not ok or skill is False else "?" if skill is None else "yes"
-
-
-def skill_cell(r: dict) -> str:
-    """A row's skill measures in a few characters: extremes/events (both as shares of the clip's), or -."""
-    if "skill_extremes" not in r:
-        return "-"
-    return f"{r['skill_extremes']:.2f}/{r['skill_events_share']:.2f}"
-
-
-def test_episodes(r: dict) -> int:
-    """The episodes a row's final policy was evaluated on: rows before --final_episodes had 16."""
-    return r.get("test_episodes", 16)
-
-
-def read_rows(results: Path) -> list[dict]:
-    return [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
-
-
 def git_commit() -> str:
     """The checkout's commit, with `+changes` when its tracked files differ from it (rows appended to
     benchmarks/learning/results/ are not code)."""
@@ -128,19 +80,6 @@ def git_commit() -> str:
 
 
 COMMIT = git_commit()  # the code this process imported: later commits during hours of training are not it
-
-
-def print_table(rows: list[dict]) -> None:
-    print(f"\n{'clip':<22} {'source':<14} {'minutes':>7} {'samples':>11} {'eps':>4} {'fall':>5} {'DTW m':>6} "
-          f"{'paper':>6} {'speed':>5} {'/clip':>5} {'skill':>9} {'goal':>4} {'commit':>8}")
-    for r in rows:
-        paper = PAPER_DTW.get(r["clip"])
-        tag = " ADD" if r.get("agent_config", "").startswith("add_") else ""
-        source = r["source"][:14 - len(tag)] + tag
-        print(f"{r['clip']:<22} {source[:14]:<14} {r['minutes']:7.1f} {r['samples']:11,d} {test_episodes(r):>4} "
-              f"{r['fall_rate']:5.2f} {r['pose_error_dtw']:6.3f} {'-' if paper is None else f'{paper:.3f}':>6} "
-              f"{r['root_speed_mean']:5.2f} {r['speed_ratio']:5.2f} {skill_cell(r):>9} {goal(r['clip'], r):>4} "
-              f"{r['commit']:>8}")
 
 
 def suite_rows(eval_env, agent, last: dict, source: str, num_envs: int, episodes: int, **extra) -> list[dict]:
@@ -286,38 +225,6 @@ def evaluate_models(args, results: Path) -> None:
         append_rows(results, new)
         runner.env.close()
         eval_env.close()
-
-
-def trained_by(r: dict) -> str:
-    """Where a row's policy was trained: a run elsewhere (--from_run), or learn_suite.py on a clip or dataset."""
-    configs = "".join(f", {r[k]}" for k in ("env_config", "agent_config") if k in r)  # another method's
-    changed = {**r.get("env_overrides", {}), **r.get("agent_overrides", {})}
-    settings = "".join(f", {k} {v}" for k, v in changed.items()) + (", resumed" if r.get("resumed_from") else "")
-    if r.get("run"):
-        return f"run {r['source']}{configs}{settings}"
-    if r.get("rescored") and r["source"] == Path(r["model"]).stem:
-        return f"model {r['source']}"
-    by = "learn_suite.py" + configs + settings
-    if clip_key(r["source"]) == r["clip"].removesuffix(" (mirror)"):
-        return by
-    return f"{by}, dataset {r['source']}"
-
-
-def markdown_table(rows: list[dict]) -> str:
-    """The table of docs/results/skill_suite.md: the latest row of each clip and trainer (earlier rows measured
-    earlier code), in the paper's clip order, then any other clips."""
-    latest = {(r["clip"], trained_by(r)): r for r in rows}
-    order = {key: i for i, key in enumerate(PAPER_DTW)}
-    lines = ["| clip | trained by | minutes | samples | episodes | fall rate | DTW (m) | paper (m) | speed / clip's "
-             "| skill (extremes/events) | goal | commit |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
-    for (_, by), r in sorted(latest.items(), key=lambda kv: (order.get(kv[1]["clip"], len(order)),
-                                                             kv[1]["samples"])):
-        paper = PAPER_DTW.get(r["clip"])
-        lines.append(f"| {r['clip']} | {by} | {r['minutes']:.0f} | {r['samples']:,d} | {test_episodes(r)} | "
-                     f"{r['fall_rate']:.2f} | "
-                     f"{r['pose_error_dtw']:.3f} | {'-' if paper is None else f'{paper:.3f}'} | "
-                     f"{r['speed_ratio']:.2f} | {skill_cell(r)} | {goal(r['clip'], r)} | {r['commit']} |")
-    return "\n".join(lines)
 
 
 def main() -> None:
