@@ -46,9 +46,8 @@ def window_means(rows: list[dict], keys: tuple[str, ...], window: float, ends: l
     if not rows:
         return []
     if ends is None:
-        first = math.floor(rows[0]["samples"] / window)
-        last = math.ceil(rows[-1]["samples"] / window)
-        ends = [window * k for k in range(max(first, 0) + 1, last + 1)]
+        first, last = math.floor(rows[0]["samples"] / window), math.ceil(rows[-1]["samples"] / window)
+        ends = [window * k for k in range(first + 1, last + 1)]
     result = []
     for end in ends:
         chunk = [r for r in rows if end - window < r["samples"] <= end]
