@@ -9,20 +9,11 @@ import pytest
 import torch
 
 from amp_studio.runs.checkpoints import load_checkpoint, policy_state, save_checkpoint
-from amp_studio.runs.training import make_training
+from tests.runs.test_runner import _runner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks" / "learning"))
 
 from portable_checkpoint import without_replay  # noqa: E402
-
-TINY = {"model": {"actor_net": [32, 32], "critic_net": [32, 32], "disc_net": [32, 32]},
-        "steps_per_iter": 4, "disc_buffer_size": 256, "disc_replay_samples": 32, "iters_per_output": 2}
-
-
-def _runner(tmp_path, name, seed=0):
-    return make_training("data/envs/amp_humanoid_env.yaml", "data/engines/mujoco_engine.yaml",
-                         "data/agents/amp_humanoid_agent.yaml", 8, seed=seed, out_dir=tmp_path / name,
-                         env_overrides={"num_disc_obs_steps": 2}, agent_overrides=TINY, log=lambda line: None)
 
 
 def test_a_run_resumes_from_the_small_file_with_everything_but_the_buffer(tmp_path):
